@@ -1,0 +1,247 @@
+"""Strict parsing shared by every reader: encodings, field counts, codes, dates and numbers.
+
+Row numbers in errors are 1-based lines of the file as a person sees it in an editor (the
+header, when there is one, is line 1). Errors name the column and the fix, never the value of
+a patient-level field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from openpcn.exceptions import InputError
+
+PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")  # e.g. J81002, Y01234
+PCN_CODE = re.compile(r"^U\d{5}$")  # e.g. U02749
+COMMISSIONER_CODE = re.compile(r"^[0-9A-Z]{3}$")  # e.g. 11J, 99N, QVV
+PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
+NHS_NUMBER_LIKE = re.compile(r"^\d{3}\s?\d{3}\s?\d{4}$")
+
+
+def read_csv_text(
+    path: Path,
+    *,
+    encoding: str = "utf-8-sig",
+    header: bool = True,
+    columns: int | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read a CSV as strings, checking the encoding and that every row has the same field count.
+
+    `columns` is either the exact number of fields (headerless files) or the header names that
+    must be present (extra columns are allowed and ignored by callers).
+    """
+    name = path.name
+    if not path.exists():
+        raise InputError("file not found", file=str(path), fix="check the path")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"the file is not valid {encoding} text (byte {exc.start})",
+            file=name,
+            row=line,
+            fix=f"save the file as {encoding} (NHS Digital CSVs are UTF-8 or latin-1)",
+        ) from None
+    if not text.strip():
+        raise InputError("the file is empty", file=name, fix="supply the whole published file")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if header:
+        head, body, first = [c.strip() for c in rows[0]], rows[1:], 2
+    else:
+        expected = columns if isinstance(columns, int) else None
+        head, body, first = [f"col{i}" for i in range(expected or len(rows[0]))], rows, 1
+    width = len(head)
+    if isinstance(columns, int) and width != columns:
+        raise InputError(
+            f"expected {columns} columns, found {width}",
+            file=name,
+            row=1,
+            fix="check this is the right file (and export) for this kind of import",
+        )
+    if header and columns is not None and not isinstance(columns, int):
+        missing = [c for c in columns if c not in head]
+        if missing:
+            raise InputError(
+                f"missing column(s): {', '.join(missing)}",
+                file=name,
+                row=1,
+                column=missing[0],
+                fix="use the published layout; the header must name these columns",
+            )
+    for offset, row in enumerate(body):
+        if len(row) != width:
+            raise InputError(
+                f"expected {width} fields, found {len(row)} (truncated or mis-quoted line?)",
+                file=name,
+                row=first + offset,
+                fix="re-export the file; every line must have the same number of fields",
+            )
+    frame = pd.DataFrame(body, columns=head, dtype="string")
+    return frame.apply(lambda s: s.str.strip()).replace({"": pd.NA})
+
+
+def first_bad(mask: pd.Series) -> int | None:
+    """Position (0-based) of the first True in a boolean mask, or None."""
+    hits = mask.to_numpy().nonzero()[0]
+    return int(hits[0]) if len(hits) else None
+
+
+def check_required(
+    frame: pd.DataFrame, column: str, *, file: str, first_row: int = 2, fix: str | None = None
+) -> None:
+    bad = first_bad(frame[column].isna())
+    if bad is not None:
+        raise InputError(
+            "a required value is empty",
+            file=file,
+            row=first_row + bad,
+            column=column,
+            fix=fix or f"fill in {column} on every row",
+        )
+
+
+def check_pattern(
+    frame: pd.DataFrame,
+    column: str,
+    pattern: re.Pattern[str],
+    *,
+    file: str,
+    what: str,
+    first_row: int = 2,
+    nullable: bool = False,
+) -> None:
+    """Every value matches `pattern` (e.g. an ODS practice code)."""
+    values = frame[column]
+    present = values.notna()
+    if not nullable:
+        check_required(frame, column, file=file, first_row=first_row)
+    ok = values.fillna("").str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+    bad = first_bad(present & ~ok)
+    if bad is not None:
+        raise InputError(
+            f"not a valid {what}",
+            file=file,
+            row=first_row + bad,
+            column=column,
+            fix=f"{what}s look like {_example(pattern)}",
+        )
+
+
+def _example(pattern: re.Pattern[str]) -> str:
+    return {
+        PRACTICE_CODE.pattern: "J81002 (a letter and five digits)",
+        PCN_CODE.pattern: "U02749 (U and five digits)",
+        COMMISSIONER_CODE.pattern: "11J (three characters)",
+        PSEUDONYM.pattern: "6-64 letters, digits, '-' or '_'",
+    }.get(pattern.pattern, pattern.pattern)
+
+
+def parse_dates(
+    frame: pd.DataFrame,
+    column: str,
+    fmt: str,
+    *,
+    file: str,
+    first_row: int = 2,
+    nullable: bool = True,
+) -> pd.Series:
+    """Parse a date column with an exact format; an unparseable value names its row."""
+    values = frame[column]
+    if not nullable:
+        check_required(frame, column, file=file, first_row=first_row)
+    parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+    bad = first_bad(values.notna() & parsed.isna())
+    if bad is not None:
+        raise InputError(
+            "not a valid date",
+            file=file,
+            row=first_row + bad,
+            column=column,
+            fix=f"write dates as {_human(fmt)}",
+        )
+    return parsed.dt.date.astype("object").where(parsed.notna(), None)
+
+
+def _human(fmt: str) -> str:
+    return fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+
+
+def parse_numbers(
+    frame: pd.DataFrame,
+    column: str,
+    *,
+    file: str,
+    first_row: int = 2,
+    nullable: bool = False,
+    minimum: float | None = 0.0,
+) -> pd.Series:
+    """Parse a numeric column (commas allowed as thousands separators), checking a minimum."""
+    values = frame[column]
+    if not nullable:
+        check_required(frame, column, file=file, first_row=first_row)
+    parsed = pd.to_numeric(values.str.replace(",", "", regex=False), errors="coerce")
+    bad = first_bad(values.notna() & parsed.isna())
+    if bad is not None:
+        raise InputError(
+            "not a number", file=file, row=first_row + bad, column=column, fix="use digits only"
+        )
+    if minimum is not None:
+        bad = first_bad(parsed.notna() & (parsed < minimum))
+        if bad is not None:
+            raise InputError(
+                f"must be at least {minimum:g}",
+                file=file,
+                row=first_row + bad,
+                column=column,
+                fix="list sizes, counts and FTE cannot be negative",
+            )
+    return parsed.astype("float64")
+
+
+def check_unique(
+    frame: pd.DataFrame, columns: Sequence[str], *, file: str, first_row: int = 2, what: str = ""
+) -> None:
+    """No two rows share the key `columns`."""
+    dup = frame.duplicated(list(columns), keep="first")
+    bad = first_bad(dup)
+    if bad is not None:
+        raise InputError(
+            f"duplicate {what or ' + '.join(columns)}",
+            file=file,
+            row=first_row + bad,
+            column=columns[0],
+            fix="each key may appear once; remove or merge the repeated row",
+        )
+
+
+def check_references(
+    frame: pd.DataFrame,
+    column: str,
+    known: set[str],
+    *,
+    file: str,
+    what: str,
+    first_row: int = 2,
+    fix: str | None = None,
+) -> None:
+    """Every non-empty value in `column` is one of `known` (referential integrity)."""
+    values = frame[column]
+    bad = first_bad(values.notna() & ~values.isin(list(known)))
+    if bad is not None:
+        raise InputError(
+            f"unknown {what}",
+            file=file,
+            row=first_row + bad,
+            column=column,
+            fix=fix or f"load the {what}s first, or correct the code",
+        )

@@ -1,0 +1,1 @@
+"""The warehouse: table definitions and the engine-neutral (Ibis) connection."""

@@ -1,0 +1,251 @@
+"""Every warehouse table, its columns and their meaning: the one place the layout is defined.
+
+Organisation tables come from the shipped reference data (or an import of the published
+files); patient-level tables come from `synth/` or from an extract loaded through `sources/`.
+Column types are Ibis type names so the same definition serves DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.schema as sch
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # an Ibis type name: string, date, float64, int64, boolean
+    nullable: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    patient_level: bool = False
+    doc: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def ibis_schema(self) -> sch.Schema:
+        return ibis.schema(
+            {c.name: ibis.dtype(c.dtype).copy(nullable=c.nullable) for c in self.columns}
+        )
+
+
+def _t(name: str, doc: str, key: tuple[str, ...], *cols: Column, patient: bool = False) -> Table:
+    return Table(name=name, columns=cols, key=key, patient_level=patient, doc=doc)
+
+
+C = Column
+
+ORG_TABLES: tuple[Table, ...] = (
+    _t(
+        "commissioners",
+        "Commissioning footprints (CCG in 2019, sub-ICB later); an ICS is asked for by this code.",
+        ("code",),
+        C("code", "string", doc="ODS code, e.g. 11J"),
+        C("name", "string"),
+        C("tier", "string", doc="label only: CCG, sub-ICB location, ICB"),
+        C("ics_code", "string", True, doc="STP/ICS code where known, e.g. QVV"),
+    ),
+    _t(
+        "practices",
+        "GP practices (epraccur prescribing setting 4), with the attributes the product uses.",
+        ("practice_code",),
+        C("practice_code", "string", doc="ODS code, letter + 5 digits, e.g. J81002"),
+        C("name", "string"),
+        C("postcode", "string", True),
+        C("commissioner_code", "string", doc="commissioner in epraccur"),
+        C("status", "string", doc="active | dormant | closed | proposed (epraccur A/D/C/P)"),
+        C("open_date", "date", True),
+        C("close_date", "date", True),
+        C("rurality", "string", True, doc="Urban | Rural (payments file)"),
+        C("dispensing", "boolean", True),
+        C("contract_type", "string", True, doc="GMS | PMS | APMS"),
+        C("lat", "float64", True),
+        C("lon", "float64", True),
+        C("coord_source", "string", True),
+        C("imd2019_score", "float64", True, doc="Fingertips 93553, IMD 2019"),
+    ),
+    _t(
+        "pcns",
+        "Primary Care Networks from the ePCN file.",
+        ("pcn_code",),
+        C("pcn_code", "string", doc="U + 5 digits"),
+        C("name", "string"),
+        C("commissioner_code", "string", doc="the PCN's parent (lead) commissioner"),
+        C("open_date", "date", True),
+        C("close_date", "date", True),
+        C("postcode", "string", True),
+    ),
+    _t(
+        "memberships",
+        "Dated practice -> PCN core membership; end_date null means still open.",
+        ("practice_code", "pcn_code", "start_date"),
+        C("practice_code", "string"),
+        C("pcn_code", "string"),
+        C("start_date", "date"),
+        C("end_date", "date", True),
+        C("source", "string"),
+    ),
+    _t(
+        "practice_lists",
+        "List sizes per practice at a date; weighted = Carr-Hill weighted list.",
+        ("practice_code", "as_of", "source"),
+        C("practice_code", "string"),
+        C("as_of", "date"),
+        C("registered_patients", "float64"),
+        C("weighted_patients", "float64", True),
+        C("source", "string"),
+    ),
+    _t(
+        "groupings",
+        "Custom groupings of practices (e.g. localities) alongside the PCN hierarchy.",
+        ("grouping", "practice_code"),
+        C("grouping", "string", doc="kind of grouping, e.g. locality"),
+        C("group_code", "string"),
+        C("group_name", "string"),
+        C("practice_code", "string"),
+    ),
+    _t(
+        "band_exceptions",
+        "PCNs allowed outside the size band, with the reason (e.g. rural, single large practice).",
+        ("pcn_code", "start_date"),
+        C("pcn_code", "string"),
+        C("reason", "string"),
+        C("start_date", "date"),
+        C("end_date", "date", True),
+    ),
+    _t(
+        "source_conflicts",
+        "Where published sources disagree, what each says and which rule chose the value.",
+        ("subject_code", "field"),
+        C("subject_code", "string"),
+        C("field", "string"),
+        C("chosen_value", "string", True),
+        C("chosen_source", "string"),
+        C("other_value", "string", True),
+        C("other_source", "string"),
+        C("rule", "string"),
+    ),
+    _t(
+        "cqc_ratings",
+        "CQC overall ratings per practice with the year each was published.",
+        ("practice_code", "rating_year"),
+        C("practice_code", "string"),
+        C("rating", "string", doc="Outstanding | Good | Requires improvement | Inadequate"),
+        C("rating_year", "int64"),
+        C("source", "string"),
+    ),
+    _t(
+        "gpps",
+        "GP Patient Survey practice results: percentage and, where published, the responses.",
+        ("practice_code", "year", "measure"),
+        C("practice_code", "string"),
+        C("year", "int64"),
+        C("measure", "string", doc="overall_good | appointment_good"),
+        C("value_pct", "float64"),
+        C("responses", "int64", True),
+        C("source", "string"),
+    ),
+)
+
+PATIENT_TABLES: tuple[Table, ...] = (
+    _t(
+        "patients",
+        "One row per registered person; ids are pseudonymous and never NHS numbers.",
+        ("patient_id",),
+        C("patient_id", "string"),
+        C("practice_code", "string"),
+        C("sex", "string", doc="F | M"),
+        C("birth_month", "date", doc="first day of the birth month"),
+        C("imd_decile", "int64", True, doc="1 = most deprived"),
+        C("ethnicity_group", "string", doc="White | Asian | Black | Mixed | Other | Unknown"),
+        C("care_home_code", "string", True),
+        C("registration_date", "date"),
+        C("deregistration_date", "date", True),
+        C("death_date", "date", True),
+        patient=True,
+    ),
+    _t(
+        "events",
+        "Coded clinical events (SNOMED CT) with an optional value, e.g. a blood pressure.",
+        (),
+        C("patient_id", "string"),
+        C("date", "date"),
+        C("snomed_code", "string"),
+        C("value", "float64", True),
+        patient=True,
+    ),
+    _t(
+        "medications",
+        "Prescribed medicines (dm+d code with BNF code); repeat=True for repeat templates.",
+        (),
+        C("patient_id", "string"),
+        C("date", "date"),
+        C("dmd_code", "string"),
+        C("bnf_code", "string"),
+        C("repeat", "boolean"),
+        patient=True,
+    ),
+    _t(
+        "hospital_activity",
+        "A&E attendances and emergency and elective admissions with length of stay.",
+        (),
+        C("patient_id", "string"),
+        C("kind", "string", doc="ae | emergency_admission | elective_admission"),
+        C("start_date", "date"),
+        C("end_date", "date", True),
+        C("los_days", "int64", True),
+        patient=True,
+    ),
+    _t(
+        "appointments",
+        "General practice appointments by mode, staff role and status.",
+        (),
+        C("patient_id", "string"),
+        C("practice_code", "string"),
+        C("date", "date"),
+        C("mode", "string", doc="face_to_face | telephone | video | online"),
+        C("staff_role", "string", doc="gp | nurse | pharmacist | other"),
+        C("status", "string", doc="attended | did_not_attend | cancelled"),
+        patient=True,
+    ),
+    _t(
+        "care_homes",
+        "Care homes with beds, location and the PCN aligned to each under EHCH.",
+        ("care_home_code",),
+        C("care_home_code", "string"),
+        C("name", "string"),
+        C("beds", "int64"),
+        C("lat", "float64", True),
+        C("lon", "float64", True),
+        C("aligned_pcn_code", "string", True),
+    ),
+    _t(
+        "workforce",
+        "Staff in post: role, FTE and age band, at a practice or employed by the PCN.",
+        (),
+        C("staff_id", "string"),
+        C("practice_code", "string", True),
+        C("pcn_code", "string", True),
+        C("role", "string"),
+        C("fte", "float64"),
+        C("age_band", "string", True, doc="e.g. 55-59"),
+        C("start_date", "date", True),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (*ORG_TABLES, *PATIENT_TABLES)}
+
+
+def table(name: str) -> Table:
+    """The definition of one table; a KeyError here is a programming error, not a user's."""
+    return TABLES[name]
