@@ -58,8 +58,7 @@ def read_csv_text(
     if header:
         head, body, first = [c.strip() for c in rows[0]], rows[1:], 2
     else:
-        expected = columns if isinstance(columns, int) else None
-        head, body, first = [f"col{i}" for i in range(expected or len(rows[0]))], rows, 1
+        head, body, first = [f"col{i}" for i in range(len(rows[0]))], rows, 1
     width = len(head)
     if isinstance(columns, int) and width != columns:
         raise InputError(

@@ -52,8 +52,10 @@ def _connect_spark(settings: Settings) -> ibis.BaseBackend:
             "the pyspark engine needs PySpark", fix="install the project with `make run`"
         ) from exc
     folder = settings.parquet_dir
-    if not folder.exists():
-        export_parquet(settings)
+    marker = folder / ".exported"
+    if not marker.exists() or marker.stat().st_mtime < settings.warehouse_path.stat().st_mtime:
+        export_parquet(settings)  # the snapshot is missing or older than the warehouse
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only; quiet start-up
     session = (
         SparkSession.builder.master("local[2]")
         .appName("openpcn")
@@ -78,6 +80,7 @@ def export_parquet(settings: Settings | None = None) -> Path:
         for name in TABLES:
             target = folder / f"{name}.parquet"
             con.execute(f"COPY {name} TO '{target}' (FORMAT parquet)")
+    (folder / ".exported").touch()
     return folder
 
 

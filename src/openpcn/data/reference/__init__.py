@@ -1,0 +1,1 @@
+"""Organisation tables derived from the published NHS files; see PROVENANCE.md."""
