@@ -244,3 +244,37 @@ def check_references(
             column=column,
             fix=fix or f"load the {what}s first, or correct the code",
         )
+
+
+def fail_at(
+    bad: pd.Series,
+    what: str,
+    *,
+    file: str,
+    column: str | None,
+    fix: str,
+    first_row: int = 2,
+) -> None:
+    """Raise InputError at the first True of `bad`, a mask over the rows as read.
+
+    For checks that apply to some rows only (e.g. codes of the rows a reader keeps), so that
+    the row named is still the line in the file.
+    """
+    hit = first_bad(bad.fillna(False).astype(bool))
+    if hit is not None:
+        raise InputError(what, file=file, row=first_row + hit, column=column, fix=fix)
+
+
+def matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Boolean mask: the value is present and matches `pattern` in full."""
+    return values.fillna("").str.fullmatch(pattern.pattern).fillna(False).astype(bool)
+
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}$")  # e.g. BH9 2XF, BH15 1AE
+
+
+def normalise_postcode(values: pd.Series) -> pd.Series:
+    """Upper case, one space before the inward code ("BH9  2XF", "BH92XF" -> "BH9 2XF")."""
+    squashed = values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    out = squashed.str[:-3] + " " + squashed.str[-3:]
+    return out.where(squashed.str.len() >= 5, squashed).replace({"": pd.NA})

@@ -1,0 +1,42 @@
+"""Dates in, dates out: parsing what the user typed and writing ISO strings for JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from openpcn.exceptions import InputError
+
+DateLike = dt.date | str
+
+
+def as_date(value: DateLike) -> dt.date:
+    """Accept a date or an ISO string; anything else is the user's to fix."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(
+            f"{value!r} is not a date", fix="write dates as YYYY-MM-DD, e.g. 2019-12-01"
+        ) from None
+
+
+def iso(value: object) -> str | None:
+    """A date-like value (date, Timestamp, NaT, None) as an ISO date string or None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def open_on(start: ir.Column, end: ir.Column, date: dt.date) -> ir.BooleanValue:
+    """start <= date <= end, where a null end means still open (both ends inclusive)."""
+    return (start <= date) & (end.isnull() | (end >= date))

@@ -1,0 +1,172 @@
+"""Coded events (SNOMED CT, codes.csv): diagnoses, eFI deficits, blood pressures, QRISK scores,
+medication reviews, social prescribing, care plans, lower-GI referrals with FIT, bowel
+screening non-response and integrated care team referrals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit
+
+from openpcn.synth import parameters
+from openpcn.synth.conditions import Morbidity
+from openpcn.synth.constants import YEAR
+from openpcn.synth.medicines import Prescribing
+from openpcn.synth.population import People
+
+SYSTOLIC = "271649006"
+DIASTOLIC = "271650006"
+QRISK = "718087004"
+SMR = "1239511000000100"
+SOCIAL_PRESCRIBING = "871731000000106"
+CARE_PLAN = "734163000"
+LOWER_GI_2WW = "276401000000108"
+FIT = "1049361000000101"
+BOWEL_SCREEN_NO_RESPONSE = "1097891000000109"
+ICT_REFERRAL = "OPENPCN-ICT-REFERRAL"
+
+
+@dataclass
+class EventRows:
+    """Columns of the events rows built so far; codes are indices into `vocabulary`."""
+
+    vocabulary: list[str]
+    person: list[np.ndarray] = field(default_factory=list)
+    when: list[np.ndarray] = field(default_factory=list)
+    code: list[np.ndarray] = field(default_factory=list)
+    value: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, person, when, code: str | np.ndarray, value=None) -> None:
+        person = np.asarray(person, dtype=np.int64)
+        n = len(person)
+        if isinstance(code, str):
+            code = np.full(n, self.vocabulary.index(code), dtype=np.int64)
+        self.person.append(person)
+        self.when.append(np.asarray(when, dtype=np.int64))
+        self.code.append(np.asarray(code, dtype=np.int64))
+        self.value.append(np.full(n, np.nan) if value is None else np.asarray(value, float))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.concatenate(x) for x in (self.person, self.when, self.code, self.value))
+
+
+def vocabulary() -> list[str]:
+    return parameters.codes()["code"].tolist()
+
+
+def _uniform_days(rng, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    span = np.maximum(end - start, 1)
+    return start + np.floor(rng.random(len(start)) * span).astype(np.int64)
+
+
+def generate(
+    rng: np.random.Generator,
+    people: People,
+    m: Morbidity,
+    rx: Prescribing,
+    referral_day: np.ndarray,
+) -> EventRows:
+    r = parameters.rates()["events"]
+    rows = EventRows(vocabulary())
+    start, end = people.obs_start, people.obs_end
+    age = people.age
+    n = people.n
+
+    # diagnoses and coded deficits: dated when first recorded (never after the record ends)
+    cond_codes = parameters.conditions()["snomed_code"].tolist()
+    idx = np.array([rows.vocabulary.index(c) for c in cond_codes])
+    i, j = np.nonzero(m.has)
+    rows.add(i, np.minimum(m.onset[i, j], end[i]), idx[j])
+    coded = parameters.deficits().dropna(subset=["snomed_code"])
+    memory = m.deficit_names.index("memory_cognitive_problems")
+    deficit_codes = coded["snomed_code"].tolist()
+    deficit_codes[memory] = "386807006"  # memory impairment without a dementia diagnosis
+    idx = np.array([rows.vocabulary.index(c) for c in deficit_codes])
+    i, j = np.nonzero(m.deficit)
+    rows.add(i, np.minimum(m.deficit_onset[i, j], end[i]), idx[j])
+
+    _blood_pressure(rng, rows, people, m, r)
+    _qrisk(rng, rows, people, m, r)
+
+    # structured medication reviews: 65+ on 5+ repeats, more often in care homes
+    p_smr = np.where(people.care_home, 0.35, r["smr_share_65"])
+    smr = (age >= 65) & (rx.repeat_count >= 5) & (rng.random(n) < p_smr)
+    recent = np.maximum(start, end - int(2 * YEAR))
+    rows.add(np.nonzero(smr)[0], _uniform_days(rng, recent, end)[smr], SMR)
+
+    # social prescribing: adults, more with depression or living alone
+    boost = 1 + 2 * m.column("depression") + 2 * m.deficit_column("social_vulnerability")
+    sp = (age >= 18) & (rng.random(n) < r["social_prescribing_share"] * boost)
+    rows.add(np.nonzero(sp)[0], _uniform_days(rng, start, end)[sp], SOCIAL_PRESCRIBING)
+
+    # personalised care and support plans for part of the care-home residents
+    cp_share = parameters.rates()["care_homes"]["care_plan_share"]
+    cp = people.care_home & (rng.random(n) < cp_share)
+    rows.add(np.nonzero(cp)[0], _uniform_days(rng, start, end)[cp], CARE_PLAN)
+
+    _lower_gi(rng, rows, people, r)
+
+    # bowel screening non-response: invited 60-74s, more often in deprived areas
+    eligible = (people.age_at(end) >= 60) & (people.age_at(start) <= 74)
+    p = np.clip(r["bowel_screen_non_response"] * (1 + 0.3 * people.depr), 0, 1)
+    nr = eligible & (rng.random(n) < p)
+    rows.add(np.nonzero(nr)[0], _uniform_days(rng, start, end)[nr], BOWEL_SCREEN_NO_RESPONSE)
+
+    referred = referral_day >= 0
+    rows.add(np.nonzero(referred)[0], referral_day[referred], ICT_REFERRAL)
+    return rows
+
+
+def _blood_pressure(rng, rows: EventRows, people: People, m: Morbidity, r) -> None:
+    """Readings for adults; raised readings also occur in people without a diagnosis."""
+    n = people.n
+    age = people.age
+    hyp = m.column("hypertension")
+    watched = hyp | m.column("diabetes") | m.column("ckd") | m.column("chd")
+    watched |= m.column("stroke_tia")
+    share = np.where(age >= 40, r["bp_recorded_share_40"], r["bp_recorded_share_18"])
+    recorded = (age >= 18) & (watched | (rng.random(n) < share))
+    count = np.where(recorded, 1 + rng.poisson(np.where(watched, 2.0, 0.3)), 0)
+    person = np.repeat(np.arange(n), count)
+    when = _uniform_days(rng, people.obs_start[person], people.obs_end[person])
+    level = 118 + 0.45 * np.maximum(age - 25, 0) + 10 * hyp + 3 * people.z
+    level += rng.normal(0, 10, n)
+    sbp = np.round(level[person] + rng.normal(0, 8, len(person)))
+    dbp = np.round(0.4 * sbp + 25 + rng.normal(0, 6, len(person)))
+    rows.add(person, when, SYSTOLIC, sbp)
+    rows.add(person, when, DIASTOLIC, dbp)
+
+
+def _qrisk(rng, rows: EventRows, people: People, m: Morbidity, r) -> None:
+    """QRISK2 scores for part of the 40-74s without CVD; some at 20% or more."""
+    age = people.age
+    cvd = m.column("chd") | m.column("stroke_tia") | m.column("pad")
+    scored = (age >= 40) & (age < 75) & ~cvd & (rng.random(people.n) < r["qrisk_share"])
+    logit = (
+        -2.9
+        + 0.75 * (age - 60) / 10 * 1.2
+        + 0.5 * people.male
+        + 0.7 * m.column("diabetes")
+        + 0.5 * m.column("hypertension")
+        + 0.3 * people.z
+        + 0.2 * people.depr
+    )
+    value = np.round(100 * expit(logit + rng.normal(0, 0.3, people.n)), 1)
+    who = np.nonzero(scored)[0]
+    rows.add(who, _uniform_days(rng, people.obs_start, people.obs_end)[who], QRISK, value[who])
+
+
+def _lower_gi(rng, rows: EventRows, people: People, r) -> None:
+    """Urgent lower-GI referrals for adults 40+, part of them with a FIT result first."""
+    age = people.age
+    rate = np.where(age >= 40, r["lower_gi_referral_per_year"] * np.exp((age - 60) / 25), 0)
+    span = np.maximum(people.obs_end - people.obs_start, 0)
+    count = rng.poisson(rate * span / YEAR)
+    person = np.repeat(np.arange(people.n), count)
+    when = _uniform_days(rng, people.obs_start[person], people.obs_end[person])
+    rows.add(person, when, LOWER_GI_2WW)
+    fit = rng.random(len(person)) < r["fit_share"]
+    fit_value = np.round(np.exp(rng.normal(1.5, 1.6, len(person))), 1)
+    fit_day = np.maximum(when - rng.integers(1, 15, len(person)), people.obs_start[person])
+    rows.add(person[fit], fit_day[fit], FIT, fit_value[fit])

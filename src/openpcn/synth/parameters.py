@@ -1,0 +1,51 @@
+"""The data files under openpcn/data/synth: prevalence, codes, medicines and rates, with sources."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+PACKAGE = "openpcn.data.synth"
+
+
+def _text(name: str) -> str:
+    return (resources.files(PACKAGE) / name).read_text(encoding="utf-8")
+
+
+@cache
+def table(name: str) -> pd.DataFrame:
+    """A CSV data file; lines starting with '#' document its sources and are skipped."""
+    return pd.read_csv(io.StringIO(_text(name)), comment="#", dtype={"snomed_code": "string"})
+
+
+@cache
+def rates() -> dict[str, Any]:
+    """rates.toml: every rate and share the generators use."""
+    return tomllib.loads(_text("rates.toml"))
+
+
+def age_sex() -> pd.DataFrame:
+    return table("age_sex.csv")
+
+
+def conditions() -> pd.DataFrame:
+    return table("conditions.csv")
+
+
+def deficits() -> pd.DataFrame:
+    return table("efi_deficits.csv")
+
+
+def medicines() -> pd.DataFrame:
+    return pd.read_csv(
+        io.StringIO(_text("medicines.csv")), comment="#", dtype={"bnf_code": str, "dmd_code": str}
+    )
+
+
+def codes() -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(_text("codes.csv")), comment="#", dtype={"code": str})

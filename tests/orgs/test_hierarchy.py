@@ -1,0 +1,55 @@
+"""Who belongs where on a given date, from dated memberships."""
+
+import datetime as dt
+
+import pytest
+
+from openpcn.exceptions import InputError, NotFoundError
+from openpcn.orgs import members_of, memberships_on, pcn_of, resolve_ics
+from openpcn.orgs.dates import as_date
+
+
+@pytest.fixture
+def moves(warehouse, rows):
+    """J81002 leaves U00001 on 2020-03-31 and joins U00002 on 2020-04-01."""
+    m = rows.member
+    return warehouse(
+        pcns=[rows.pcn("U00001", "North PCN"), rows.pcn("U00002", "South PCN")],
+        memberships=[
+            m("J81001", "U00001", "2019-07-01"),
+            m("J81002", "U00001", "2019-07-01", "2020-03-31"),
+            m("J81002", "U00002", "2020-04-01"),
+            m("J81003", "U00002", "2019-10-01"),
+        ],
+    )
+
+
+def test_membership_depends_on_the_date(moves):
+    assert pcn_of(moves, "J81002", "2019-12-01") == "U00001"
+    assert pcn_of(moves, "J81002", "2020-03-31") == "U00001"  # end date is inclusive
+    assert pcn_of(moves, "J81002", "2020-04-01") == "U00002"
+    assert pcn_of(moves, "J81003", "2019-09-30") is None  # before it joined
+    assert members_of(moves, "U00001", "2019-12-01") == ["J81001", "J81002"]
+    assert members_of(moves, "U00001", dt.date(2020, 6, 1)) == ["J81001"]
+    assert members_of(moves, "U00002", "2020-06-01") == ["J81002", "J81003"]
+
+
+def test_memberships_on_is_an_ibis_expression_of_open_rows(moves):
+    expr = memberships_on(moves, "2019-08-01")
+    frame = moves.execute(expr.order_by("practice_code"))
+    assert list(frame["practice_code"]) == ["J81001", "J81002"]
+
+
+def test_an_ics_is_found_by_commissioner_or_ics_code(warehouse):
+    con = warehouse()
+    assert resolve_ics(con, "11j").commissioners == ("11J",)
+    assert resolve_ics(con, "QVV").commissioners == ("11J",)
+    with pytest.raises(NotFoundError):
+        resolve_ics(con, "ZZZ")
+
+
+def test_a_bad_date_says_how_to_write_one():
+    assert as_date("2019-12-01") == dt.date(2019, 12, 1)
+    with pytest.raises(InputError) as caught:
+        as_date("1/12/2019")
+    assert "YYYY-MM-DD" in caught.value.fix

@@ -1,0 +1,121 @@
+"""The shipped reference data: schema columns, Dorset figures, integrity and the rules applied.
+
+Reads only the committed CSVs (never ../shared), so it runs anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from openpcn.store.reference import reference_tables
+from openpcn.store.schema import ORG_TABLES
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_reference.py"
+AT = dt.date(2019, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict[str, pd.DataFrame]:
+    return reference_tables()
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_reference", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_table_is_shipped_with_the_schema_columns() -> None:
+    folder = SCRIPT.parents[1] / "src" / "openpcn" / "data" / "reference"
+    for spec in ORG_TABLES:
+        header = (folder / f"{spec.name}.csv").read_text().splitlines()[0]
+        assert header.split(",") == spec.column_names, spec.name
+    assert (folder / "PROVENANCE.md").is_file()
+
+
+def test_dorset_has_18_pcns_and_81_member_practices(ref: dict[str, pd.DataFrame]) -> None:
+    pcns = ref["pcns"]
+    dorset = set(pcns.loc[pcns["commissioner_code"] == "11J", "pcn_code"])
+    members = ref["memberships"]
+    open_at = (members["start_date"] <= AT) & members["end_date"].map(
+        lambda end: end is None or end >= AT
+    )
+    in_dorset = members[open_at & members["pcn_code"].isin(dorset)]
+    assert len(dorset) == 18
+    assert in_dorset["practice_code"].nunique() == 81
+    lists = ref["practice_lists"]
+    pay = lists[lists["source"] == "NHS Payments 2019-20 (last known figure)"]
+    total = pay[pay["practice_code"].isin(in_dorset["practice_code"])]["registered_patients"]
+    assert total.sum() == pytest.approx(806_922.25)
+    assert ref["commissioners"].set_index("code").loc["11J", "ics_code"] == "QVV"
+
+
+def test_england_counts(ref: dict[str, pd.DataFrame]) -> None:
+    assert len(ref["pcns"]) == 1250
+    assert len(ref["memberships"]) == 6757
+    assert ref["practices"]["practice_code"].is_unique
+
+
+def test_references_resolve(ref: dict[str, pd.DataFrame]) -> None:
+    practices = set(ref["practices"]["practice_code"])
+    assert set(ref["memberships"]["practice_code"]) <= practices
+    assert set(ref["memberships"]["pcn_code"]) <= set(ref["pcns"]["pcn_code"])
+    assert set(ref["practice_lists"]["practice_code"]) <= practices
+    assert set(ref["cqc_ratings"]["practice_code"]) <= practices
+    assert set(ref["groupings"]["practice_code"]) <= practices
+    commissioners = set(ref["commissioners"]["code"])
+    assert set(ref["practices"]["commissioner_code"]) <= commissioners
+    assert set(ref["pcns"]["commissioner_code"]) <= commissioners
+
+
+def test_named_conflicts_are_resolved_by_the_rules(ref: dict[str, pd.DataFrame]) -> None:
+    conflicts = ref["source_conflicts"].set_index(["subject_code", "field"])
+    portesham = conflicts.loc[("J81609", "pcn_code")]
+    assert (portesham["chosen_value"], portesham["other_value"]) == ("U58840", "U38731")
+    membership = ref["memberships"].set_index("practice_code")
+    assert membership.loc["J81609", "pcn_code"] == "U58840"  # ePCN wins
+    assert conflicts.loc[("J81031", "status"), "chosen_value"] == "dormant"
+    practices = ref["practices"].set_index("practice_code")
+    assert practices.loc["J81031", "status"] == "dormant"
+    assert membership.loc["J81031", "pcn_code"] == "U42510"  # still a Blandford member
+    assert conflicts.loc[("J81083", "commissioner_code"), "chosen_value"] == "99N"
+    assert practices.loc["J81083", "commissioner_code"] == "99N"
+    assert "J81083" not in set(ref["groupings"]["practice_code"])
+
+
+def test_dorset_coordinates_and_districts(ref: dict[str, pd.DataFrame]) -> None:
+    practices = ref["practices"].set_index("practice_code")
+    moordown = practices.loc["J81039"]
+    assert moordown["coord_source"] == "Code-Point Open 2014-08"
+    assert (moordown["lat"], moordown["lon"]) == pytest.approx((50.756212, -1.874471))
+    assert practices.loc["J81052", "coord_source"] == "geocoded 2026-03"  # postcode after 2014
+    districts = ref["groupings"].set_index("practice_code")
+    assert districts.loc["J81039", "group_name"] == "Bournemouth"
+    assert set(districts["grouping"]) == {"district"}
+
+
+def test_csv_output_is_sorted_and_stably_formatted() -> None:
+    build = _build_module()
+    frame = pd.DataFrame(
+        {
+            "practice_code": ["J81047", "J81039"],
+            "as_of": [dt.date(2020, 1, 1), dt.date(2020, 1, 1)],
+            "registered_patients": [9209.25, 1 / 3],
+            "weighted_patients": [float("nan"), 2.0],
+            "source": ["x", "x"],
+        }
+    )
+    text = build.to_csv("practice_lists", frame)
+    assert text.splitlines() == [
+        "practice_code,as_of,registered_patients,weighted_patients,source",
+        "J81039,2020-01-01,0.333333,2,x",
+        "J81047,2020-01-01,9209.25,,x",
+    ]
+    assert build.to_csv("practice_lists", frame.iloc[::-1]) == text

@@ -1,0 +1,105 @@
+"""The installed `openpcn` command end to end: init at a small scale, then the orgs commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENPCN_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "openpcn", *args], env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("openpcn")
+    done = run(home, "init", "--scale", "0.01", "--seed", "7")
+    assert done.returncode == 0, done.stderr
+    assert "synthetic population" in done.stderr  # the progress bar
+    assert "patients" in done.stdout
+    return home
+
+
+def test_init_refuses_to_overwrite_without_force(home):
+    again = run(home, "init", "--scale", "0.01")
+    assert again.returncode == 2
+    assert "--force" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_init_rejects_a_scale_out_of_range(tmp_path):
+    done = run(tmp_path, "init", "--scale", "2")
+    assert done.returncode == 2 and "0.01 to 1" in done.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_summary_json_has_the_dorset_figures_from_the_real_files(home):
+    done = run(home, "orgs", "summary", "--ics", "11J", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["practices"], summary["pcns"]) == (81, 18)
+    assert round(summary["registered_patients"]) == 806_922
+    assert summary["band"] == [30000, 50000]
+    assert summary["pcns_in_band"] == 10
+    assert summary["pcn_size_min"] == {
+        "code": "U75274",
+        "name": "SHERBORNE AREA PCN",
+        "patients": 20774.75,
+    }
+    assert summary["pcn_size_max"]["code"] == "U25251"
+
+
+def test_summary_band_is_configurable_on_the_command_line(home):
+    done = run(home, "orgs", "summary", "--json", "--band-min", "20000", "--band-max", "80000")
+    assert json.loads(done.stdout)["pcns_in_band"] == 18
+
+
+def test_summary_as_a_table_names_every_pcn(home):
+    done = run(home, "orgs", "summary")
+    assert done.returncode == 0, done.stderr
+    assert "81 practices in 18 PCNs" in done.stdout
+    assert "WEYMOUTH & PORTLAND PCN" in done.stdout and "76,049" in done.stdout
+
+
+def test_check_lists_every_rule_and_explains_each_breach(home):
+    done = run(home, "orgs", "check", "--ics", "11J", "--json")
+    report = json.loads(done.stdout)
+    rules = {rule["rule"]: rule for rule in report["rules"]}
+    assert set(rules) == {
+        "size_band",
+        "one_pcn_per_practice",
+        "coverage",
+        "one_footprint",
+        "contiguity",
+    }
+    sherborne = next(f for f in rules["size_band"]["findings"] if f["code"] == "U75274")
+    assert "9,225" in sherborne["reason"] and "below" in sherborne["reason"]
+    assert any(f["code"] == "J81031" for f in rules["coverage"]["findings"])
+    text = run(home, "orgs", "check").stdout
+    assert "FAIL" in text and "PASS" in text and "EAGLE HOUSE SURGERY" in text
+
+
+def test_show_a_pcn_and_a_practice(home):
+    pcn = json.loads(run(home, "orgs", "show", "U42510", "--json").stdout)
+    assert [m["practice_code"] for m in pcn["members"]] == ["J81019", "J81031"]
+    practice = json.loads(run(home, "orgs", "show", "j81002", "--json").stdout)
+    assert practice["pcn"]["code"] == "U19923"
+    assert "ORCHID HOUSE SURGERY" in run(home, "orgs", "show", "J81002").stdout
+
+
+def test_an_unknown_code_is_a_clear_error_without_traceback(home):
+    done = run(home, "orgs", "show", "XYZ")
+    assert done.returncode == 66
+    assert "J81002" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_orgs_without_a_warehouse_says_to_run_init(tmp_path):
+    done = run(tmp_path, "orgs", "summary")
+    assert done.returncode == 78 and "openpcn init" in done.stderr

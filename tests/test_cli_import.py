@@ -1,0 +1,201 @@
+"""`openpcn import` end to end: every bad file is refused with file, row and column, and the
+warehouse stays byte-for-byte the same; a good extract lands and re-importing replaces it.
+
+The manifests are walked through the command's entry point (`openpcn.cli.main`) in this process:
+a fresh interpreter costs two seconds of importing pandas and Ibis per file. One test runs the
+installed command (`python -m openpcn`) in its own process for the exit code and output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from openpcn.cli import main
+from openpcn.store.importer import conform
+from openpcn.store.schema import TABLES
+from openpcn.store.warehouse import write_tables
+
+DATA = Path(__file__).parent / "data"
+MANIFESTS = {
+    "extract": DATA / "bad" / "extract" / "MANIFEST.csv",
+    "organisation": DATA / "bad" / "MANIFEST.csv",
+}
+
+
+def _cases() -> list[pytest.param]:
+    cases = []
+    for name, manifest in MANIFESTS.items():
+        if not manifest.exists():
+            continue
+        with manifest.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                case = (manifest.parent / row["file"], row["kind"], row["row"], row["column"])
+                cases.append(pytest.param(*case, id=f"{name}:{row['file']}"))
+    return cases
+
+
+CASES = _cases()
+
+
+def small_warehouse(path: Path) -> None:
+    """Two Dorset practices in one PCN, and two patients of the first."""
+    frames = {
+        "commissioners": {"code": ["11J"], "name": ["NHS Dorset CCG"], "tier": ["CCG"]},
+        "practices": {
+            "practice_code": ["J81002", "J81003"],
+            "name": ["Practice A", "Practice B"],
+            "commissioner_code": ["11J", "11J"],
+            "status": ["active", "active"],
+        },
+        "pcns": {"pcn_code": ["U83711"], "name": ["Network"], "commissioner_code": ["11J"]},
+        "memberships": {
+            "practice_code": ["J81002", "J81003"],
+            "pcn_code": ["U83711", "U83711"],
+            "start_date": [dt.date(2019, 7, 1)] * 2,
+            "source": ["test", "test"],
+        },
+        "patients": {
+            "patient_id": ["p-000001", "p-000002"],
+            "practice_code": ["J81002", "J81002"],
+            "sex": ["F", "M"],
+            "birth_month": [dt.date(1938, 4, 1), dt.date(1961, 11, 1)],
+            "ethnicity_group": ["White", "Asian"],
+            "registration_date": [dt.date(1990, 5, 14), dt.date(2004, 2, 2)],
+        },
+    }
+    write_tables(
+        path, {name: conform(pd.DataFrame(data), TABLES[name]) for name, data in frames.items()}
+    )
+
+
+def fingerprint(home: Path) -> dict[str, str]:
+    """sha256 of the warehouse file and of any write-ahead log beside it."""
+    files = sorted(home.glob("warehouse.duckdb*"))
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENPCN_HOME": str(home), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "openpcn", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_in_process(home: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """The same entry point as the installed command, without paying for a new interpreter."""
+    monkeypatch.setenv("OPENPCN_HOME", str(home))
+    monkeypatch.setattr(sys, "argv", ["openpcn", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        main()
+        sys.exit(0)
+    captured = capsys.readouterr()
+    return int(stopped.value.code or 0), captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
+    small_warehouse(path)
+    return path
+
+
+@pytest.mark.parametrize(("path", "kind", "row", "column"), CASES)
+def test_a_bad_file_is_refused_and_changes_nothing(
+    template, tmp_path, monkeypatch, capsys, path, kind, row, column
+):
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    before = fingerprint(tmp_path)
+
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path))
+
+    stderr = " ".join(err.split())  # Rich wraps long lines
+    assert code != 0
+    assert "Traceback" not in err
+    assert path.name in stderr
+    if row:
+        assert f"row {row}" in stderr
+    if column:
+        assert f"column '{column}'" in stderr
+    assert "fix:" in stderr
+    assert fingerprint(tmp_path) == before
+
+
+def test_the_installed_command_refuses_a_bad_file_then_imports_a_good_one(template, tmp_path):
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    before = fingerprint(tmp_path)
+
+    bad = run_cli(tmp_path, "import", "patients", str(DATA / "bad/extract/nhs_number.csv"))
+    assert bad.returncode == 65  # EX_DATAERR
+    assert "Traceback" not in bad.stderr
+    assert "looks like an NHS number" in bad.stderr
+    assert "999" not in bad.stderr  # the offending value is never echoed
+    assert fingerprint(tmp_path) == before
+
+    good = run_cli(tmp_path, "import", "extract", str(DATA / "good/extract"))
+    assert good.returncode == 0, good.stderr
+    assert "medications" in good.stdout
+    assert fingerprint(tmp_path) != before
+
+
+def test_the_extract_manifest_covers_the_required_cases():
+    with MANIFESTS["extract"].open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 11
+    for row in rows:
+        assert (MANIFESTS["extract"].parent / row["file"]).exists(), row["file"]
+        assert row["row"] and row["column"], row["file"]
+
+
+def test_an_unknown_kind_lists_the_kinds(tmp_path, monkeypatch, capsys):
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "nonsense", "x.csv")
+    assert code != 0
+    assert "unknown import kind" in err
+    assert "extract" in err and "patients" in err
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_good_extract_imports_and_a_second_import_replaces_it(tmp_path, monkeypatch, capsys):
+    small_warehouse(tmp_path / "warehouse.duckdb")
+    extract = str(DATA / "good" / "extract")
+
+    first = run_in_process(tmp_path, monkeypatch, capsys, "import", "extract", extract)
+    assert first[0] == 0, first[2]
+    assert "patients" in first[1] and "workforce" in first[1]
+    second = run_in_process(tmp_path, monkeypatch, capsys, "import", "extract", extract)
+    assert second[0] == 0, second[2]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("patients", "events", "medications", "hospital_activity", "appointments")
+        }
+        per_practice = dict(
+            con.execute(
+                "SELECT practice_code, count(*) FROM patients GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
+    # the file's 4 patients replaced the 2 stored for J81002: no duplicates after two imports
+    assert counts == {
+        "patients": 4,
+        "events": 4,
+        "medications": 3,
+        "hospital_activity": 3,
+        "appointments": 3,
+    }
+    assert per_practice == {"J81002": 2, "J81003": 2}
