@@ -24,7 +24,6 @@ from rich.progress import (
 from rich.table import Table
 
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, load_settings
-
 from openpcn.exceptions import OpenPCNError, UserError
 
 app = typer.Typer(

@@ -41,6 +41,9 @@ STRING = pd.StringDtype("pyarrow")  # Arrow-backed text: vectorised checks on mi
 EARLIEST = dt.date(1900, 1, 1)
 
 SNOMED_ID = re.compile(r"^\d{6,18}$")  # SNOMED CT and dm+d identifiers (SCTIDs)
+# A clinical code is a SNOMED CT id or a documented local code in capitals with hyphens
+# (e.g. OPENPCN-ICT-REFERRAL): GP systems carry local codes for activity with no national code.
+CLINICAL_CODE = re.compile(r"^(?:\d{6,18}|[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)$")
 # BNF codes: chapter, section, paragraph, sub-paragraph + chemical substance, product, strength
 # and formulation, generic equivalent (e.g. 0212000B0AAABAB); shorter prefixes name a group.
 BNF_CODE = re.compile(
@@ -62,7 +65,7 @@ ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
 CODES: dict[tuple[str, str], tuple[re.Pattern[str], str]] = {
     ("patients", "practice_code"): (PRACTICE_CODE, "practice code"),
     ("patients", "care_home_code"): (CARE_HOME_CODE, "care home code"),
-    ("events", "snomed_code"): (SNOMED_ID, "SNOMED CT id"),
+    ("events", "snomed_code"): (CLINICAL_CODE, "SNOMED CT id (or LOCAL-STYLE local code)"),
     ("medications", "dmd_code"): (SNOMED_ID, "dm+d id"),
     ("medications", "bnf_code"): (BNF_CODE, "BNF code"),
     ("appointments", "practice_code"): (PRACTICE_CODE, "practice code"),
