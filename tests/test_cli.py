@@ -103,3 +103,12 @@ def test_an_unknown_code_is_a_clear_error_without_traceback(home):
 def test_orgs_without_a_warehouse_says_to_run_init(tmp_path):
     done = run(tmp_path, "orgs", "summary")
     assert done.returncode == 78 and "openpcn init" in done.stderr
+
+
+def test_groupings_list_the_districts_and_the_pcns_they_overlap(home):
+    groups = json.loads(run(home, "orgs", "groupings", "--kind", "district", "--json").stdout)
+    bournemouth = next(g for g in groups if g["group_name"] == "Bournemouth")
+    assert len(bournemouth["practices"]) == 18
+    assert {p["pcn_code"] for p in bournemouth["pcns"]} >= {"U02749", "U27515"}
+    missing = run(home, "orgs", "groupings", "--kind", "locality")
+    assert missing.returncode == 66 and "district" in missing.stderr

@@ -236,6 +236,34 @@ def orgs_show(
         _print_practice(result)
 
 
+@orgs_app.command("groupings")
+def orgs_groupings(
+    kind: str = typer.Option("district", "--kind", help="which grouping (district, locality, ...)"),
+    date: str = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Custom groupings of practices (e.g. localities) and the PCNs each one overlaps."""
+    from openpcn import orgs
+    from openpcn.store.warehouse import connect
+
+    groups = orgs.groupings(connect(), kind, date)
+    if as_json:
+        print_json(groups)
+        return
+    table = Table(title=f"{kind} groupings on {date}", show_edge=False)
+    for column in ("code", "name", "practices", "registered", "PCNs"):
+        table.add_column(
+            column, justify="right" if column in ("practices", "registered") else "left"
+        )
+    for group in groups:
+        pcns = ", ".join(f"{p['pcn_code']} ({p['practices']})" for p in group["pcns"])
+        table.add_row(
+            str(group["group_code"]), str(group["group_name"]), str(len(group["practices"])),
+            _n(group["registered_patients"]), pcns or "-",
+        )  # fmt: skip
+    out.print(table)
+
+
 def _print_pcn(pcn: dict[str, Any]) -> None:
     out.print(f"[bold]{pcn['name']}[/] ({pcn['code']}), {pcn['commissioner']['name']}")
     position = "within" if pcn["in_band"] else pcn["band_position"]
