@@ -98,15 +98,14 @@ def first_bad(mask: pd.Series) -> int | None:
 def check_required(
     frame: pd.DataFrame, column: str, *, file: str, first_row: int = 2, fix: str | None = None
 ) -> None:
-    bad = first_bad(frame[column].isna())
-    if bad is not None:
-        raise InputError(
-            "a required value is empty",
-            file=file,
-            row=first_row + bad,
-            column=column,
-            fix=fix or f"fill in {column} on every row",
-        )
+    fail_at(
+        frame[column].isna(),
+        "a required value is empty",
+        file=file,
+        column=column,
+        fix=fix or f"fill in {column} on every row",
+        first_row=first_row,
+    )
 
 
 def check_pattern(
@@ -125,15 +124,14 @@ def check_pattern(
     if not nullable:
         check_required(frame, column, file=file, first_row=first_row)
     ok = values.fillna("").str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-    bad = first_bad(present & ~ok)
-    if bad is not None:
-        raise InputError(
-            f"not a valid {what}",
-            file=file,
-            row=first_row + bad,
-            column=column,
-            fix=f"{what}s look like {_example(pattern)}",
-        )
+    fail_at(
+        present & ~ok,
+        f"not a valid {what}",
+        file=file,
+        column=column,
+        fix=f"{what}s look like {_example(pattern)}",
+        first_row=first_row,
+    )
 
 
 def _example(pattern: re.Pattern[str]) -> str:
@@ -159,15 +157,14 @@ def parse_dates(
     if not nullable:
         check_required(frame, column, file=file, first_row=first_row)
     parsed = pd.to_datetime(values, format=fmt, errors="coerce")
-    bad = first_bad(values.notna() & parsed.isna())
-    if bad is not None:
-        raise InputError(
-            "not a valid date",
-            file=file,
-            row=first_row + bad,
-            column=column,
-            fix=f"write dates as {_human(fmt)}",
-        )
+    fail_at(
+        values.notna() & parsed.isna(),
+        "not a valid date",
+        file=file,
+        column=column,
+        fix=f"write dates as {_human(fmt)}",
+        first_row=first_row,
+    )
     return parsed.dt.date.astype("object").where(parsed.notna(), None)
 
 
@@ -195,15 +192,14 @@ def parse_numbers(
             "not a number", file=file, row=first_row + bad, column=column, fix="use digits only"
         )
     if minimum is not None:
-        bad = first_bad(parsed.notna() & (parsed < minimum))
-        if bad is not None:
-            raise InputError(
-                f"must be at least {minimum:g}",
-                file=file,
-                row=first_row + bad,
-                column=column,
-                fix="list sizes, counts and FTE cannot be negative",
-            )
+        fail_at(
+            parsed.notna() & (parsed < minimum),
+            f"must be at least {minimum:g}",
+            file=file,
+            column=column,
+            fix="list sizes, counts and FTE cannot be negative",
+            first_row=first_row,
+        )
     return parsed.astype("float64")
 
 
@@ -212,15 +208,14 @@ def check_unique(
 ) -> None:
     """No two rows share the key `columns`."""
     dup = frame.duplicated(list(columns), keep="first")
-    bad = first_bad(dup)
-    if bad is not None:
-        raise InputError(
-            f"duplicate {what or ' + '.join(columns)}",
-            file=file,
-            row=first_row + bad,
-            column=columns[0],
-            fix="each key may appear once; remove or merge the repeated row",
-        )
+    fail_at(
+        dup,
+        f"duplicate {what or ' + '.join(columns)}",
+        file=file,
+        column=columns[0],
+        fix="each key may appear once; remove or merge the repeated row",
+        first_row=first_row,
+    )
 
 
 def check_references(
@@ -235,15 +230,14 @@ def check_references(
 ) -> None:
     """Every non-empty value in `column` is one of `known` (referential integrity)."""
     values = frame[column]
-    bad = first_bad(values.notna() & ~values.isin(list(known)))
-    if bad is not None:
-        raise InputError(
-            f"unknown {what}",
-            file=file,
-            row=first_row + bad,
-            column=column,
-            fix=fix or f"load the {what}s first, or correct the code",
-        )
+    fail_at(
+        values.notna() & ~values.isin(list(known)),
+        f"unknown {what}",
+        file=file,
+        column=column,
+        fix=fix or f"load the {what}s first, or correct the code",
+        first_row=first_row,
+    )
 
 
 def fail_at(

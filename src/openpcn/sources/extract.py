@@ -32,6 +32,7 @@ from openpcn.sources.common import (
     check_pattern,
     check_required,
     check_unique,
+    fail_at,
     first_bad,
 )
 from openpcn.store.schema import PATIENT_TABLES, Table, table
@@ -358,40 +359,37 @@ def _csv_dates(values: pd.Series, column: str, source: _Source) -> pd.Series:
     text = pa.array(values.where(ok).astype(object).where(ok, None), pa.string())
     stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     parsed = pd.Series(stamps.cast(pa.date32()).to_pandas(), index=values.index, dtype=object)
-    bad = first_bad(values.notna() & parsed.isna())
-    if bad is not None:
-        raise InputError(
-            "not a valid date",
-            file=source.file,
-            row=source.first_row + bad,
-            column=column,
-            fix="write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
-        )
+    fail_at(
+        values.notna() & parsed.isna(),
+        "not a valid date",
+        file=source.file,
+        column=column,
+        fix="write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
+        first_row=source.first_row,
+    )
     return parsed.where(parsed.notna(), None)
 
 
 def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) -> pd.Series:
     parsed = pd.to_numeric(values, errors="coerce").astype("float64")
     ok = np.isfinite(parsed.to_numpy(dtype="float64", na_value=np.nan))
-    bad = first_bad(values.notna() & ~pd.Series(ok, index=values.index))
-    if bad is not None:
-        raise InputError(
-            "not a number",
-            file=source.file,
-            row=source.first_row + bad,
-            column=column,
-            fix="use digits with '.' as the decimal point and no thousands separators",
-        )
+    fail_at(
+        values.notna() & ~pd.Series(ok, index=values.index),
+        "not a number",
+        file=source.file,
+        column=column,
+        fix="use digits with '.' as the decimal point and no thousands separators",
+        first_row=source.first_row,
+    )
     if dtype == "int64":
-        bad = first_bad(parsed.notna() & (parsed % 1 != 0))
-        if bad is not None:
-            raise InputError(
-                "not a whole number",
-                file=source.file,
-                row=source.first_row + bad,
-                column=column,
-                fix=f"{column} is a count: write it without a fraction",
-            )
+        fail_at(
+            parsed.notna() & (parsed % 1 != 0),
+            "not a whole number",
+            file=source.file,
+            column=column,
+            fix=f"{column} is a count: write it without a fraction",
+            first_row=source.first_row,
+        )
         return parsed.astype("Int64")
     return parsed
 
@@ -399,15 +397,14 @@ def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) ->
 def _csv_booleans(values: pd.Series, column: str, source: _Source) -> pd.Series:
     lowered = values.str.lower()
     parsed = lowered.map({"true": True, "false": False}, na_action="ignore")
-    bad = first_bad(values.notna() & parsed.isna())
-    if bad is not None:
-        raise InputError(
-            "not true or false",
-            file=source.file,
-            row=source.first_row + bad,
-            column=column,
-            fix="write booleans as true or false",
-        )
+    fail_at(
+        values.notna() & parsed.isna(),
+        "not true or false",
+        file=source.file,
+        column=column,
+        fix="write booleans as true or false",
+        first_row=source.first_row,
+    )
     return parsed.astype("boolean")
 
 
@@ -553,15 +550,14 @@ def _validate(spec: Table, frame: pd.DataFrame, source: _Source) -> None:
         if name == spec.name:
             _check_order(frame, later, earlier, file, first)
     if spec.name == "workforce":
-        bad = first_bad(frame["practice_code"].isna() & frame["pcn_code"].isna())
-        if bad is not None:
-            raise InputError(
-                "a post needs a practice or a PCN",
-                file=file,
-                row=first + bad,
-                column="practice_code",
-                fix="give practice_code, or pcn_code for staff the PCN employs",
-            )
+        fail_at(
+            frame["practice_code"].isna() & frame["pcn_code"].isna(),
+            "a post needs a practice or a PCN",
+            file=file,
+            column="practice_code",
+            fix="give practice_code, or pcn_code for staff the PCN employs",
+            first_row=first,
+        )
     if spec.key:
         check_unique(frame, list(spec.key), file=file, first_row=first)
 
@@ -585,15 +581,14 @@ def _check_allowed(
     frame: pd.DataFrame, column: str, allowed: tuple[str, ...], file: str, first: int
 ) -> None:
     values = frame[column]
-    bad = first_bad(values.notna() & ~values.isin(allowed))
-    if bad is not None:
-        raise InputError(
-            "not an allowed value",
-            file=file,
-            row=first + bad,
-            column=column,
-            fix=f"use one of: {', '.join(allowed)}",
-        )
+    fail_at(
+        values.notna() & ~values.isin(allowed),
+        "not an allowed value",
+        file=file,
+        column=column,
+        fix=f"use one of: {', '.join(allowed)}",
+        first_row=first,
+    )
 
 
 def _check_range(
@@ -625,42 +620,39 @@ def _check_range(
 def _check_date_range(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
     today = dt.date.today()
     out = [isinstance(d, dt.date) and not EARLIEST <= d <= today for d in frame[column]]
-    bad = first_bad(pd.Series(out, index=frame.index, dtype=bool))
-    if bad is not None:
-        raise InputError(
-            "date out of range",
-            file=file,
-            row=first + bad,
-            column=column,
-            fix=f"dates must fall between {EARLIEST.isoformat()} and today",
-        )
+    fail_at(
+        pd.Series(out, index=frame.index, dtype=bool),
+        "date out of range",
+        file=file,
+        column=column,
+        fix=f"dates must fall between {EARLIEST.isoformat()} and today",
+        first_row=first,
+    )
 
 
 def _check_first_of_month(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
     out = [isinstance(d, dt.date) and d.day != 1 for d in frame[column]]
-    bad = first_bad(pd.Series(out, index=frame.index, dtype=bool))
-    if bad is not None:
-        raise InputError(
-            "not the first day of a month",
-            file=file,
-            row=first + bad,
-            column=column,
-            fix="give the first day of the birth month (YYYY-MM-01), never a full date of birth",
-        )
+    fail_at(
+        pd.Series(out, index=frame.index, dtype=bool),
+        "not the first day of a month",
+        file=file,
+        column=column,
+        fix="give the first day of the birth month (YYYY-MM-01), never a full date of birth",
+        first_row=first,
+    )
 
 
 def _check_order(frame: pd.DataFrame, later: str, earlier: str, file: str, first: int) -> None:
     pairs = zip(frame[later], frame[earlier], strict=True)
     out = [isinstance(a, dt.date) and isinstance(b, dt.date) and a < b for a, b in pairs]
-    bad = first_bad(pd.Series(out, index=frame.index, dtype=bool))
-    if bad is not None:
-        raise InputError(
-            f"before {earlier}",
-            file=file,
-            row=first + bad,
-            column=later,
-            fix=f"{later} cannot be earlier than {earlier}",
-        )
+    fail_at(
+        pd.Series(out, index=frame.index, dtype=bool),
+        f"before {earlier}",
+        file=file,
+        column=later,
+        fix=f"{later} cannot be earlier than {earlier}",
+        first_row=first,
+    )
 
 
 # -- loaders for `openpcn import` -------------------------------------------------------------
