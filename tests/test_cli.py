@@ -91,7 +91,8 @@ def test_show_a_pcn_and_a_practice(home):
     assert [m["practice_code"] for m in pcn["members"]] == ["J81019", "J81031"]
     practice = json.loads(run(home, "orgs", "show", "j81002", "--json").stdout)
     assert practice["pcn"]["code"] == "U19923"
-    assert "ORCHID HOUSE SURGERY" in run(home, "orgs", "show", "J81002").stdout
+    text = run(home, "orgs", "show", "J81002").stdout
+    assert "ORCHID HOUSE SURGERY" in text and "CQC rating: Good (published 2018)" in text
 
 
 def test_an_unknown_code_is_a_clear_error_without_traceback(home):

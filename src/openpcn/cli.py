@@ -294,14 +294,13 @@ def _print_practice(practice: dict[str, Any]) -> None:
     place = practice.get("location") or {}
     if place.get("lat") is not None:
         out.print(f"location: {place['postcode']} ({place['lat']:.4f}, {place['lon']:.4f})")
+    cqc = practice.get("cqc")
     facts = [
         ("IMD 2019 score", practice.get("imd2019_score")),
         ("rurality", practice.get("rurality")),
+        ("dispensing", practice.get("dispensing")),
+        ("CQC rating", f"{cqc['rating']} (published {cqc['year']})" if cqc else None),
     ]
-    facts.append(("dispensing", practice.get("dispensing")))
-    cqc = practice.get("cqc")
-    if cqc:
-        facts.append(("CQC", f"{cqc.get('rating')} ({cqc.get('rating_year')})"))
     for label, value in facts:
         out.print(f"{label}: {'-' if value is None else value}")
     table = Table(title="list sizes", show_edge=False)

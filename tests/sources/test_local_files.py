@@ -89,7 +89,9 @@ def test_localities_are_added_beside_the_shipped_districts(settings, tmp_path):
     finally:
         con.disconnect()
     north = next(g for g in localities if g["group_code"] == "L1")
-    assert north["practices"] == ["J81019", "J81031"] and round(north["registered_patients"]) == 29_136
+    assert (
+        north["practices"] == ["J81019", "J81031"] and round(north["registered_patients"]) == 29_136
+    )
     assert len(districts) > 1
 
 
