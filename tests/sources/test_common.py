@@ -1,7 +1,11 @@
+import csv
+import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openpcn.exceptions import InputError
 from openpcn.sources.common import (
@@ -90,3 +94,27 @@ def test_duplicates_and_unknown_references_name_the_offending_row():
     with pytest.raises(InputError) as caught:
         check_references(frame, "p", {"J81002"}, file="f", what="practice code")
     assert caught.value.where.row == 3
+
+
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff"),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT), min_size=1, max_size=8))
+def test_any_table_written_as_csv_reads_back_as_the_same_text(tmp_path, rows):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["a", "b", "c"])
+    writer.writerows(rows)
+    path = write(tmp_path, buffer.getvalue(), name="roundtrip.csv")
+    frame = read_csv_text(path, columns=["a", "b", "c"])
+    expected = [[cell.strip() or None for cell in row] for row in rows]
+    while expected and expected[-1] == [None, None, None]:
+        expected.pop()  # trailing blank lines are dropped, nothing else
+    got = [[None if pd.isna(v) else v for v in record] for record in frame.itertuples(index=False)]
+    assert got == expected
