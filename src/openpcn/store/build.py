@@ -19,6 +19,7 @@ from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings
 from openpcn.exceptions import UserError
 from openpcn.store.reference import reference_tables
 from openpcn.store.warehouse import build_into, write_tables
+from openpcn.synth.build import check_scale
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -56,8 +57,7 @@ def build_default(
             f"a warehouse already exists at {target}",
             fix="use `openpcn init --force` to rebuild it (imported data will be lost)",
         )
-    if not 0.01 <= scale <= 1.0:
-        raise UserError(f"scale {scale:g} is out of range", fix="use a scale from 0.01 to 1")
+    scale = check_scale(scale)
     tell = progress or (lambda stage, done, total: None)
     with build_into(target) as tmp:
         tables = reference_tables()
