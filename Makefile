@@ -4,6 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SYSTEM  := $(VENV)/.system
+ASSETS  := node_modules/.openpcn-assets
 export OPENPCN_HOME ?= $(CURDIR)/.openpcn
 
 .PHONY: run test lint format bench reference init clean
@@ -16,24 +17,38 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
-## System packages: Java for the Spark engine.
+## System packages: Java for the Spark engine, Node.js for the front-end packages, Chromium for
+## the browser tests. Installed with apt only when missing.
 $(SYSTEM):
 	@mkdir -p $(VENV)
-	@if ! command -v java >/dev/null 2>&1; then \
-		echo "Installing Java (for the Spark engine)"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless; \
+	@missing=""; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 	touch $@
 
-## Build the Dorset warehouse on first run, then show it.
-run: $(STAMP) $(SYSTEM)
+## Front-end packages from npm (NHS design system, Leaflet, Vega, HTMX, axe-core), copied into
+## the package's static folder; not committed.
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.py $(STAMP) $(SYSTEM)
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/vendor_assets.py
+	touch $@
+
+## Build the Dorset warehouse on first run, then serve the web app on http://127.0.0.1:8000
+## (the first run prints the admin account's one-time password).
+run: $(STAMP) $(SYSTEM) $(ASSETS)
 	@test -f $(OPENPCN_HOME)/warehouse.duckdb || $(BIN)/openpcn init
 	$(BIN)/openpcn orgs summary --ics 11J
+	$(BIN)/openpcn serve --host 127.0.0.1 --port 8000
 
 init: $(STAMP)
 	$(BIN)/openpcn init --force
 
-test: $(STAMP) $(SYSTEM)
+test: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest -q
 
@@ -53,4 +68,4 @@ reference: $(STAMP)
 	$(BIN)/python scripts/build_reference.py --raw ../shared/data/raw
 
 clean:
-	rm -rf $(VENV) .openpcn .pytest_cache .ruff_cache
+	rm -rf $(VENV) .openpcn .pytest_cache .ruff_cache node_modules src/openpcn/web/static/vendor

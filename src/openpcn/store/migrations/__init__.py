@@ -1,0 +1,1 @@
+"""Alembic migrations of the app database, applied by `openpcn.store.appdb.migrate`."""

@@ -1,0 +1,91 @@
+"""Log in and log out. Failed logins are throttled per username and address."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from openpcn.store import appdb
+from openpcn.web import auth
+from openpcn.web.auth import ALL_ROLES, Principal, public, require
+
+router = APIRouter(tags=["auth"])
+
+THROTTLED = (
+    "There have been too many failed attempts to log in to this account from here. "
+    "Wait 15 minutes, then try again, or ask your administrator to check the account."
+)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _page(
+    request: Request,
+    *,
+    next_url: str,
+    username: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    from openpcn.web.app import templates
+
+    return templates.TemplateResponse(
+        request,
+        "login.html",
+        {"next_url": next_url, "username": username, "errors": errors or {}},
+        status_code=status,
+    )
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(
+    request: Request,
+    next: str = "/",
+    principal: Principal | None = Depends(public()),
+) -> Response:
+    if principal is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _page(request, next_url=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    _: Principal | None = Depends(public()),
+) -> Response:
+    db = request.app.state.appdb
+    next_url = safe_next(next)
+    username = username.strip()
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = "Enter your username"
+    if not password:
+        errors["password"] = "Enter your password"
+    if errors:
+        return _page(request, next_url=next_url, username=username, errors=errors, status=400)
+    address = request.client.host if request.client else "unknown"
+    if appdb.is_throttled(db, username, address):
+        from openpcn.web.errors import error_page
+
+        return error_page(request, 429, THROTTLED, headers={"Retry-After": "900"})
+    user = appdb.authenticate(db, username, password)
+    appdb.record_login(db, username, address, success=user is not None)
+    if user is None:
+        errors["password"] = "The username or password is not right"
+        return _page(request, next_url=next_url, username=username, errors=errors, status=400)
+    auth.start_session(request, user.id)
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, _: Principal = Depends(require(*ALL_ROLES))) -> Response:
+    auth.end_session(request)
+    return RedirectResponse("/login", status_code=303)

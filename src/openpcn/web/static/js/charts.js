@@ -1,0 +1,103 @@
+/* OpenPCN charts: every .chart[data-spec-url] gets the Vega-Lite spec fetched from the API and
+ * drawn by vega-embed, plus a table of the same numbers (the chart's text alternative).
+ * CSP-safe: Vega runs with its expression interpreter (no eval) and no injected <style>. */
+(function () {
+  "use strict";
+
+  function cell(tag, text, attrs) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    return el;
+  }
+
+  function tableOf(spec) {
+    var values = (spec.data && spec.data.values) || [];
+    var bands = [];
+    var byBand = {};
+    values.forEach(function (v) {
+      if (!byBand[v.age_band]) { byBand[v.age_band] = {}; bands.push(v.age_band); }
+      byBand[v.age_band][v.sex] = v.shown;
+    });
+    var details = cell("details", "", { class: "nhsuk-details app-chart-table" });
+    var summary = cell("summary", "", { class: "nhsuk-details__summary" });
+    summary.appendChild(cell("span", "Show the numbers as a table", { class: "nhsuk-details__summary-text" }));
+    details.appendChild(summary);
+    var body = cell("div", "", { class: "nhsuk-details__text" });
+    var table = cell("table", "", { class: "nhsuk-table" });
+    table.appendChild(cell("caption", spec.title || "Chart data", { class: "nhsuk-table__caption" }));
+    var head = cell("thead", "", { class: "nhsuk-table__head" });
+    var row = cell("tr", "", { class: "nhsuk-table__row" });
+    ["Age band", "Female", "Male"].forEach(function (h, i) {
+      row.appendChild(cell("th", h, { scope: "col", class: "nhsuk-table__header" + (i ? " nhsuk-table__header--numeric" : "") }));
+    });
+    head.appendChild(row);
+    table.appendChild(head);
+    var tbody = cell("tbody", "", { class: "nhsuk-table__body" });
+    bands.forEach(function (band) {
+      var tr = cell("tr", "", { class: "nhsuk-table__row" });
+      tr.appendChild(cell("th", band, { scope: "row", class: "nhsuk-table__header" }));
+      ["Female", "Male"].forEach(function (sex) {
+        tr.appendChild(cell("td", byBand[band][sex] || "0", { class: "nhsuk-table__cell nhsuk-table__cell--numeric" }));
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    body.appendChild(table);
+    details.appendChild(body);
+    return details;
+  }
+
+  function say(el, text) {
+    el.textContent = "";
+    el.appendChild(cell("p", text, { class: "nhsuk-body-s" }));
+  }
+
+  function draw(el) {
+    var url = el.getAttribute("data-spec-url");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (answer) {
+        var spec = answer.spec || answer;
+        el.textContent = "";
+        var target = cell("div", "", { class: "app-chart-canvas" });
+        el.appendChild(target);
+        el.parentNode.insertBefore(tableOf(spec), el.nextSibling);
+        if (typeof vegaEmbed === "undefined") {
+          say(target, "The chart cannot be drawn here; the numbers are in the table below.");
+          return;
+        }
+        var options = {
+          actions: false,
+          renderer: "svg",
+          defaultStyle: false,
+          tooltip: { disableDefaultStyle: true }
+        };
+        // The CSP forbids evaluating code from strings, so Vega must interpret its expressions
+        // from the parsed AST (vega-embed 6 brings the interpreter).
+        options.ast = true;
+        if (typeof vega !== "undefined" && vega.expressionInterpreter) {
+          options.expr = vega.expressionInterpreter;
+        }
+        return vegaEmbed(target, spec, options).catch(function () {
+          say(target, "The chart could not be drawn; the numbers are in the table below.");
+        });
+      })
+      .catch(function () {
+        say(el, "The chart could not be loaded.");
+      });
+  }
+
+  function start() {
+    document.querySelectorAll(".chart[data-spec-url]").forEach(draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,123 @@
+/* OpenPCN map: PCN areas and practice points from GeoJSON, drawn by Leaflet with no tile layer.
+ * Reads div#map[data-geojson-url]; an optional data-focus (a PCN or practice code) zooms to it.
+ * No inline script or style (CSP): colours come from the features' properties. */
+(function () {
+  "use strict";
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  function number(value) {
+    return value == null ? "not known" : Math.round(value).toLocaleString("en-GB");
+  }
+
+  function status(el, text) {
+    var box = el.parentNode && el.parentNode.querySelector("[data-map-status]");
+    if (box) box.textContent = text;
+  }
+
+  function popupFor(props) {
+    if (props.kind === "pcn") {
+      return (
+        "<strong>" + escapeHtml(props.name) + "</strong> (" + escapeHtml(props.code) + ")<br>" +
+        number(props.registered_patients) + " registered patients, " +
+        escapeHtml(props.practices) + " practices<br>" +
+        '<a href="/pcns/' + encodeURIComponent(props.code) + '">Open the PCN</a>'
+      );
+    }
+    return (
+      "<strong>" + escapeHtml(props.name) + "</strong> (" + escapeHtml(props.code) + ")<br>" +
+      "PCN: " + escapeHtml(props.pcn_name) + "<br>" +
+      number(props.registered_patients) + " registered patients<br>" +
+      '<a href="/practices/' + encodeURIComponent(props.code) + '">Open the practice</a>'
+    );
+  }
+
+  function draw(el, collection) {
+    var focus = el.getAttribute("data-focus");
+    var map = L.map(el, { scrollWheelZoom: false, attributionControl: false, zoomSnap: 0.25 });
+    var areas = { type: "FeatureCollection", features: [] };
+    var points = { type: "FeatureCollection", features: [] };
+    collection.features.forEach(function (f) {
+      (f.properties.kind === "pcn" ? areas : points).features.push(f);
+    });
+    var focused = [];
+    var areaLayer = L.geoJSON(areas, {
+      style: function (f) {
+        var on = !focus || f.properties.code === focus;
+        return {
+          color: "#425563",
+          weight: on && focus ? 3 : 1,
+          fillColor: f.properties.colour,
+          fillOpacity: on ? 0.35 : 0.12
+        };
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(popupFor(f.properties));
+        if (focus && f.properties.code === focus) focused.push(layer);
+      }
+    }).addTo(map);
+    var pointLayer = L.geoJSON(points, {
+      pointToLayer: function (f, latlng) {
+        var on = !focus || f.properties.code === focus || f.properties.pcn_code === focus;
+        return L.circleMarker(latlng, {
+          radius: f.properties.code === focus ? 9 : 6,
+          color: "#212b32",
+          weight: 1,
+          fillColor: f.properties.colour,
+          fillOpacity: on ? 0.95 : 0.5
+        });
+      },
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(popupFor(f.properties));
+        layer.bindTooltip(f.properties.name);
+        if (focus && (f.properties.code === focus || f.properties.pcn_code === focus)) {
+          focused.push(layer);
+        }
+      }
+    }).addTo(map);
+    var bounds = focused.length ? L.featureGroup(focused).getBounds() : areaLayer.getBounds();
+    if (!bounds.isValid()) bounds = pointLayer.getBounds();
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { padding: [16, 16], maxZoom: 11 });
+    } else {
+      map.setView([52.5, -1.5], 6);
+    }
+    var p = collection.properties || {};
+    var text = areas.features.length + " PCN areas and " + points.features.length + " practices shown.";
+    if (p.unplaced_practices) {
+      text += " " + p.unplaced_practices + " practices have no known location and are not shown.";
+    }
+    status(el, text);
+  }
+
+  function load(el) {
+    var url = el.getAttribute("data-geojson-url");
+    if (!url || typeof L === "undefined") {
+      status(el, "The map cannot be shown; the tables on this page hold the same information.");
+      return;
+    }
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (collection) { draw(el, collection); })
+      .catch(function () {
+        status(el, "The map could not be loaded; the tables on this page hold the same information.");
+      });
+  }
+
+  function start() {
+    document.querySelectorAll("#map[data-geojson-url], .app-map[data-geojson-url]").forEach(load);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

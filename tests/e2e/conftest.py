@@ -1,0 +1,158 @@
+"""A real server and a real browser for the end-to-end tests.
+
+One small warehouse (scale 0.01) and one app database per session; the app runs under uvicorn in
+a background thread on a free loopback port (plain http, so OPENPCN_INSECURE_COOKIES=1), and
+Playwright drives Debian's Chromium at /usr/bin/chromium. Screenshots go to tests/artefacts/.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = REPO / "tests" / "artefacts"
+AXE = REPO / "src" / "openpcn" / "web" / "static" / "vendor" / "axe" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    admin: Account
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app over a scale-0.01 Dorset warehouse, served on loopback for the session."""
+    import uvicorn
+
+    from openpcn.config import Settings
+    from openpcn.store.appdb import add_user, open_appdb
+    from openpcn.store.build import build_default
+    from openpcn.web.app import create_app
+
+    home = tmp_path_factory.mktemp("e2e-home")
+    settings = Settings(home=home)
+    build_default(settings, scale=0.01, seed=1)
+    appdb_url = f"sqlite:///{home / 'app.db'}"
+    db = open_appdb(appdb_url)
+    admin = Account("e2e-admin", secrets.token_urlsafe(16))
+    try:
+        add_user(db, admin.username, admin.password, "admin")
+    finally:
+        db.dispose()
+
+    # Plain-http cookies for this app only: the setting is read when the app is made.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENPCN_INSECURE_COOKIES", "1")
+        app = create_app(settings, appdb_url=appdb_url)
+    port = _free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws="none",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the app did not start under uvicorn within 30 s")
+        time.sleep(0.05)
+    try:
+        yield Server(base_url=f"http://127.0.0.1:{port}", admin=admin)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; the tests skip only when it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTEFACTS
+
+
+def _log_in(page: Any, base_url: str, account: Account) -> None:
+    """Log in through the real form, as a person would."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", account.password)
+    page.click("main form button[type=submit], main form input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/login" not in page.url, f"log-in failed; still on {page.url}"
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser: Any, e2e_server: Server) -> dict[str, Any]:
+    """The cookies of a logged-in admin, for contexts that start logged in."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _log_in(page, e2e_server.base_url, e2e_server.admin)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def log_in() -> Any:
+    """`log_in(page, base_url, account)`, as a fixture (test modules cannot import conftest)."""
+    return _log_in
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci && python scripts/vendor_assets.py`"
+    return AXE

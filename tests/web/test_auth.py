@@ -1,0 +1,303 @@
+"""Logging in and out, throttling, CSRF, session cookies, bearer tokens, roles and scopes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from openpcn import cli_web
+from openpcn.config import Settings
+from openpcn.exceptions import UserError
+from openpcn.store import appdb
+from openpcn.web.app import create_app
+from openpcn.web.auth import Principal, Role, load_secret, public, require
+
+from .conftest import csrf_from, login
+
+MakeUser = Callable[..., tuple[str, str]]
+
+
+def test_login_with_the_right_password_goes_where_it_was_asked(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    username, password = make_user("admin")
+    client = TestClient(app)
+    response = login(client, username, password, next_url="/admin/audit?sort=rows")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/audit?sort=rows"
+    page = client.get("/admin/audit")
+    assert page.status_code == 200
+    assert f"{username} (admin)" in page.text  # the header names who is logged in
+
+
+def test_login_never_redirects_to_another_site(app: FastAPI, make_user: MakeUser) -> None:
+    username, password = make_user("ics_analyst")
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = login(TestClient(app), username, password, next_url=target)
+        assert response.headers["location"] == "/"
+
+
+def test_a_wrong_password_shows_the_error_summary_and_logs_no_one_in(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    username, _ = make_user("admin")
+    client = TestClient(app)
+    response = login(client, username, "not the password at all")
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert 'href="#password"' in response.text
+    assert "The username or password is not right" in response.text
+    assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_an_unknown_username_gets_the_same_answer(anonymous: TestClient) -> None:
+    response = login(anonymous, "nobody-at-all", "whatever it is")
+    assert response.status_code == 400
+    assert "The username or password is not right" in response.text
+
+
+def test_empty_fields_are_named_in_the_error_summary(anonymous: TestClient) -> None:
+    response = login(anonymous, "", "")
+    assert response.status_code == 400
+    assert "Enter your username" in response.text and "Enter your password" in response.text
+
+
+def test_five_failures_lock_that_account_out_from_that_address(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    username, password = make_user("ics_analyst")
+    client = TestClient(app)
+    for _ in range(appdb.THROTTLE_FAILURES):
+        assert login(client, username, "wrong password!").status_code == 400
+    response = login(client, username, password)  # even the right password now waits
+    assert response.status_code == 429
+    assert "Wait 15 minutes" in response.text
+    assert response.headers["retry-after"] == "900"
+    other, other_password = make_user("ics_analyst")  # other accounts are not affected
+    assert login(client, other, other_password).status_code == 303
+
+
+def test_a_success_clears_earlier_failures(app: FastAPI, make_user: MakeUser) -> None:
+    username, password = make_user("ics_analyst")
+    client = TestClient(app)
+    for _ in range(appdb.THROTTLE_FAILURES - 1):
+        login(client, username, "wrong password!")
+    assert login(client, username, password).status_code == 303
+    for _ in range(appdb.THROTTLE_FAILURES - 1):
+        login(TestClient(app), username, "wrong password!")
+    assert login(TestClient(app), username, password).status_code == 303
+
+
+def test_logout_ends_the_session(client_as: Callable[..., TestClient]) -> None:
+    client = client_as("admin")
+    page = client.get("/admin/audit")
+    response = client.post(
+        "/logout", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_forms_without_the_right_csrf_token_are_refused(
+    app: FastAPI, make_user: MakeUser, client_as: Callable[..., TestClient]
+) -> None:
+    username, password = make_user("admin")
+    client = TestClient(app)
+    client.get("/login")
+    missing = client.post("/login", data={"username": username, "password": password})
+    assert missing.status_code == 403
+    assert "security token" in missing.text
+    wrong = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": "forged"}
+    )
+    assert wrong.status_code == 403
+    other_session = csrf_from(TestClient(app).get("/login").text)
+    stolen = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": other_session}
+    )
+    assert stolen.status_code == 403
+    logged_in = client_as("admin")
+    assert logged_in.post("/logout", follow_redirects=False).status_code == 403
+    assert logged_in.get("/api/v1/audit").status_code == 200  # still logged in
+
+
+def test_the_session_cookie_is_http_only_same_site_and_signed(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    username, password = make_user("admin")
+    response = login(TestClient(app), username, password)
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith("openpcn_session=")
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    tampered = TestClient(app)
+    tampered.cookies.set("openpcn_session", response.cookies["openpcn_session"][:-2] + "xx")
+    assert tampered.get("/api/v1/audit").status_code == 401
+
+
+def test_cookies_are_secure_unless_plain_http_is_asked_for(
+    warehouse_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENPCN_INSECURE_COOKIES", raising=False)
+    secure_app = create_app(warehouse_settings, appdb_url=f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        response = TestClient(secure_app, base_url="https://testserver").get("/login")
+        assert "; secure" in response.headers["set-cookie"].lower()
+    finally:
+        secure_app.state.appdb.dispose()
+
+
+def test_bearer_tokens_open_the_api_until_revoked(
+    app: FastAPI, anonymous: TestClient, token_for: Callable[..., str]
+) -> None:
+    token = token_for("admin")
+    ok = anonymous.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.json()["items"] is not None
+    assert appdb.revoke_token(app.state.appdb, token)
+    revoked = anonymous.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401
+    assert revoked.json()["detail"] == "The bearer token is not valid or has been revoked."
+    garbage = anonymous.get("/api/v1/audit", headers={"Authorization": "Bearer opcn_nope"})
+    assert garbage.status_code == 401
+    absent = anonymous.get("/api/v1/audit")
+    assert absent.status_code == 401 and absent.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_token_carries_its_users_role(
+    anonymous: TestClient, token_for: Callable[..., str]
+) -> None:
+    token = token_for("ics_analyst")
+    response = anonymous.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_token_clients_need_no_csrf_token(
+    anonymous: TestClient, token_for: Callable[..., str]
+) -> None:
+    token = token_for("admin")
+    response = anonymous.post(
+        "/logout", headers={"Authorization": f"Bearer {token}"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+
+
+def test_a_deactivated_account_loses_its_session(app: FastAPI, make_user: MakeUser) -> None:
+    username, password = make_user("admin")
+    client = TestClient(app)
+    login(client, username, password)
+    assert client.get("/api/v1/audit").status_code == 200
+    with app.state.appdb.session() as session:
+        user = session.scalar(select(appdb.User).where(appdb.User.username == username))
+        assert user is not None
+        user.active = False
+    assert client.get("/api/v1/audit").status_code == 401
+
+
+def test_the_secret_key_is_made_once_and_private(tmp_path: Path) -> None:
+    first = load_secret(tmp_path)
+    assert len(first) == 64
+    assert stat.S_IMODE(os.stat(tmp_path / "secret.key").st_mode) == 0o600
+    assert load_secret(tmp_path) == first
+
+
+def test_patient_rights_and_views_follow_the_scope() -> None:
+    manager = Principal(1, "m", Role.PCN_MANAGER, "U42510", None)
+    clerk = Principal(2, "c", Role.PRACTICE_USER, "U42510", "J81019")
+    analyst = Principal(3, "a", Role.ICS_ANALYST, None, None)
+    assert manager.patient_rights(pcn_code="U42510")
+    assert not manager.patient_rights(pcn_code="U19923")
+    assert clerk.patient_rights(practice_code="J81019")
+    assert not clerk.patient_rights(pcn_code="U42510")  # the PCN is more than their practice
+    assert not analyst.patient_rights(pcn_code="U42510")  # aggregates only
+    assert manager.can_view(pcn_code="U42510", practice_code="J81031")
+    assert not manager.can_view(pcn_code="U19923", practice_code="J81002")
+    assert clerk.can_view(pcn_code="U42510")
+    assert not clerk.can_view(pcn_code="U42510", practice_code="J81031")
+    assert analyst.can_view(pcn_code="U19923")
+
+
+def test_a_practice_users_principal_knows_its_pcn(
+    app: FastAPI, client_as: Callable[..., TestClient]
+) -> None:
+    client = client_as("practice_user", practice="J81019")
+    assert client.get("/pcns/U42510").status_code in (200, 404)  # 404 only if W2 is absent
+    assert client.get("/pcns/U19923").status_code in (403, 404)
+
+
+def test_declarations_carry_their_roles() -> None:
+    assert require(Role.ADMIN, Role.ICS_ANALYST).roles == {Role.ADMIN, Role.ICS_ANALYST}
+    assert public().roles == frozenset() and public().is_public
+    with pytest.raises(ValueError, match="public"):
+        require()
+
+
+# ------------------------------------------------------------------------------- the CLI
+@pytest.fixture
+def cli_home(warehouse_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENPCN_HOME", str(warehouse_settings.home))
+    monkeypatch.setenv("OPENPCN_APPDB_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return tmp_path
+
+
+def test_users_add_with_a_password_file_and_list(cli_home: Path) -> None:
+    secret = cli_home / "pw.txt"
+    secret.write_text("a long enough password\n")
+    runner = CliRunner()
+    added = runner.invoke(
+        cli_web.users_app,
+        ["add", "dora", "--role", "pcn_manager", "--pcn", "U42510", "--password-file", str(secret)],
+    )
+    assert added.exit_code == 0, added.output
+    assert "Created dora (pcn_manager, U42510)" in added.output
+    listed = runner.invoke(cli_web.users_app, ["list"])
+    assert "dora" in listed.output and "U42510" in listed.output
+    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
+    assert appdb.authenticate(db, "dora", "a long enough password") is not None
+
+
+def test_users_add_prompts_twice_and_checks_the_scope_first(cli_home: Path) -> None:
+    runner = CliRunner()
+    prompted = runner.invoke(
+        cli_web.users_app,
+        ["add", "ann", "--role", "ics_analyst"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert prompted.output.count("Password") == 1 and "Repeat" in prompted.output
+    bad = runner.invoke(cli_web.users_app, ["add", "bob", "--role", "pcn_manager"])
+    assert bad.exit_code != 0
+    assert isinstance(bad.exception, UserError)
+    assert "--pcn" in (bad.exception.fix or "")
+
+
+def test_tokens_create_prints_a_working_token_once(cli_home: Path) -> None:
+    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
+    appdb.add_user(db, "api-client", "a long enough password", "ics_analyst")
+    made = CliRunner().invoke(cli_web.tokens_app, ["create", "api-client", "--label", "bench"])
+    assert made.exit_code == 0, made.output
+    token = next(line for line in made.output.splitlines() if line.startswith("opcn_"))
+    user = appdb.user_for_token(db, token)
+    assert user is not None and user.username == "api-client"
+
+
+def test_the_first_run_makes_an_admin_with_a_random_password(cli_home: Path) -> None:
+    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
+    password = cli_web.first_admin(db)
+    assert password is not None and len(password) >= 20
+    assert appdb.authenticate(db, "admin", password) is not None
+    assert cli_web.first_admin(db) is None  # never again once accounts exist
+
+
+def test_the_openapi_schema_says_which_operations_need_a_token(anonymous: TestClient) -> None:
+    schema = anonymous.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert schema["paths"]["/api/v1/audit"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in schema["paths"]["/health"]["get"]
