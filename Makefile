@@ -18,13 +18,15 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 ## System packages: Java for the Spark engine, Node.js for the front-end packages, Chromium for
-## the browser tests. Installed with apt only when missing.
+## the browser tests, PostgreSQL's server for the app-database test. Installed with apt only
+## when missing.
 $(SYSTEM):
 	@mkdir -p $(VENV)
 	@missing=""; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing system packages:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -1,4 +1,5 @@
-"""A user's journey in a real browser: log in, read the ICS overview, sort, drill down, log out.
+"""A user's journey in a real browser: log in, read the ICS overview, sort, choose another date
+(an htmx partial update), drill down, log out.
 
 Each step saves a screenshot to tests/artefacts/ (named e2e-NN-step.png), and the whole journey
 must run without a JavaScript error or a Content-Security-Policy violation in the console.
@@ -108,6 +109,28 @@ def test_log_in_see_map_and_table_sort_open_pcn_and_practice_log_out(
         reversed_ = [as_number(text) for text in column_values(table, column)]
         assert reversed_ == sorted(registered, reverse=direction != "descending")
         shot(page, artefacts, "03-ics-sorted-by-registered")
+
+        # 3b. Choose another date: htmx swaps only the overview region (no navigation, so a
+        # marker on window survives), pushes the page's own URL, and the new table still sorts.
+        page.evaluate("window.__noFullNavigation = true")
+        page.fill("#overview-date", "2019-10-01")
+        with page.expect_response(lambda r: "/partials/overview?date=2019-10-01" in r.url):
+            page.get_by_role("button", name="Show", exact=True).click()
+        region = page.locator("#ics-overview")
+        region.get_by_text("on 1 October 2019", exact=False).first.wait_for()
+        assert page.evaluate("window.__noFullNavigation === true"), "the whole page reloaded"
+        page.wait_for_url(re.compile(r"/ics/11J\?date=2019-10-01$"))
+        assert region.get_attribute("aria-live") == "polite"
+        csv = region.locator("a[href*='pcns.csv']").get_attribute("href")
+        assert csv is not None and csv.endswith("date=2019-10-01")
+        table = region.locator("table[data-sortable]")
+        assert len(column_values(table, 0)) == 18
+        header = table.locator("thead th").nth(column)
+        header.locator("button").click()
+        page.wait_for_function(
+            "th => th.getAttribute('aria-sort') === 'ascending'", arg=header.element_handle()
+        )
+        shot(page, artefacts, "03b-ics-on-another-date")
 
         # 4. Open a PCN from the table.
         page.locator(f"main a[href$='/pcns/{PCN}']").first.click()

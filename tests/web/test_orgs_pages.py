@@ -193,3 +193,102 @@ def test_anonymous_visitors_are_sent_to_log_in(anonymous):
     got = anonymous.get("/pcns/U42510", follow_redirects=False)
     assert got.status_code == 303
     assert got.headers["location"].startswith("/login?next=")
+
+
+# ---------------------------------------------------------------- the date selector (htmx)
+REGION = re.compile(r'<div id="ics-overview"[^>]*>(.*)</div>\s*</main>', re.S)  # last in main
+
+
+def region_of(page_html: str) -> str:
+    """The date-dependent region of the full ICS page (what htmx swaps)."""
+    match = REGION.search(page_html)
+    assert match, "the ICS page has no div#ics-overview region"
+    return match.group(1)
+
+
+def figures(html: str) -> dict[str, object]:
+    """Summary figures, PCN rows, CSV link and rule outcomes shown in a piece of the page."""
+    page = outline(html)
+    summary = {
+        key: re.search(rf'data-summary="{key}">([^<]*)<', html).group(1).strip()
+        for key in ("practices", "pcns", "registered")
+    }
+    return {
+        "summary": summary,
+        "pcns": [a["href"] for a in page.find("a") if (a["href"] or "").startswith("/pcns/")],
+        "csv": [a["href"] for a in page.find("a") if "pcns.csv" in (a["href"] or "")],
+        "rules": [text for level, text in page.headings if level == 3],
+    }
+
+
+def test_the_ics_page_has_a_labelled_date_form_that_htmx_sends_to_the_partial(analyst):
+    page = outline(analyst.get("/ics/11J").text)
+    (form,) = [f for f in page.find("form") if f.get("action") == "/ics/11J"]
+    assert form["method"] == "get"
+    assert form["hx-get"] == "/ics/11J/partials/overview"
+    assert form["hx-target"] == "#ics-overview"
+    (date,) = page.find("input", name="date")
+    assert date["type"] == "date" and date["value"] == "2019-12-01"
+    labels = [a for t, a in page.tags if t == "label" and a.get("for") == date["id"]]
+    assert len(labels) == 1, "the date input needs exactly one <label for=...>"
+    assert date["aria-describedby"] and page.find("div", id=date["aria-describedby"])
+    assert page.find("button", type="submit")
+    (region,) = page.find("div", id="ics-overview")
+    assert region["aria-live"] == "polite"
+
+
+def test_before_dorsets_pcns_started_the_overview_shows_an_empty_state(analyst):
+    """Dorset's PCN memberships start on 2019-10-01: on 30 September there are none, and the
+    coverage rule fails for every commissioned practice."""
+    got = analyst.get("/ics/11J?date=2019-09-30")
+    assert got.status_code == 200
+    page = outline(got.text)
+    assert page.inline == [] and [level for level, _ in page.headings][:4] == [1, 2, 2, 2]
+    shown = figures(region_of(got.text))
+    assert shown["summary"] == {"practices": "0", "pcns": "0", "registered": "0"}
+    assert shown["pcns"] == [] and shown["csv"] == [] and not page.find("table")
+    assert "There are no PCNs in NHS DORSET CCG on 30 September 2019." in got.text
+    assert page.find("input", name="date")[0]["value"] == "2019-09-30"
+    # the map keeps to the page's date too (it is outside the region)
+    assert page.find("div", id="map")[0]["data-geojson-url"].endswith("?date=2019-09-30")
+    assert len(shown["rules"]) == 5
+    assert got.text.count("app-outcome--breach") == 86  # every commissioned practice uncovered
+
+
+def test_the_partial_is_only_the_region_with_the_pages_figures(analyst):
+    for date, pcns in [("2019-09-30", 0), ("2019-10-01", 18), ("2019-12-01", 18)]:
+        full = analyst.get(f"/ics/11J?date={date}")
+        part = analyst.get(f"/ics/11J/partials/overview?date={date}")
+        assert part.status_code == 200
+        assert part.headers["content-type"].startswith("text/html")
+        assert part.headers["hx-push-url"] == f"/ics/11J?date={date}"
+        assert "<html" not in part.text and "<body" not in part.text
+        assert "nhsuk-header" not in part.text and "<form" not in part.text
+        assert outline(part.text).inline == []
+        shown = figures(part.text)
+        assert shown == figures(region_of(full.text))
+        assert len(shown["pcns"]) == pcns
+        assert shown["csv"] == ([f"/api/v1/pcns.csv?ics=11J&date={date}"] if pcns else [])
+        assert len(shown["rules"]) == 5
+    assert figures(part.text)["summary"]["practices"] == "81"
+
+
+def test_the_partial_with_no_date_is_the_default_date(analyst):
+    part = analyst.get("/ics/11j/partials/overview")
+    assert part.headers["hx-push-url"] == "/ics/11J?date=2019-12-01"
+    assert "PCNs of NHS DORSET CCG on 1 December 2019" in part.text
+
+
+@pytest.mark.parametrize("url", ["/ics/11J?date=2019-13-01", "/ics/11J/partials/overview?date=x"])
+def test_a_bad_date_gets_a_clear_400_page_not_a_traceback(analyst, url):
+    got = analyst.get(url)
+    assert got.status_code == 400
+    assert "date" in got.text and "Some of what was sent cannot be used" in got.text
+    assert "Traceback" not in got.text and "BLANDFORD" not in got.text
+
+
+def test_the_partial_sends_anonymous_visitors_to_log_in(anonymous):
+    got = anonymous.get("/ics/11J/partials/overview?date=2019-09-30", follow_redirects=False)
+    assert got.status_code == 303
+    assert got.headers["location"].startswith("/login?next=")
+    assert "BLANDFORD" not in got.text

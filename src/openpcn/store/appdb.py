@@ -185,8 +185,7 @@ def open_appdb(url: str, *, migrate_now: bool = True) -> AppDB:
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise ConfigError(
             f"cannot use the app database URL ({type(exc).__name__})",
-            fix="set OPENPCN_APPDB_URL to sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
-            "(PostgreSQL also needs its driver: pip install 'psycopg[binary]')",
+            fix="set OPENPCN_APPDB_URL to sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
         ) from exc
     db = AppDB(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
     if migrate_now:

@@ -457,6 +457,22 @@ def home() -> RedirectResponse:
     return RedirectResponse(f"/ics/{DEFAULT_ICS}", status_code=303)
 
 
+def ics_overview(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
+    """What the ICS overview shows on a date: one function for the full page and its partial
+    (the region the date selector refreshes), so the two always show the same figures."""
+    code = _ics(ics)
+    return {
+        "ics": code,
+        "date": day,
+        "summary": summary_of(request, code, day),
+        "pcns": pcn_rows(request, code, day),
+        "check": check_of(request, code, day),
+        "page_url": f"/ics/{code}?date={day.isoformat()}",
+        "partial_url": f"/ics/{code}/partials/overview",
+        "csv_url": f"/api/v1/pcns.csv?ics={code}&date={day.isoformat()}",
+    }
+
+
 @router.get("/ics/{ics}", response_class=HTMLResponse, include_in_schema=False)
 def ics_page(
     request: Request,
@@ -464,22 +480,28 @@ def ics_page(
     date: dt.date = DateQuery,
     principal: Principal = Depends(require(*EVERYONE)),
 ) -> HTMLResponse:
-    code = _ics(ics)
-    summary = summary_of(request, code, date)
+    overview = ics_overview(request, ics, date)
+    geojson_url = f"/api/v1/ics/{overview['ics']}/geojson?date={date.isoformat()}"
     return _render(
         request,
         "orgs/ics.html",
-        {
-            "principal": principal,
-            "ics": code,
-            "date": date,
-            "summary": summary,
-            "pcns": pcn_rows(request, code, date),
-            "check": check_of(request, code, date),
-            "geojson_url": f"/api/v1/ics/{code}/geojson?date={date.isoformat()}",
-            "csv_url": f"/api/v1/pcns.csv?ics={code}&date={date.isoformat()}",
-        },
+        {"principal": principal, "geojson_url": geojson_url, **overview},
     )
+
+
+@router.get("/ics/{ics}/partials/overview", response_class=HTMLResponse, include_in_schema=False)
+def ics_overview_partial(
+    request: Request,
+    ics: str,
+    date: dt.date = DateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> HTMLResponse:
+    """Only the date-dependent region of the ICS overview, for htmx to swap in; HX-Push-Url
+    puts the full page's address (with the date) in the browser's history."""
+    overview = ics_overview(request, ics, date)
+    response = _render(request, "orgs/_ics_overview.html", {"principal": principal, **overview})
+    response.headers["HX-Push-Url"] = overview["page_url"]
+    return response
 
 
 @router.get("/pcns/{code}", response_class=HTMLResponse, include_in_schema=False)

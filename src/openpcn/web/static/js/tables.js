@@ -40,6 +40,7 @@
   }
 
   function enhance(table) {
+    table.setAttribute("data-sort-ready", "");
     var live = document.createElement("p");
     live.className = "nhsuk-u-visually-hidden";
     live.setAttribute("data-sort-status", "");
@@ -54,8 +55,11 @@
   }
 
   function start() {
-    document.querySelectorAll("table[data-sortable]").forEach(enhance);
+    document.querySelectorAll("table[data-sortable]:not([data-sort-ready])").forEach(enhance);
   }
+
+  // htmx swaps in new tables (the ICS overview's date selector): make those sortable too.
+  document.addEventListener("htmx:load", start);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
