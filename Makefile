@@ -62,7 +62,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench scripts
 	$(BIN)/ruff format src tests bench scripts
 
-bench: $(STAMP)
+bench: $(STAMP) $(SYSTEM) $(ASSETS)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@for script in bench/*.py; do $(BIN)/python $$script; done
 
 ## Re-derive src/openpcn/data/reference/ from ../shared/data/raw (maintainers only).
