@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from openpcn.config import DEFAULT_DATE
+from openpcn.exceptions import OpenPCNError
 from openpcn.store import appdb
 from openpcn.store.appdb import AppDB, Role
 
@@ -49,16 +50,20 @@ SESSION_COOKIE = "openpcn_session"
 SESSION_MAX_AGE = 8 * 60 * 60  # a working day; then log in again
 
 
-class AuthRequired(Exception):
+class AuthRequired(OpenPCNError):
     """No one is logged in (or the bearer token is not valid): 401 for the API, else login."""
+
+    http_status = 401
 
     def __init__(self, detail: str = "Log in (or send a valid bearer token) to use this.") -> None:
         super().__init__(detail)
         self.detail = detail
 
 
-class Forbidden(Exception):
+class Forbidden(OpenPCNError):
     """Logged in, but this role or scope may not see it: 403 with no data."""
+
+    http_status = 403
 
     def __init__(self, detail: str = "Your account does not give access to this.") -> None:
         super().__init__(detail)
