@@ -1,19 +1,27 @@
 """Benchmark the web app under concurrent load; prints one JSON line of figures.
 
-Usage: python bench/web.py [--home DIR] [--scale 1.0] [--clients 20] [--seconds 30]
+Usage: python bench/web.py [--home DIR] [--scale 1.0] [--clients 20] [--seconds 30] [--workers 2]
 
-Starts `uvicorn openpcn.web.app:create_app` as a subprocess on a free loopback port over the full
-Dorset warehouse (built with `openpcn init` into a temporary OPENPCN_HOME unless --home names
-one), creates an admin account in a temporary app database (a --home's own accounts are left
-alone), logs in through the real form, then runs `--clients` concurrent clients for a bounded
-`--seconds`, each cycling through the ICS overview, a PCN page and /api/v1/pcns.
+Starts `uvicorn openpcn.web.app:create_app` (httptools, uvloop, `--workers` processes) as a
+subprocess on a free loopback port over the full Dorset warehouse (built with `openpcn init`
+into a temporary OPENPCN_HOME unless --home names one), creates an admin account in a temporary
+app database (a --home's own accounts are left alone), logs in through the real form, then runs
+`--clients` concurrent connections for a bounded `--seconds` over the ICS overview, a PCN page
+and /api/v1/pcns.
+
+The load generator is `wrk` when it is on PATH (`load_generator` in the JSON): one wrk process
+per target, one thread each, the connections split between them (20 -> 7, 7, 6); pages send the
+session cookie of the login, the API a bearer token; any answer but 200 is an error. Without wrk
+the fallback is Python clients (httpx, asyncio), each cycling through the three targets; they
+share the CPUs with the server, so their own work inflates the latencies.
 
 The peer (lower bound) is the same clients against `GET /health` for `--peer-seconds` in the
 same run: the cost of the HTTP stack, the session check and the load generator itself, with no
-page work. Before the main run one client alone measures each target's own time per request
-(`one_client_p50_ms`): with 20 clients and no think time, the rest of the latency is queueing.
-`server_cpu_ms_per_request` is the server process's CPU time divided by the requests served.
-Targets: p95 <= 200 ms for pages, <= 50 ms for the API.
+page work (with wrk, the three processes' quantiles are pooled, weighted by requests). Before the
+main run one client alone measures each target's own time per request (`one_client_p50_ms`):
+with 20 clients and no think time, the rest of the latency is queueing.
+`server_cpu_ms_per_request` is the server's CPU time (all its processes) divided by the requests
+served. Targets: p95 <= 200 ms for pages, <= 50 ms for the API.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,7 +82,9 @@ def add_admin(appdb_url: str) -> tuple[str, str]:
     return username, password
 
 
-def start_server(home: Path, appdb_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    home: Path, appdb_url: str, port: int, log: Path, workers: int
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "OPENPCN_HOME": str(home),
@@ -90,6 +101,12 @@ def start_server(home: Path, appdb_url: str, port: int, log: Path) -> subprocess
         "127.0.0.1",
         "--port",
         str(port),
+        "--http",
+        "httptools",
+        "--loop",
+        "uvloop",
+        "--workers",
+        str(workers),
         "--log-level",
         "warning",
         "--no-access-log",
@@ -164,13 +181,112 @@ async def drive(
     return latencies, errors, wall
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+# wrk's Lua hooks: count every answer that is not 200 (wrk itself counts only >= 400) and, at
+# the end, print one JSON line with the latency quantiles (microseconds) from 0.1% to 100%.
+WRK_LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_ok = 0 end
+function response(status, headers, body) if status ~= 200 then not_ok = not_ok + 1 end end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("not_ok") end
+  local e = summary.errors
+  local q = {}
+  for i = 1, 1000 do q[i] = string.format("%d", latency:percentile(i / 10)) end
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"not_200":%d,"socket_errors":%d,' ..
+    '"quantiles_us":[%s]}\\n',
+    summary.requests, summary.duration, bad, e.connect + e.read + e.write + e.timeout,
+    table.concat(q, ",")))
+end
+"""
+
+
+def split(total: int, parts: int) -> list[int]:
+    """`total` connections over `parts` targets as evenly as possible (20 -> 7, 7, 6)."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def drive_wrk(
+    base: str,
+    headers: dict[str, list[str]],
+    paths: dict[str, str],
+    connections: dict[str, int],
+    seconds: float,
+    script: Path,
+) -> dict[str, dict[str, object]]:
+    """One wrk process per path (one thread each, `connections[name]` connections), all at
+    once for `seconds`; the parsed JSON of each process's `done` hook."""
+    procs = {}
+    for name, path in paths.items():
+        command = ["wrk", "-t1", f"-c{connections[name]}", f"-d{max(1, round(seconds))}s"]
+        command += ["--timeout", "30s", "-s", str(script)]
+        for header in headers[name]:
+            command += ["-H", header]
+        procs[name] = subprocess.Popen(
+            [*command, base + path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    results = {}
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=seconds + 120)
+        line = next((x for x in out.splitlines() if x.startswith("WRKJSON ")), None)
+        if proc.returncode != 0 or line is None:
+            raise SystemExit(f"wrk failed for {paths[name]}: {err.strip() or out.strip()}")
+        results[name] = json.loads(line.removeprefix("WRKJSON "))
+    return results
+
+
+def summarise_wrk(runs: list[dict[str, object]]) -> dict[str, float | int]:
+    """p50/p95/p99 over one or more wrk runs (their quantiles pooled, weighted by requests)."""
+    values, weights = [], []
+    for run in runs:
+        quantiles = np.asarray(run["quantiles_us"], dtype=float) / 1000.0
+        values.append(quantiles)
+        weights.append(np.full(quantiles.size, float(run["requests"]) / quantiles.size))
+    order = np.argsort(np.concatenate(values))
+    sorted_values = np.concatenate(values)[order]
+    cumulative = np.cumsum(np.concatenate(weights)[order])
+    requests = sum(int(run["requests"]) for run in runs)
+    wall = max(float(run["duration_us"]) for run in runs) / 1e6
+
+    def at(share: float) -> float:
+        if not requests:
+            return float("nan")
+        index = int(np.searchsorted(cumulative, share * cumulative[-1]))
+        return round(float(sorted_values[min(index, sorted_values.size - 1)]), 1)
+
+    errors = sum(int(run["not_200"]) + int(run["socket_errors"]) for run in runs)
+    return {
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "requests": requests - sum(int(run["not_200"]) for run in runs),
+        "requests_per_s": round(requests / wall, 1) if wall else 0.0,
+        "errors": errors,
+    }
+
+
+def _stat(pid: int | str) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time so far of a process and its children, i.e. uvicorn's workers
+    (Linux /proc; None elsewhere)."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    total = int(fields[11]) + int(fields[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            child = _stat(entry.name)
+            if child is not None and child[1] == str(pid):  # field 4, the parent's pid
+                total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def summarise(samples: list[float], errors: int, wall: float) -> dict[str, float | int]:
@@ -194,61 +310,68 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="bound of the main run")
     parser.add_argument("--peer-seconds", type=float, default=10.0, help="bound of the peer")
     parser.add_argument("--solo-seconds", type=float, default=3.0, help="one-client phase")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--load-generator", choices=["auto", "wrk", "httpx"], default="auto",
+        help="wrk when on PATH (auto), else the Python clients",
+    )  # fmt: skip
     args = parser.parse_args()
+    generator = args.load_generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "httpx"
+    elif generator == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not on PATH (apt-get install wrk, or `make bench`)")
 
     with tempfile.TemporaryDirectory(prefix="openpcn-bench-web-") as scratch:
         home = args.home or Path(scratch)
         built = None
         if not (home / "warehouse.duckdb").exists():
             built = round(build_warehouse(home, args.scale), 1)
+        from openpcn.web.auth import load_secret
+
+        load_secret(home)  # made once here, so the workers do not race to create it
         appdb_url = f"sqlite:///{Path(scratch) / 'bench-app.db'}"
         username, password = add_admin(appdb_url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = Path(scratch) / "server.log"
-        server = start_server(home, appdb_url, port, log)
+        server = start_server(home, appdb_url, port, log, args.workers)
         try:
             wait_until_up(base, server)
             cookies = log_in(base, username, password)
-            # Warm-up: the first requests fill caches and compile templates.
-            asyncio.run(drive(base, cookies, TARGETS, 2, 2.0))
-            # One client alone: the server's own time per request, without queueing.
-            solo_lat, _, _ = asyncio.run(drive(base, cookies, TARGETS, 1, args.solo_seconds))
-            cpu_before = cpu_seconds(server.pid)
-            latencies, errors, wall = asyncio.run(
-                drive(base, cookies, TARGETS, args.clients, args.seconds)
-            )
-            cpu_main = cpu_seconds(server.pid)
-            peer_lat, peer_err, peer_wall = asyncio.run(
-                drive(base, cookies, {"health": PEER}, args.clients, args.peer_seconds)
-            )
-            cpu_peer = cpu_seconds(server.pid)
+            # Warm-up: the first requests fill caches and compile templates (in every worker).
+            asyncio.run(drive(base, cookies, TARGETS, 2 * args.workers, 2.0))
+            if generator == "wrk":
+                results, peer, served, wall, cpu = run_wrk(
+                    base, cookies, username, appdb_url, server.pid, args, Path(scratch)
+                )
+            else:
+                results, peer, served, wall, cpu = run_httpx(base, cookies, server.pid, args)
         except BaseException:
             sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:])
             raise
         finally:
             server.terminate()
             try:
-                server.wait(timeout=10)
+                server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
 
-    results = {name: summarise(latencies[name], errors[name], wall) for name in TARGETS}
-    peer = summarise(peer_lat["health"], peer_err["health"], peer_wall)
     for name, figures in results.items():
         figures["goal_p95_ms"] = GOALS_MS[name]
         figures["meets_goal"] = bool(figures["p95_ms"] <= GOALS_MS[name])
         figures["p95_vs_peer"] = round(float(figures["p95_ms"]) / float(peer["p95_ms"]), 1)
-        figures["one_client_p50_ms"] = round(float(np.median(solo_lat[name] or [np.nan])), 1)
-    served = sum(len(v) for v in latencies.values())
 
     def per_request(start: float | None, end: float | None, count: int) -> float | None:
         if start is None or end is None or not count:
             return None
         return round((end - start) * 1000.0 / count, 2)
 
+    cpu_before, cpu_main, cpu_peer = cpu
     line = {
         "bench": "web",
+        "load_generator": generator,
+        "workers": args.workers,
         "scale": args.scale if built is not None else None,
         "home": str(args.home) if args.home else "temporary",
         "warehouse_build_s": built,
@@ -261,10 +384,78 @@ def main() -> None:
         "peer": {
             "path": PEER,
             **peer,
-            "server_cpu_ms_per_request": per_request(cpu_main, cpu_peer, len(peer_lat["health"])),
+            "server_cpu_ms_per_request": per_request(cpu_main, cpu_peer, int(peer["requests"])),
         },
     }
     print(json.dumps(line))
+
+
+Figures = dict[str, float | int]
+Run = tuple[
+    dict[str, Figures], Figures, int, float, tuple[float | None, float | None, float | None]
+]
+
+
+def run_wrk(
+    base: str,
+    cookies: httpx.Cookies,
+    username: str,
+    appdb_url: str,
+    pid: int,
+    args: argparse.Namespace,
+    scratch: Path,
+) -> Run:
+    """The one-client, main and peer phases with wrk: one process per target, pages with the
+    session cookie of the real login, the API with a bearer token."""
+    from openpcn.store.appdb import create_token, open_appdb
+
+    db = open_appdb(appdb_url)
+    try:
+        token = create_token(db, username, "bench")
+    finally:
+        db.dispose()
+    cookie = "Cookie: " + "; ".join(f"{name}={value}" for name, value in cookies.items())
+    headers = {name: [cookie] for name in TARGETS}
+    headers["pcns_api"] = [f"Authorization: Bearer {token}"]
+    script = scratch / "bench.lua"
+    script.write_text(WRK_LUA, encoding="utf-8")
+    results: dict[str, Figures] = {}
+    for name, path in TARGETS.items():  # one client alone, one target at a time
+        solo = drive_wrk(base, headers, {name: path}, {name: 1}, args.solo_seconds, script)
+        results[name] = {"one_client_p50_ms": summarise_wrk([solo[name]])["p50_ms"]}
+    connections = dict(zip(TARGETS, split(args.clients, len(TARGETS)), strict=True))
+    cpu_before = cpu_seconds(pid)
+    main = drive_wrk(base, headers, TARGETS, connections, args.seconds, script)
+    cpu_main = cpu_seconds(pid)
+    peer_paths = dict.fromkeys(TARGETS, PEER)
+    peer_headers = {name: [cookie] for name in TARGETS}
+    peer_runs = drive_wrk(base, peer_headers, peer_paths, connections, args.peer_seconds, script)
+    cpu_peer = cpu_seconds(pid)
+    for name in TARGETS:
+        results[name] = {**summarise_wrk([main[name]]), **results[name]}
+    served = sum(int(figures["requests"]) for figures in results.values())
+    wall = max(float(run["duration_us"]) for run in main.values()) / 1e6
+    peer = summarise_wrk(list(peer_runs.values()))
+    return results, peer, served, wall, (cpu_before, cpu_main, cpu_peer)
+
+
+def run_httpx(base: str, cookies: httpx.Cookies, pid: int, args: argparse.Namespace) -> Run:
+    """The same phases with Python clients (httpx, asyncio) when wrk is not installed: they
+    share the CPUs with the server, so their own work shows in the latencies."""
+    solo_lat, _, _ = asyncio.run(drive(base, cookies, TARGETS, 1, args.solo_seconds))
+    cpu_before = cpu_seconds(pid)
+    latencies, errors, wall = asyncio.run(drive(base, cookies, TARGETS, args.clients, args.seconds))
+    cpu_main = cpu_seconds(pid)
+    peer_lat, peer_err, peer_wall = asyncio.run(
+        drive(base, cookies, {"health": PEER}, args.clients, args.peer_seconds)
+    )
+    cpu_peer = cpu_seconds(pid)
+    results = {name: summarise(latencies[name], errors[name], wall) for name in TARGETS}
+    for name, figures in results.items():
+        figures["one_client_p50_ms"] = round(float(np.median(solo_lat[name] or [np.nan])), 1)
+    peer = summarise(peer_lat["health"], peer_err["health"], peer_wall)
+    served = sum(len(v) for v in latencies.values())
+    return results, peer, served, wall, (cpu_before, cpu_main, cpu_peer)
 
 
 if __name__ == "__main__":

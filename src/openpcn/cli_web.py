@@ -45,6 +45,9 @@ def first_admin(db: appdb.AppDB) -> str | None:
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="address to listen on (loopback by default)"),
     port: int = typer.Option(8000, help="port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, help="server processes (one per CPU core uses them all; each reads the warehouse)"
+    ),
 ) -> None:
     """Serve the web app (pages and JSON API) over the warehouse."""
     import uvicorn
@@ -71,7 +74,22 @@ def serve_command(
         )
         out.print(f"  username: admin\n  password: {password}", highlight=False, markup=False)
     out.print(f"Open {url}/login to log in (Ctrl+C stops the server).", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        return
+    # Several processes need an import string; each worker builds its own app from the same
+    # environment. The app built above has already migrated the app DB and made the session
+    # secret, so the workers share them instead of racing to create them.
+    app.state.appdb.dispose()
+    uvicorn.run(
+        "openpcn.web.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        server_header=False,
+    )
 
 
 def _read_password(password_file: Path | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,20 +250,27 @@ def _pcn_of(request: Request, practice_code: str) -> str | None:
 
 
 def load_secret(home: Path) -> str:
-    """The session-signing secret from `<home>/secret.key`, created (mode 0600) on first use."""
+    """The session-signing secret from `<home>/secret.key`, created (mode 0600) on first use.
+
+    The new secret is written to a private temporary file and linked into place, so a second
+    worker starting at the same moment sees either no file or the whole secret, never half.
+    """
     path = home / "secret.key"
     home.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_text(encoding="ascii").strip()
-        if len(secret) >= 32:
-            return secret
-        path.unlink()  # empty or truncated (e.g. an interrupted first write): make a new one
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=home, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            os.link(tmp, path)  # atomic; fails if another process won the race
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < 32:
+        path.unlink()  # empty or truncated by hand: make a new one
         return load_secret(home)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        secret = secrets.token_hex(32)
-        handle.write(secret + "\n")
     return secret
 
 
