@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openpcn.cli_quality import quality_app
 from openpcn.cli_web import serve_command, tokens_app, users_app
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, load_settings
 from openpcn.exceptions import OpenPCNError, UserError
@@ -41,6 +42,7 @@ app.add_typer(orgs_app, name="orgs")
 app.command("serve")(serve_command)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(quality_app, name="quality")
 
 out = Console()
 err = Console(stderr=True)
