@@ -23,9 +23,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
 from openpcn.cli_quality import quality_app
 from openpcn.cli_web import serve_command, tokens_app, users_app
-from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, load_settings
+from openpcn.config import DEFAULT_ICS, DEFAULT_SEED, load_settings
 from openpcn.exceptions import OpenPCNError, UserError
 
 app = typer.Typer(
@@ -115,9 +116,6 @@ def import_(
         out.print(result.note, highlight=False)
 
 
-ICS_OPTION = typer.Option(DEFAULT_ICS, "--ics", help="ICS, by its commissioner code (11J = Dorset)")
-DATE_OPTION = typer.Option(DEFAULT_DATE, "--date", help="date to ask about (YYYY-MM-DD)")
-JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
 BAND_MIN = typer.Option(None, "--band-min", help="size band minimum (default from the rules file)")
 BAND_MAX = typer.Option(None, "--band-max", help="size band maximum (default from the rules file)")
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
 from openpcn.quality.ratings import RATING_KEYS
 
 out = Console()
@@ -28,10 +28,6 @@ quality_app = typer.Typer(
 def _group() -> None:
     """Keep `quality` a group of commands even while `summary` is its only one."""
 
-
-ICS_OPTION = typer.Option(DEFAULT_ICS, "--ics", help="ICS, by its commissioner code (11J = Dorset)")
-DATE_OPTION = typer.Option(DEFAULT_DATE, "--date", help="date to ask about (YYYY-MM-DD)")
-JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
 
 _LABELS = {
     "outstanding": "outstanding",

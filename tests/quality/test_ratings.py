@@ -1,24 +1,8 @@
 """CQC ratings in force on a date: the latest issued in a year before the date's year."""
 
-from pathlib import Path
-
-import ibis
-import pandas as pd
 import pytest
 
 from openpcn.quality.ratings import RATING_KEYS, rating_key, ratings_on
-from openpcn.store.schema import TABLES
-from openpcn.store.warehouse import write_tables
-
-
-def build(path: Path, **tables: list[dict]) -> ibis.BaseBackend:
-    """A read-only warehouse from inline rows; absent columns are null, DuckDB casts the rest."""
-    frames = {}
-    for name, rows in tables.items():
-        frame = pd.DataFrame(rows).reindex(columns=TABLES[name].column_names).astype(object)
-        frames[name] = frame.where(frame.notna(), None)
-    write_tables(path, frames)
-    return ibis.duckdb.connect(str(path), read_only=True)
 
 
 def org_tables() -> dict[str, list[dict]]:
@@ -66,7 +50,7 @@ CQC = [
 
 
 @pytest.fixture
-def con(tmp_path):
+def con(tmp_path, build):
     rows = [
         {"practice_code": c, "rating": r, "rating_year": y, "source": "test"} for c, r, y in CQC
     ]

@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import ibis
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -12,19 +10,7 @@ from openpcn.cli_quality import quality_app
 from openpcn.quality.ratings import RATING_KEYS
 from openpcn.quality.summary import england_values, quality_summary
 from openpcn.store.reference import reference_tables
-from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
-
-
-def build(path: Path, **tables: list[dict]) -> ibis.BaseBackend:
-    """A read-only warehouse from inline rows; absent columns are null, DuckDB casts the rest."""
-    frames = {}
-    for name, rows in tables.items():
-        frame = pd.DataFrame(rows).reindex(columns=TABLES[name].column_names).astype(object)
-        frames[name] = frame.where(frame.notna(), None)
-    write_tables(path, frames)
-    return ibis.duckdb.connect(str(path), read_only=True)
-
 
 #: practice -> (PCN, registered patients on 2019-10-01)
 PRACTICES = {
@@ -51,7 +37,7 @@ GPPS = [
 
 
 @pytest.fixture
-def con(tmp_path):
+def con(tmp_path, build):
     return build(
         tmp_path / "w.duckdb",
         commissioners=[{"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG"}],
