@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 ## System packages: Java for the Spark engine, Node.js for the front-end packages, Chromium for
-## the browser tests, PostgreSQL's server for the app-database test. Installed with apt only
+## the browser tests, PostgreSQL's server for the app-database test, Pango for WeasyPrint's PDF
+## reports and poppler's pdftotext for the report tests. Installed with apt only
 ## when missing.
 $(SYSTEM):
 	@mkdir -p $(VENV)
@@ -27,6 +28,8 @@ $(SYSTEM):
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	ldconfig -p | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing system packages:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
