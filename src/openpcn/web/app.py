@@ -117,14 +117,11 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         """Liveness for load balancers and the bench: the app answers."""
         return Health(status="ok", version=__version__)
 
-    from openpcn.web.routes import admin as admin_routes
+    from openpcn.web.routes import admin, orgs, quality, report
     from openpcn.web.routes import auth as auth_routes
 
-    app.include_router(auth_routes.router)
-    app.include_router(admin_routes.router)
-    orgs_router = _orgs_router()
-    if orgs_router is not None:
-        app.include_router(orgs_router)
+    for module in (auth_routes, admin, orgs, quality, report):
+        app.include_router(module.router)
     _describe_auth_in_openapi(app)
     return app
 
@@ -156,17 +153,3 @@ def _describe_auth_in_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi_with_auth  # type: ignore[method-assign]
-
-
-def _orgs_router() -> Any:
-    """W2's organisation pages and API; while that module is missing, say so and go on."""
-    try:
-        from openpcn.web.routes import orgs
-    except ImportError as exc:
-        if exc.name != "openpcn.web.routes.orgs":
-            raise  # the module exists but something it imports is missing: a real bug
-        log.warning(
-            "openpcn.web.routes.orgs is not there yet: the organisation pages are not served"
-        )
-        return None
-    return orgs.router
