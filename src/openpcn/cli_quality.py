@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,11 +24,6 @@ quality_app = typer.Typer(
     help="Quality and patient experience: CQC ratings and the GP Patient Survey.",
     no_args_is_help=True,
 )
-
-
-@quality_app.callback()
-def _group() -> None:
-    """Keep `quality` a group of commands even while `summary` is its only one."""
 
 
 _LABELS = {
@@ -57,6 +54,94 @@ def summary_command(
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
         return
     _print(result)
+
+
+class ByChoice(StrEnum):
+    practice = "practice"
+    pcn = "pcn"
+
+
+@quality_app.command("variation")
+def variation_command(
+    measure: str = typer.Argument(..., help="survey measure, e.g. overall_good"),
+    ics: str = ICS_OPTION,
+    date: str = DATE_OPTION,
+    by: ByChoice = typer.Option(ByChoice.practice, "--by", help="compare practices or PCNs"),
+    as_json: bool = JSON_OPTION,
+    csv_file: Path | None = typer.Option(None, "--csv", help="write one row per unit to FILE"),
+) -> None:
+    """Each practice's (or PCN's) value, interval, funnel-plot limits and flag against the ICS."""
+    from openpcn.quality.variation import variation, variation_csv
+    from openpcn.store.warehouse import connect
+
+    result = variation(connect(), ics, date, measure, by.value)  # type: ignore[arg-type]
+    if csv_file is not None:
+        csv_file.write_text(variation_csv(result), encoding="utf-8")
+        out.print(f"wrote {len(result['units'])} rows to {csv_file}")
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    elif csv_file is None:
+        _print_variation(result)
+
+
+def _print_variation(result: dict[str, Any]) -> None:
+    ics = result["ics"]
+    england = result["england_pct"]
+    out.print(
+        f"[bold]{result['label']}[/] (GPPS {result['year']}, {result['measure']}) by "
+        f"{result['by']} for {ics['name']} ({ics['code']}) on {result['date']}"
+    )
+    out.print(
+        f"ICS {_pct(result['target_pct'])} (weighted by {result['weighting']})"
+        + (f", England {_pct(england)}" if england is not None else "")
+        + f"; outside the limits: {len(result['flagged']['high'])} high, "
+        f"{len(result['flagged']['low'])} low"
+    )
+    out.print(f"[dim]{result['method_note']}[/]")
+    table = Table(show_edge=False)
+    for column, justify in (
+        ("code", "left"),
+        ("name", "left"),
+        ("value", "right"),
+        ("95% CI", "right"),
+        ("n" if result["method"] == "funnel" else "list size", "right"),
+        ("95% limits", "right"),
+        ("99.8% limits", "right"),
+        ("flag", "left"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=column != "name")  # type: ignore[arg-type]
+    for u in result["units"]:
+        size = u["responses"] if result["method"] == "funnel" else u["registered_patients"]
+        ci = (
+            f"{u['ci_lower_pct']:.1f}-{u['ci_upper_pct']:.1f}"
+            if u["ci_lower_pct"] is not None
+            else "-"
+        )
+        table.add_row(
+            u["code"],
+            u["name"],
+            _pct(u["value_pct"]),
+            ci,
+            "-" if size is None else f"{size:,.0f}",
+            _limits(u, "limit95"),
+            _limits(u, "limit998"),
+            _flag(u),
+        )
+    out.print(table)
+
+
+def _limits(unit: dict[str, Any], key: str) -> str:
+    lower, upper = unit[f"{key}_lower_pct"], unit[f"{key}_upper_pct"]
+    return "-" if lower is None else f"{lower:.1f}-{upper:.1f}"
+
+
+def _flag(unit: dict[str, Any]) -> str:
+    if unit["flag"] is None:
+        return "suppressed"
+    if unit["flag"] == "within":
+        return "within"
+    colour = "red" if unit["flag"] == "low" else "green"
+    return f"[{colour}]{unit['flag']} ({unit['flag_level']:.1%})[/]"
 
 
 def _print(result: dict[str, Any]) -> None:
