@@ -466,7 +466,8 @@ DERIVED = {
     "groupings": "Code-Point Open 2014-08 Admin_district_code of Dorset practices' postcodes",
     "band_exceptions": "none documented (header only)",
     "source_conflicts": "the reconciliation rules below",
-    "cqc_ratings": "CQC overall ratings via HEEC (practice-coded rows)",
+    "cqc_ratings": "CQC overall ratings via HEEC (practice-coded rows; year only, rating_date "
+    "empty)",
     "gpps": "GPPS 2019 Dorset extract (overall_good, appointment_good)",
 }
 
@@ -496,7 +497,8 @@ RULE_TEXT = [
     "- **Lists**: payments as the last known figure (fractions are averages and kept);",
     '  workforce TOTAL_PATIENTS "ND" rows are skipped.',
     "- **CQC**: rows coded NA or with 9-character site codes are skipped; only ratings of",
-    "  practices in practices.csv are kept.",
+    "  practices in practices.csv are kept. HEEC gives the year a rating was issued, not the",
+    "  day, so rating_date is empty (an import of CQC's own ratings file fills it).",
     '- **GPPS**: "NA" values (not published) are skipped; responses are empty (the extract has',
     "  none).",
 ]

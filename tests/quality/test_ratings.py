@@ -96,11 +96,12 @@ def test_a_rating_is_in_force_from_the_year_after_it_was_issued(con):
     assert ratings_on(con, "11J", "2022-01-01")["rated_later"] == []
 
 
-def test_a_date_before_any_membership_has_no_practices_and_says_so(con):
+def test_before_any_membership_the_commissioned_practices_are_counted_and_it_says_so(con):
     result = ratings_on(con, "11J", "2019-05-31")
-    assert result["practices"] == 0
-    assert all(result[k] == 0 for k in RATING_KEYS)
-    assert "no practice" in result["note"]
+    assert result["practices"] == 6  # A1, A2, B1, B2, B3 and C1 (not Z1: another commissioner)
+    assert sum(result[k] for k in RATING_KEYS) == 6
+    assert all(p["practices"] == 0 for p in result["pcns"])
+    assert "commissioned" in result["note"]
 
 
 def test_published_rating_labels_map_to_keys():
@@ -110,3 +111,44 @@ def test_published_rating_labels_map_to_keys():
         "good",
         "not_rated",
     ]
+
+
+# Ratings from CQC's own file carry the day they were published (rating_date).
+DATED = [
+    ("A1", "Good", 2019, "2019-03-14"),  # published this year, before the date: exact
+    ("A2", "Requires improvement", 2016, None),  # year-only, superseded on 2019-12-02
+    ("A2", "Outstanding", 2019, "2019-12-02"),
+    ("B1", "Inadequate", 2020, "2020-01-10"),  # only published after the date
+    ("B2", "Good", 2019, None),  # year-only in the date's year: still uncertain
+]
+
+
+@pytest.fixture
+def dated(tmp_path, build):
+    rows = [
+        {"practice_code": c, "rating": r, "rating_year": y, "source": "test", "rating_date": d}
+        for c, r, y, d in DATED
+    ]
+    return build(tmp_path / "w.duckdb", cqc_ratings=rows, **org_tables())
+
+
+def test_a_dated_rating_is_in_force_from_its_publication_day_and_never_uncertain(dated):
+    result = ratings_on(dated, "11J", "2019-12-01")
+    assert {k: result[k] for k in RATING_KEYS} == {
+        "outstanding": 0,
+        "good": 1,  # A1, published 2019-03-14
+        "requires_improvement": 1,  # A2: the 2019-12-02 rating is not yet published
+        "inadequate": 0,
+        "not_rated": 3,  # B1 (published 2020), B2 (year-only 2019, uncertain), B3
+    }
+    assert result["uncertain"] == ["B2"]  # only the year-only row
+    assert result["rated_later"] == ["B1"]
+    assert "published on or before the date" in result["rule"]
+
+
+def test_the_day_of_publication_switches_the_rating(dated):
+    before = ratings_on(dated, "11J", "2019-12-01")
+    on_the_day = ratings_on(dated, "11J", "2019-12-02")
+    assert (before["outstanding"], on_the_day["outstanding"]) == (0, 1)
+    assert on_the_day["requires_improvement"] == 0
+    assert ratings_on(dated, "11J", "2020-01-10")["inadequate"] == 1

@@ -197,3 +197,10 @@ def test_the_cli_prints_json_and_writes_csv(con, tmp_path, monkeypatch):
     assert len(out.read_text().splitlines()) == 1 + len(PRACTICES)
     table = CliRunner().invoke(quality_app, ["variation", "appointment_good"])
     assert table.exit_code == 0 and "list size" in table.output
+
+
+def test_before_the_pcns_existed_the_commissioned_practices_are_compared(con):
+    result = variation(con, "11J", "2019-05-31", "overall_good")
+    assert "commissioned" in result["note"]
+    assert len(result["units"]) == len(PRACTICES)
+    assert {u["pcn_code"] for u in result["units"]} == {None}

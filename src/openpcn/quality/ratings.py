@@ -1,15 +1,17 @@
 """CQC ratings in force on a date, per practice of an ICS, counted for the ICS and each PCN.
 
-The shipped data has only the year a rating was issued, not the day, so the rule (documented in
-docs/quality.md) is: a rating issued in year Y is taken as in force on any date in a later year;
-on a date within Y itself it may or may not be in force yet, so the rating issued before Y is used
-and the practice is listed under `uncertain` rather than guessed. Practices with no rating in
-force are `not_rated`; those among them with a rating issued after the date are listed under
-`rated_later`, because the shipped extract holds mostly one (the current) rating per practice, so
-what was in force on the date is not in the data.
+Where a rating carries its publication date (CQC's own ratings file), the rating in force on a
+date is exact: the latest published on or before the date. The shipped data (HEEC) has only the
+year a rating was issued, so for those rows the rule (documented in docs/quality.md) is: a rating
+issued in year Y is taken as in force on any date in a later year; on a date within Y itself it
+may or may not be in force yet, so the rating issued before Y is used and the practice is listed
+under `uncertain` rather than guessed. Practices with no rating in force are `not_rated`; those
+among them with a rating issued after the date are listed under `rated_later`, because the shipped
+extract holds mostly one (the current) rating per practice, so what was in force on the date is
+not in the data.
 
 The practices are the core members of the ICS's PCNs on the date, as `openpcn orgs summary`
-counts them; on a date before any membership there are none, and the result says so.
+counts them; on a date before any membership, the practices the ICS commissioned (and a note).
 """
 
 from __future__ import annotations
@@ -32,14 +34,19 @@ RATING_KEYS: tuple[str, ...] = (
 )
 
 CAVEAT = (
-    "CQC ratings carry only the year they were issued: a rating issued in the date's own year "
-    "may not yet have been in force, so the rating issued before that year is counted and the "
-    "practices concerned are listed as uncertain. The data holds mostly each practice's current "
-    "rating only: practices counted not_rated but rated after the date are listed as "
-    "rated_later, because what was in force for them on the date is not known."
+    "Ratings with a publication date are in force from that day. Ratings that carry only the "
+    "year they were issued (the shipped data) may not yet have been in force on a date in that "
+    "same year, so the rating issued before that year is counted and the practices concerned "
+    "are listed as uncertain. The shipped data holds mostly each practice's current rating "
+    "only: practices counted not_rated but rated after the date are listed as rated_later, "
+    "because what was in force for them on the date is not known."
 )
 
 NO_MEMBERS = "no practice is a core member of one of this ICS's PCNs on the date"
+BEFORE_PCNS = (
+    "no practice is a core member of one of this ICS's PCNs on the date (PCNs began on "
+    "1 July 2019): the practices the ICS commissioned on the date are counted instead"
+)
 
 
 def rating_key(rating: object) -> str:
@@ -55,8 +62,16 @@ def ics_practices(view: IcsView) -> pd.DataFrame:
 
     The core members of the ICS's PCNs on the date, with the list size nearest the date. A
     practice wrongly in two PCNs keeps the membership started last (`orgs check` reports it).
+    On a date before the ICS had any PCN members (PCNs began on 1 July 2019) the practices it
+    commissioned are used instead, with no PCN (`pcn_code` None), so a 2019-05-31 report still
+    has its practices.
     """
     cols = ["practice_code", "pcn_code", "registered_patients"]
+    if view.members.empty:
+        frame = view.commissioned.assign(pcn_code=None)[cols].copy()
+        frame["practice_code"] = frame["practice_code"].astype(str)
+        frame["registered_patients"] = pd.to_numeric(frame["registered_patients"]).astype(float)
+        return frame.sort_values("practice_code").reset_index(drop=True)
     members = view.members.sort_values(["practice_code", "start_date"])
     frame = members.drop_duplicates("practice_code", keep="last")[cols].copy()
     frame["practice_code"] = frame["practice_code"].astype(str)
@@ -66,25 +81,38 @@ def ics_practices(view: IcsView) -> pd.DataFrame:
 
 
 def practice_ratings(con: ibis.BaseBackend, codes: list[str], date: DateLike) -> pd.DataFrame:
-    """Per practice code: rating key in force, its year, and whether a newer one is uncertain."""
-    year = as_date(date).year
+    """Per practice code: rating key in force, its year, and whether a newer one is uncertain.
+
+    A row with a publication date is in force from that day; a year-only row from the year
+    after it was issued, and it makes the date's own year uncertain. The warehouse holds at most
+    one rating per practice and year, so the latest year in force decides.
+    """
+    day = as_date(date)
+    year = day.year
     t = con.table("cqc_ratings")
-    found = con.execute(
-        t.filter(t.practice_code.isin(codes or ["-"])).select(
-            "practice_code", "rating", "rating_year"
-        )
-    )
+    wanted = ["practice_code", "rating", "rating_year"]
+    if "rating_date" in t.columns:  # absent in a warehouse built before the column existed
+        wanted.append("rating_date")
+    found = con.execute(t.filter(t.practice_code.isin(codes or ["-"])).select(*wanted))
+    if "rating_date" not in found:
+        found["rating_date"] = None
+    dated = found["rating_date"].notna()
+    published, stamp = pd.to_datetime(found["rating_date"]), pd.Timestamp(day)
+    in_force = (dated & (published <= stamp)) | (~dated & (found["rating_year"] < year))
+    later = (dated & (published > stamp)) | (~dated & (found["rating_year"] > year))
+    unsure = ~dated & (found["rating_year"] == year)
+    found = found.assign(_in_force=in_force, _later=later, _unsure=unsure)
     rows = []
     for code in codes:
         own = found[found["practice_code"] == code]
-        before = own[own["rating_year"] < year].sort_values("rating_year")
+        before = own[own["_in_force"]].sort_values("rating_year")
         rows.append(
             {
                 "practice_code": code,
                 "rating": rating_key(before["rating"].iloc[-1]) if len(before) else "not_rated",
                 "rating_year": int(before["rating_year"].iloc[-1]) if len(before) else None,
-                "uncertain": bool((own["rating_year"] == year).any()),
-                "rated_later": bool((own["rating_year"] > year).any()),
+                "uncertain": bool(own["_unsure"].any()),
+                "rated_later": bool(own["_later"].any()),
             }
         )
     columns = ["practice_code", "rating", "rating_year", "uncertain", "rated_later"]
@@ -93,6 +121,12 @@ def practice_ratings(con: ibis.BaseBackend, codes: list[str], date: DateLike) ->
 
 def _counts(ratings: pd.Series) -> dict[str, int]:
     return {key: int((ratings == key).sum()) for key in RATING_KEYS}
+
+
+def _note(view: IcsView, practices: int) -> dict[str, str]:
+    if not practices:
+        return {"note": NO_MEMBERS}
+    return {"note": BEFORE_PCNS} if view.members.empty else {}
 
 
 def ratings_on(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
@@ -126,8 +160,9 @@ def ratings_for(con: ibis.BaseBackend, view: IcsView) -> dict[str, Any]:
         "rated_later": sorted(
             rated.loc[(rated["rating"] == "not_rated") & rated["rated_later"], "practice_code"]
         ),
-        "rule": "latest rating issued in a year before the date's year",
+        "rule": "latest rating published on or before the date; for year-only ratings, the latest "
+        "issued in a year before the date's year",
         "caveat": CAVEAT,
-        **({} if len(rated) else {"note": NO_MEMBERS}),
+        **_note(view, len(rated)),
         "pcns": pcns,
     }

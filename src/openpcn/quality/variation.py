@@ -30,7 +30,7 @@ from openpcn.orgs import ics_view
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import IcsView
 from openpcn.quality.measures import measures
-from openpcn.quality.ratings import NO_MEMBERS, ics_practices
+from openpcn.quality.ratings import BEFORE_PCNS, NO_MEMBERS, ics_practices
 from openpcn.quality.stats import (
     DEFAULT_LEVELS,
     SUPPRESSION_THRESHOLD,
@@ -82,7 +82,7 @@ def _survey(view: IcsView, con: ibis.BaseBackend) -> tuple[pd.DataFrame, pd.Data
     """The ICS's practices (with names) and their rows of the latest survey for the date."""
     practices = ics_practices(view)
     practices["name"] = [view.practice_name(c) for c in practices["practice_code"]]
-    practices["pcn_name"] = [view.pcn_name(c) for c in practices["pcn_code"]]
+    practices["pcn_name"] = [None if c is None else view.pcn_name(c) for c in practices["pcn_code"]]
     rows = survey_rows(con, list(practices["practice_code"]), view.date.year)
     return practices, rows
 
@@ -172,6 +172,7 @@ def variation(
         "curve": _curve(units, target_pct, method),
         "x_axis": "responses" if has_counts else "registered_patients",
         "source": source,
+        **({"note": BEFORE_PCNS} if view.members.empty else {}),
     }
 
 
@@ -235,8 +236,8 @@ def _unit(
     return {key: None for key in UNIT_COLUMNS} | {
         "code": str(code),
         "name": str(name),
-        "pcn_code": str(pcn_code),
-        "pcn_name": str(pcn_name),
+        "pcn_code": None if pcn_code is None else str(pcn_code),
+        "pcn_name": None if pcn_name is None else str(pcn_name),
         "value_pct": _number(value),
         "responses": None if n is None else round(n),
         "registered_patients": _number(registered),

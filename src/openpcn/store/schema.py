@@ -137,12 +137,18 @@ ORG_TABLES: tuple[Table, ...] = (
     ),
     _t(
         "cqc_ratings",
-        "CQC overall ratings per practice with the year each was published.",
+        "CQC overall ratings per practice with the year (and, where known, the day) published.",
         ("practice_code", "rating_year"),
         C("practice_code", "string"),
         C("rating", "string", doc="Outstanding | Good | Requires improvement | Inadequate"),
         C("rating_year", "int64"),
         C("source", "string"),
+        C(
+            "rating_date",
+            "date",
+            True,
+            doc="publication date where the file gives it (CQC layout); empty for year-only rows",
+        ),
     ),
     _t(
         "gpps",
