@@ -23,10 +23,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openpcn.cli_funding import funding_app
 from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
 from openpcn.cli_quality import quality_app
 from openpcn.cli_report import report_app
 from openpcn.cli_web import serve_command, tokens_app, users_app
+from openpcn.cli_workforce import workforce_app
 from openpcn.config import DEFAULT_ICS, DEFAULT_SEED, load_settings
 from openpcn.exceptions import OpenPCNError, UserError
 
@@ -45,6 +47,8 @@ app.command("serve")(serve_command)
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(quality_app, name="quality")
+app.add_typer(funding_app, name="funding")
+app.add_typer(workforce_app, name="workforce")
 app.add_typer(report_app, name="report")
 
 out = Console()

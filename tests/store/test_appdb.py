@@ -64,10 +64,10 @@ def warehouse(tmp_path: Path) -> ibis.BaseBackend:
 
 def test_migrations_build_every_table_on_an_empty_sqlite_file(db: appdb.AppDB) -> None:
     tables = set(inspect(db.engine).get_table_names())
-    expected = {"users", "api_tokens", "audit_log", "saved_items", "login_attempts"}
+    expected = {"users", "api_tokens", "audit_log", "saved_items", "login_attempts", "staff"}
     assert expected | {"alembic_version"} == tables
     with db.engine.connect() as con:
-        assert con.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert con.execute(text("select version_num from alembic_version")).scalar() == "0002"
 
 
 def test_the_models_match_the_migrations(db: appdb.AppDB) -> None:

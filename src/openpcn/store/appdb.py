@@ -28,7 +28,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -138,6 +140,24 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     time: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class Staff(Base):
+    """One post: filled (with an age band) or vacant; open from start_date to end_date."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practice_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    pcn_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    fte: Mapped[float] = mapped_column(Float)
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    vacancy: Mapped[bool] = mapped_column(Boolean)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(255))
 
 
 # ---------------------------------------------------------------------------------------------

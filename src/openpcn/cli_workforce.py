@@ -1,0 +1,208 @@
+"""`openpcn workforce ...`: the staff register, GP workforce risk and the ARRS planner.
+
+The lead registers it in cli.py: app.add_typer(workforce_app, name="workforce")
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.exceptions import ConfigError, InputError, NotFoundError
+
+out = Console()
+
+workforce_app = typer.Typer(
+    help="Workforce: the staff register, GP workforce risk and the ARRS planner.",
+    no_args_is_help=True,
+)
+
+
+def _db():  # type: ignore[no-untyped-def]
+    from openpcn.config import load_settings
+    from openpcn.store import appdb
+
+    return appdb.open_appdb(appdb.appdb_url(load_settings()))
+
+
+@workforce_app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="staff register CSV (docs/workforce.md)"),
+) -> None:
+    """Replace the staff register with FILE, all or nothing."""
+    from openpcn.store.warehouse import connect
+    from openpcn.workforce.register import import_register
+
+    db = _db()
+    try:
+        count = import_register(db, file, connect())
+    finally:
+        db.dispose()
+    out.print(f"imported {count:,} posts from {file.name} into the staff register")
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    weights = {}
+    for item in items:
+        role, _, weight = item.partition("=")
+        try:
+            weights[role.strip()] = float(weight)
+        except ValueError:
+            raise InputError(
+                f"--priority {item!r} is not ROLE=WEIGHT",
+                fix="e.g. --priority clinical_pharmacist=2",
+            ) from None
+    return weights
+
+
+@workforce_app.command("plan")
+def plan_command(
+    pcn: str = typer.Option(..., "--pcn", help="PCN code, e.g. U42510"),
+    year: str = typer.Option(..., "--year", help="financial year, e.g. 2021/22"),
+    priority: list[str] = typer.Option(
+        [], "--priority", help="ROLE=WEIGHT, repeatable; roles not named weigh 0"
+    ),
+    on: str | None = typer.Option(
+        None,
+        "--on",
+        help="plan the roles eligible on this date (default: the year's start, or the DES "
+        "start of 1 July 2019)",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
+    from openpcn.orgs.dates import as_date
+    from openpcn.orgs.hierarchy import members_of
+    from openpcn.store.warehouse import connect
+    from openpcn.workforce.planner import plan, year_fraction
+    from openpcn.workforce.register import staff_for
+
+    try:
+        from openpcn.funding.entitlements import arrs_sum
+        from openpcn.funding.rules import rules_for
+    except ImportError as exc:
+        raise ConfigError(
+            "the funding rules are not installed", fix="update OpenPCN (openpcn.funding)"
+        ) from exc
+    con = connect()
+    rules = rules_for(year)
+    pcns = con.table("pcns")
+    if not int(con.execute(pcns.filter(pcns.pcn_code == pcn).count())):
+        raise NotFoundError(
+            f"no PCN with code {pcn!r} in the warehouse",
+            fix="use a PCN code such as U42510 (`openpcn orgs summary` lists them)",
+        )
+    first = min((r.from_date for r in rules.roles.values()), default=rules.start)
+    day = as_date(on) if on else max(rules.start, first)
+    money = arrs_sum(con, pcn, year, rules)
+    # A role's WTE cap may depend on the PCN's size (2019/20: two posts above 100,000).
+    roles = {
+        key: replace(role, max_wte=role.wte_cap(float(money["registered_patients"] or 0)))
+        for key, role in rules.roles.items()
+    }
+    db = _db()
+    try:
+        posts = staff_for(db, pcn, practices=members_of(con, pcn, day))
+    finally:
+        db.dispose()
+    # Staff in post at any time from the planning date to the year's end use the money.
+    last, first_day = rules.end.isoformat(), day.isoformat()
+    existing: dict[str, float] = {}
+    for post in posts:
+        overlaps = post["start_date"] <= last and (post["end_date"] or last) >= first_day
+        if overlaps and not post["vacancy"] and post["role"] in rules.roles:
+            existing[post["role"]] = existing.get(post["role"], 0.0) + float(post["fte"])
+    result = plan(
+        float(money["arrs_sum"]),
+        roles,
+        priorities=_weights(priority) or None,
+        existing=existing,
+        on=day,
+        year_fraction=year_fraction(day, rules.end),
+    )
+    result = {"pcn_code": pcn, "year": year, "arrs": money, **result}
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+        return
+    _print_plan(result)
+
+
+def _print_plan(result: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{result['pcn_code']}[/] {result['year']}: ARR sum £{result['arrs_sum']:,.2f}, "
+        f"spend £{result['spend']:,.2f}, [bold]money lost £{result['remainder']:,.2f}[/]"
+    )
+    table = Table(show_edge=False)
+    for column in ("role", "new FTE", "in post", "£ per WTE", "spend", "next post", "fits"):
+        table.add_column(column, justify="left" if column == "role" else "right")
+    for r in result["roles"]:
+        table.add_row(
+            r["label"] + (" [yellow](UNCONFIRMED)[/]" if r["unconfirmed"] else ""),
+            f"{r['fte']:.1f}",
+            f"{r['existing_fte']:g}",
+            f"{r['cost_per_wte']:,.2f}",
+            f"{r['spend']:,.2f}",
+            f"{r['marginal_cost']:,.2f}",
+            "yes" if r["fits"] else "no: cap" if "cap" in (r["why_not"] or "") else "no: money",
+        )
+    out.print(table)
+    for x in result["excluded"]:
+        out.print(f"[dim]not planned: {x['label']}: {x['reason']}[/]")
+
+
+@workforce_app.command("risk")
+def risk_command(
+    ics: str = ICS_OPTION,
+    date_: str = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """GP headcount and FTE, share aged 55+, FTE per 10,000 patients and vacancies."""
+    from openpcn.store.warehouse import connect
+    from openpcn.workforce.risk import risk
+
+    db = _db()
+    try:
+        result = risk(connect(), db, ics, date_)
+    finally:
+        db.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+        return
+    _print_risk(result)
+
+
+def _value(value: object, fmt: str = "{:,.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _print_risk(result: dict[str, Any]) -> None:
+    ics = result["ics"]
+    out.print(
+        f"[bold]{ics['name']}[/] ({ics['code']}) on {result['date']}: "
+        f"{ics['gp_headcount']} GPs, {_value(ics['gp_fte'])} FTE, "
+        f"{_value(ics['gp_55_plus_pct'], '{:.1f}%')} aged 55+, "
+        f"{_value(ics['gp_fte_per_10k'])} GP FTE per 10,000 patients"
+    )
+    out.print(f"[dim]source: {result['source']['detail']}; {result['england_note']}[/]")
+    table = Table(show_edge=False)
+    for column in ("PCN", "name", "GPs", "GP FTE", "55+", "per 10k", "vacant FTE"):
+        table.add_column(column, justify="left" if column in ("PCN", "name") else "right")
+    for p in result["pcns"]:
+        table.add_row(
+            p["code"],
+            p["name"],
+            str(p["gp_headcount"]),
+            _value(p["gp_fte"]),
+            _value(p["gp_55_plus_pct"], "{:.1f}%"),
+            _value(p["gp_fte_per_10k"]),
+            _value(p["vacancy_fte"]),
+        )
+    out.print(table)

@@ -1,0 +1,1 @@
+"""Network Contract DES funding: rules per financial year, PCN entitlements, practice shares."""

@@ -1,0 +1,369 @@
+"""Network Contract DES rules per financial year, read from data files (DESIGN convention 2).
+
+Each year is one TOML file in openpcn/data/rules/funding/ (e.g. 2020-21.toml) holding every
+rate with its source and whether it is UNCONFIRMED. A user's own TOML file with the same layout
+can replace any value (`rules_for(year, override=...)`); replaced entries name that file as
+their source. Rates are annual; `months` says how much of the year a stream is paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from openpcn.exceptions import InputError
+
+RATE_KEYS = (
+    "core",
+    "clinical_director",
+    "network_participation",
+    "extended_access",
+    "enhanced_access",
+    "care_home_premium",
+    "iif",
+    "arrs",
+    "merged_core",
+    "merged_core_adjusted",
+)
+UNITS = ("per_registered_patient", "per_weighted_patient", "per_bed", "per_point", "role_caps")
+#: registered patients above which 2019/20 PCNs could claim the larger role allowance
+LARGE_PCN = 100_000
+_YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One funding stream's annual rate in a year (entitlement = value x units x months / 12)."""
+
+    key: str
+    value: float
+    unit: str
+    months: int
+    source: str
+    unconfirmed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    """An ARRS role eligible in the year, with its reimbursement cap per WTE per year."""
+
+    key: str
+    label: str
+    max_reimbursement: float | None
+    reimbursement_rate: float
+    from_date: dt.date
+    max_wte: float | None
+    source: str
+    unconfirmed: bool
+    note: str = ""
+    max_wte_large_pcn: float | None = None  # 2019/20: the allowance for PCNs over 100,000
+
+    def wte_cap(self, registered_patients: float) -> float | None:
+        """The WTE the PCN may claim for this role (None = no cap)."""
+        if self.max_wte_large_pcn is not None and registered_patients > LARGE_PCN:
+            return self.max_wte_large_pcn
+        return self.max_wte
+
+
+@dataclass(frozen=True)
+class YearRules:
+    """Every rate, role and IIF figure in force in one financial year."""
+
+    year: str
+    start: dt.date
+    end: dt.date
+    list_date: dt.date
+    rates: dict[str, Rate]
+    roles: dict[str, Role]
+    iif: dict[str, Any]
+    source_file: str
+    checked_by: str = ""
+    checked_date: str = ""
+    overrides: tuple[str, ...] = field(default=())
+
+    def months(self, key: str) -> int:
+        """Months the stream is paid this year (0 when it is not paid)."""
+        rate = self.rates.get(key)
+        return rate.months if rate else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: every rate and role with its source and UNCONFIRMED flag."""
+        return {
+            "year": self.year,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "list_date": self.list_date.isoformat(),
+            "source_file": self.source_file,
+            "checked_by": self.checked_by,
+            "checked_date": self.checked_date,
+            "rates": [vars(r) | {} for r in self.rates.values()],
+            "roles": [
+                vars(r) | {"from_date": r.from_date.isoformat()} for r in self.roles.values()
+            ],
+            "iif": dict(self.iif),
+        }
+
+
+def normalise_year(year: str) -> str:
+    """'2020/21' or '2020-21' -> '2020/21'; anything else is the user's to fix."""
+    match = _YEAR.match(str(year).strip())
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise InputError(
+            f"{year!r} is not a financial year",
+            fix="write the year as 2020/21 (or 2020-21): April to March",
+        )
+    return f"{match.group(1)}/{match.group(2)}"
+
+
+def _folder() -> Any:
+    return resources.files("openpcn.data").joinpath("rules", "funding")
+
+
+def financial_years() -> list[str]:
+    """The financial years with a shipped rules file, oldest first."""
+    names = sorted(p.name for p in _folder().iterdir() if p.name.endswith(".toml"))
+    return [n[: -len(".toml")].replace("-", "/") for n in names]
+
+
+def rules_for(year: str, override: Path | None = None) -> YearRules:
+    """The rules for a financial year, with a user's file's values replacing the shipped ones."""
+    key = normalise_year(year)
+    known = financial_years()
+    if key not in known:
+        raise InputError(
+            f"no funding rules for {key}",
+            fix=f"use one of {', '.join(known)}, or supply a rules file with --rules",
+        )
+    name = f"{key.replace('/', '-')}.toml"
+    text = _folder().joinpath(name).read_text(encoding="utf-8")
+    data = _parse(text, f"openpcn/data/rules/funding/{name}")
+    overrides: tuple[str, ...] = ()
+    if override is not None:
+        label = str(override)
+        if not override.is_file():
+            raise InputError("rules file not found", file=label, fix="check the path")
+        extra = _parse(override.read_text(encoding="utf-8"), label)
+        if "year" in extra and normalise_year(str(extra["year"])) != key:
+            raise InputError(
+                f"the file is for {extra['year']}, not {key}",
+                file=label,
+                column="year",
+                fix="use the rules file for the year asked, or remove its `year` line",
+            )
+        data, overrides = _merge(data, extra, label)
+    return _build(data, f"openpcn/data/rules/funding/{name}", key, overrides, override)
+
+
+def _parse(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError(
+            f"not valid TOML: {exc}",
+            file=label,
+            row=int(line.group(1)) if line else None,
+            fix="check the quoting and brackets on that line (see docs/funding.md for the layout)",
+        ) from None
+
+
+def _merge(
+    base: dict[str, Any], extra: dict[str, Any], label: str
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Deep-merge the user's tables over the shipped ones; touched entries cite the user's file."""
+    merged = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
+    touched = []
+    for section in ("rates", "roles", "iif"):
+        if not isinstance(extra.get(section, {}), dict):
+            raise InputError(
+                f"[{section}] must be a table",
+                file=label,
+                column=section,
+                fix=f"write [{section}.KEY] (or [iif]) followed by key = value lines",
+            )
+    for section in ("rates", "roles"):
+        for entry, values in extra.get(section, {}).items():
+            if not isinstance(values, dict):
+                raise InputError(
+                    "expected a table of values",
+                    file=label,
+                    column=f"{section}.{entry}",
+                    fix=f"write it as [{section}.{entry}] with key = value lines",
+                )
+            old = dict(merged.setdefault(section, {}).get(entry, {}))
+            old.update(values)
+            # the user's figures are theirs: cite their file and drop the shipped caveat
+            old["source"] = values.get("source", label)
+            old["unconfirmed"] = values.get("unconfirmed", False)
+            old["note"] = values.get("note", f"set in {label}")
+            merged[section][entry] = old
+            touched.append(f"{section}.{entry}")
+    if "iif" in extra:
+        iif = dict(merged.get("iif", {}))
+        iif.update(extra["iif"])
+        if "source" not in extra["iif"]:
+            iif["source"] = label
+        if "unconfirmed" not in extra["iif"]:
+            iif["unconfirmed"] = False
+        merged["iif"] = iif
+        touched.append("iif")
+    for top in ("start", "end", "list_date"):
+        if top in extra:
+            merged[top] = extra[top]
+            touched.append(top)
+    return merged, tuple(touched)
+
+
+class _Reader:
+    """Typed access to one TOML table, raising InputError that names the file and key."""
+
+    def __init__(self, data: dict[str, Any], label: str, path: str) -> None:
+        self.data, self.label, self.path = data, label, path
+
+    def _fail(self, key: str, what: str, fix: str) -> InputError:
+        where = ".".join(part for part in (self.path, key) if part)
+        return InputError(what, file=self.label, column=where, fix=fix)
+
+    def number(self, key: str, *, optional: bool = False, minimum: float = 0.0) -> float | None:
+        if key not in self.data:
+            if optional:
+                return None
+            raise self._fail(key, "missing", f"add `{key} = <number>`")
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(key, "must be a number", f"write `{key} = 1.5` (no quotes)")
+        if value < minimum:
+            raise self._fail(key, f"must be at least {minimum:g}", "money and counts are >= 0")
+        return float(value)
+
+    def text(self, key: str, *, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise self._fail(key, "must be a non-empty text", f'write `{key} = "..."`')
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key)
+        if not isinstance(value, bool):
+            raise self._fail(key, "must be true or false", f"write `{key} = true` or false")
+        return value
+
+    def date(self, key: str) -> dt.date:
+        value = self.data.get(key)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self._fail(key, "must be a date", f"write `{key} = 2020-04-01` (no quotes)")
+
+
+def _build(
+    data: dict[str, Any],
+    label: str,
+    year: str,
+    overrides: tuple[str, ...],
+    override: Path | None,
+) -> YearRules:
+    # Errors name the user's file when they changed the key, else the shipped file.
+    def file_for(key: str) -> str:
+        return str(override) if override is not None and key in overrides else label
+
+    top = _Reader(data, label, "")
+    rates: dict[str, Rate] = {}
+    for key, values in _table(data, "rates", label).items():
+        r = _Reader(values, file_for(f"rates.{key}"), f"rates.{key}")
+        if key not in RATE_KEYS:
+            raise r._fail("", f"unknown stream {key!r}", f"use one of {', '.join(RATE_KEYS)}")
+        unit = r.text("unit")
+        if unit not in UNITS:
+            raise r._fail("unit", f"unknown unit {unit!r}", f"use one of {', '.join(UNITS)}")
+        months = r.number("months")
+        if months is None or months > 12 or months != int(months):
+            raise r._fail("months", "must be a whole number from 0 to 12", "e.g. months = 9")
+        rates[key] = Rate(
+            key=key,
+            value=r.number("value") or 0.0,
+            unit=unit,
+            months=int(months),
+            source=r.text("source"),
+            unconfirmed=r.flag("unconfirmed"),
+            note=r.text("note", default=""),
+        )
+    roles: dict[str, Role] = {}
+    for key, values in _table(data, "roles", label).items():
+        r = _Reader(values, file_for(f"roles.{key}"), f"roles.{key}")
+        share = r.number("reimbursement_rate") or 0.0
+        if share > 1:
+            raise r._fail("reimbursement_rate", "must be at most 1", "0.7 means 70%")
+        roles[key] = Role(
+            key=key,
+            label=r.text("label", default=key.replace("_", " ")),
+            max_reimbursement=r.number("max_reimbursement", optional=True),
+            reimbursement_rate=share,
+            from_date=r.date("from_date"),
+            max_wte=r.number("max_wte", optional=True),
+            source=r.text("source"),
+            unconfirmed=r.flag("unconfirmed"),
+            note=r.text("note", default=""),
+            max_wte_large_pcn=r.number("max_wte_large_pcn", optional=True),
+        )
+    iif: dict[str, Any] = {}
+    if data.get("iif"):
+        raw = data["iif"]
+        if not isinstance(raw, dict):
+            raise top._fail("iif", "must be a table", "write it as [iif] with key = value lines")
+        r = _Reader(raw, file_for("iif"), "iif")
+        iif = {
+            "points": r.number("points"),
+            "per_point": rates["iif"].value if "iif" in rates else r.number("per_point"),
+            "average_pcn_list": r.number("average_pcn_list", minimum=1.0),
+            "prevalence_adjustment": bool(raw.get("prevalence_adjustment", False)),
+            "source": r.text("source"),
+            "unconfirmed": r.flag("unconfirmed"),
+            "note": r.text("note", default=""),
+        }
+    start, end = top.date("start"), top.date("end")
+    if end <= start:
+        raise top._fail("end", "must be after start", "a financial year runs 1 Apr - 31 Mar")
+    rules = YearRules(
+        year=year,
+        start=start,
+        end=end,
+        list_date=top.date("list_date"),
+        rates=rates,
+        roles=roles,
+        iif=iif,
+        source_file=label if override is None else f"{label} + {override}",
+        checked_by=str(data.get("checked_by", "")),
+        checked_date=str(data.get("date", "")),
+        overrides=overrides,
+    )
+    return rules
+
+
+def _table(data: dict[str, Any], name: str, label: str) -> dict[str, dict[str, Any]]:
+    value = data.get(name, {})
+    if not isinstance(value, dict) or any(not isinstance(v, dict) for v in value.values()):
+        raise InputError(
+            f"[{name}] must hold one table per entry",
+            file=label,
+            column=name,
+            fix=f"write each entry as [{name}.KEY] followed by key = value lines",
+        )
+    return value
+
+
+def with_rate(rules: YearRules, key: str, **changes: Any) -> YearRules:
+    """A copy of the rules with one rate changed (for what-if questions and tests)."""
+    rates = dict(rules.rates)
+    rates[key] = replace(rates[key], **changes)
+    return replace(rules, rates=rates)

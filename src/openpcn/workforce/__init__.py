@@ -1,0 +1,1 @@
+"""Workforce: the staff register, GP workforce risk indicators and the ARRS planner."""

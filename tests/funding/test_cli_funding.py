@@ -1,0 +1,115 @@
+"""`openpcn funding rules | entitlements | split` through Typer's runner."""
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from openpcn.cli_funding import funding_app
+from openpcn.exceptions import InputError, NotFoundError
+from openpcn.funding.rules import financial_years
+
+
+def _env(monkeypatch, home):
+    monkeypatch.setenv("OPENPCN_HOME", str(home))
+    monkeypatch.setenv("OPENPCN_ENGINE", "duckdb")
+
+
+def test_rules_lists_every_rate_with_its_source_and_flags_unconfirmed():
+    run = CliRunner().invoke(funding_app, ["rules", "--year", "2020/21"], env={"COLUMNS": "250"})
+    assert run.exit_code == 0, run.output
+    assert "clinical_director UNCONFIRMED" in run.output
+    assert "Parliamentary answer 257552" in run.output
+    assert "nursing_associate" in run.output
+
+
+def test_rules_json_covers_every_year():
+    run = CliRunner().invoke(funding_app, ["rules", "--json"])
+    years = json.loads(run.stdout)
+    assert [y["year"] for y in years] == financial_years()
+
+
+def test_entitlements_json_for_the_ics(monkeypatch, home):
+    _env(monkeypatch, home)
+    run = CliRunner().invoke(
+        funding_app, ["entitlements", "--year", "2020/21", "--ics", "11J", "--json"]
+    )
+    assert run.exit_code == 0, run.output
+    rows = json.loads(run.stdout)
+    assert [r["pcn_code"] for r in rows] == ["P1", "P2"]
+    p1 = rows[0]
+    for key in (
+        "core",
+        "clinical_director",
+        "network_participation",
+        "extended_access",
+        "care_home_premium",
+        "iif_max",
+        "arrs_sum",
+        "total",
+        "registered_patients",
+        "weighted_patients",
+    ):
+        assert key in p1
+    assert p1["arrs_sum"] == 72726.00
+
+
+def test_entitlements_csv_and_table(monkeypatch, home, tmp_path):
+    _env(monkeypatch, home)
+    out = tmp_path / "e.csv"
+    run = CliRunner().invoke(
+        funding_app, ["entitlements", "--year", "2021-22", "--pcn", "P1", "--csv", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    with out.open(encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["pcn_code"] == "P1" and float(row["care_home_premium"]) == 4800.0
+    table = CliRunner().invoke(
+        funding_app, ["entitlements", "--year", "2021/22"], env={"COLUMNS": "250"}
+    )
+    assert "North PCN" in table.output and "UNCONFIRMED" in table.output
+
+
+def test_split_json_adds_up(monkeypatch, home):
+    _env(monkeypatch, home)
+    run = CliRunner().invoke(
+        funding_app, ["split", "--pcn", "P1", "--year", "2020/21", "--basis", "weighted", "--json"]
+    )
+    assert run.exit_code == 0, run.output
+    rows = json.loads(run.stdout)
+    assert [r["practice_code"] for r in rows] == ["A1", "A2"]
+    assert round(sum(r["total"] for r in rows), 2) == 132250.83
+
+
+def test_with_a_rules_override(monkeypatch, home, tmp_path):
+    _env(monkeypatch, home)
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[rates.arrs]\nvalue = 8.0\n")
+    run = CliRunner().invoke(
+        funding_app,
+        ["entitlements", "--year", "2020/21", "--pcn", "P1", "--rules", str(mine), "--json"],
+    )
+    assert json.loads(run.stdout)[0]["arrs_sum"] == 81600.00  # 8 x 10,200
+
+
+def test_bad_input_raises_the_user_errors(monkeypatch, home):
+    _env(monkeypatch, home)
+    run = CliRunner().invoke(funding_app, ["entitlements", "--year", "1999/00"])
+    assert isinstance(run.exception, InputError)
+    run = CliRunner().invoke(funding_app, ["split", "--pcn", "U99999", "--year", "2020/21"])
+    assert isinstance(run.exception, NotFoundError)
+
+
+def test_iif_from_an_achievement_file(monkeypatch, home, tmp_path):
+    _env(monkeypatch, home)
+    path = tmp_path / "iif.csv"
+    path.write_text("indicator,points_available,achieved_fraction\nSMR-01,100,0.5\n")
+    args = ["iif", "--pcn", "P1", "--year", "2020/21", "--achievement", str(path), "--json"]
+    result = json.loads(CliRunner().invoke(funding_app, args).stdout)
+    # 50 points x GBP 111 x 10,000 / 47,613.91 = 1,165.6257
+    assert (result["points_achieved"], result["payment"]) == (50, 1165.63)
+
+
+def test_rules_with_an_override_needs_a_year(tmp_path):
+    run = CliRunner().invoke(funding_app, ["rules", "--rules", str(tmp_path / "x.toml")])
+    assert isinstance(run.exception, InputError)

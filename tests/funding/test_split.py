@@ -1,0 +1,65 @@
+"""Sharing a PCN's money among its practices: largest remainder, pennies add up exactly."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from openpcn.exceptions import InputError
+from openpcn.funding.entitlements import STREAMS, entitlements
+from openpcn.funding.split import largest_remainder, split
+
+
+def test_largest_remainder_gives_the_odd_penny_to_the_largest_fraction():
+    assert largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert largest_remainder(1000, [6000, 4000]) == [600, 400]
+    assert largest_remainder(10, [1, 2]) == [3, 7]  # 3.33 / 6.67: the 0.67 gets the penny
+    assert largest_remainder(5, [0, 0]) == [3, 2]  # no weights: equal shares
+    assert largest_remainder(7, []) == []
+
+
+@given(
+    total=st.integers(min_value=0, max_value=10**12),
+    weights=st.lists(
+        st.floats(min_value=0, max_value=1e7, allow_nan=False), min_size=1, max_size=40
+    ),
+)
+def test_largest_remainder_always_adds_up_and_is_within_a_penny_of_exact(total, weights):
+    shares = largest_remainder(total, weights)
+    assert sum(shares) == total
+    whole = sum(weights)
+    if whole > 0:
+        for share, w in zip(shares, weights, strict=True):
+            assert abs(share - total * w / whole) <= 1 + 1e-6 * total
+
+
+def test_p1_2020_21_shared_by_registered_list(con):
+    rows = split(con, "P1", "2020/21")
+    a1, a2 = rows
+    assert (a1["practice_code"], a1["share"]) == ("A1", 0.6)
+    assert a1["core"] == 9000.00 and a2["core"] == 6000.00  # 15,000 x 6,000 / 10,000
+    # network participation is each practice's own payment, not a share
+    assert (a1["network_participation"], a2["network_participation"]) == (11446.50, 6515.70)
+    # IIF 4,522.63 x 0.6 = 2,713.578 -> 2,713.58; A2 gets the rest, 1,809.05
+    assert (a1["iif_max"], a2["iif_max"]) == (2713.58, 1809.05)
+
+
+def test_weighted_basis_uses_weighted_lists(con):
+    a1, a2 = split(con, "P1", "2020/21", "weighted")
+    # ARRS 72,726 x 6,500 / 10,200 = 46,345 (= 7.13 x 6,500); 72,726 x 3,700 / 10,200 = 26,381
+    assert (a1["arrs_sum"], a2["arrs_sum"]) == (46345.00, 26381.00)
+    # IIF 4,522.63 x 6,500 / 10,200 = 2,882.0681 -> 2,882.07 (the larger remainder); A2 1,640.56
+    assert (a1["iif_max"], a2["iif_max"]) == (2882.07, 1640.56)
+
+
+@pytest.mark.parametrize("year", ["2019/20", "2020/21", "2022/23", "2024/25"])
+@pytest.mark.parametrize("basis", ["registered", "weighted"])
+def test_the_practices_add_up_to_the_pcn_to_the_penny(con, year, basis):
+    (pcn,) = entitlements(con, year, pcn="P1")
+    rows = split(con, "P1", year, basis)
+    for stream in (*STREAMS, "total"):
+        assert round(sum(r[stream] * 100 for r in rows)) == round(pcn[stream] * 100), stream
+
+
+def test_an_unknown_basis_is_a_clear_error(con):
+    with pytest.raises(InputError, match="unknown basis"):
+        split(con, "P1", "2020/21", "headcount")  # type: ignore[arg-type]

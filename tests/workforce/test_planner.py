@@ -1,0 +1,173 @@
+"""The ARRS planner on hand-made roles, where the best mix is known by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openpcn.exceptions import InputError
+from openpcn.funding.rules import Role
+from openpcn.workforce.planner import STEP, plan, year_fraction
+
+START = date(2019, 7, 1)
+
+
+def role(key: str, cap: float | None, rate: float = 1.0, *, wte: float | None = None,
+         start: date = START) -> Role:  # fmt: skip
+    return Role(key, key.replace("_", " "), cap, rate, start, wte, "test", False)
+
+
+def by_key(result: dict) -> dict[str, dict]:
+    return {r["key"]: r for r in result["roles"]}
+
+
+# 2019/20 by hand: pharmacist 70% of £37,810 = £26,467 per WTE, link worker 100% of £34,113,
+# one WTE each. Both whole posts cost £60,580 > £60,000, so 1.9 WTE is the most; of the two ways
+# to get it, 0.9 pharmacist + 1.0 link worker spends more (£57,933.30 against £57,168.70).
+ROLES_2019 = {
+    "clinical_pharmacist": role("clinical_pharmacist", 37_810, 0.7, wte=1),
+    "social_prescribing_link_worker": role("social_prescribing_link_worker", 34_113, wte=1),
+}
+
+
+def test_the_2019_pair_within_sixty_thousand_pounds() -> None:
+    result = plan(60_000, ROLES_2019)
+    roles = by_key(result)
+    assert roles["clinical_pharmacist"]["fte"] == 0.9
+    assert roles["social_prescribing_link_worker"]["fte"] == 1.0
+    assert roles["clinical_pharmacist"]["cost_per_wte"] == 26_467.00
+    assert (result["new_fte"], result["spend"], result["remainder"]) == (1.9, 57_933.30, 2_066.70)
+    assert result["objective"] == "total_fte" and result["step_wte"] == STEP
+
+
+def test_the_most_fte_prefers_the_cheaper_role_and_priorities_change_the_mix() -> None:
+    roles = {"a": role("a", 10_000), "b": role("b", 20_000)}
+    assert by_key(plan(40_000, roles))["a"]["fte"] == 4.0  # 4 WTE beats 2
+    # B weighs 3: 3 per £20,000 beats 1 per £10,000, so all the money goes to B.
+    weighted = by_key(plan(40_000, roles, priorities={"a": 1, "b": 3}))
+    assert (weighted["a"]["fte"], weighted["b"]["fte"]) == (0.0, 2.0)
+
+
+def test_unweighted_roles_take_what_the_priorities_leave() -> None:
+    roles = {"a": role("a", 10_000), "b": role("b", 20_000, wte=1)}
+    result = by_key(plan(40_000, roles, priorities={"b": 5}))
+    assert (result["b"]["fte"], result["a"]["fte"], result["b"]["weight"]) == (1.0, 2.0, 5.0)
+
+
+def test_caps_hold_and_the_money_they_leave_is_lost() -> None:
+    result = plan(25_000, {"a": role("a", 10_000, wte=2)})
+    (a,) = result["roles"]
+    assert (a["fte"], result["spend"], result["remainder"]) == (2.0, 20_000.0, 5_000.0)
+    assert a["marginal_cost"] == 10_000.0
+    assert a["fits"] is False and "cap of 2 WTE" in a["why_not"]
+
+
+def test_the_next_post_says_how_much_money_is_short() -> None:
+    result = plan(100_000, {"a": role("a", 10_000, wte=1), "b": role("b", 30_000)})
+    roles = by_key(result)
+    assert (roles["a"]["fte"], roles["b"]["fte"], result["remainder"]) == (1.0, 3.0, 0.0)
+    assert (
+        roles["b"]["fits"] is False
+        and "£30,000.00 more than the money left" in (roles["b"]["why_not"])
+    )
+
+
+def test_roles_not_yet_eligible_or_without_a_known_cap_are_excluded_with_the_reason() -> None:
+    roles = {
+        "a": role("a", 10_000),
+        "nursing_associate": role("nursing_associate", 29_135, start=date(2020, 10, 1)),
+        "dietitian": role("dietitian", None),
+    }
+    result = plan(50_000, roles, on=date(2020, 4, 1))
+    assert [r["key"] for r in result["roles"]] == ["a"]
+    reasons = {x["key"]: x["reason"] for x in result["excluded"]}
+    assert reasons["nursing_associate"] == "not eligible until 2020-10-01"
+    assert "unknown" in reasons["dietitian"]
+    later = plan(50_000, roles, on=date(2020, 10, 1))
+    assert "nursing_associate" in by_key(later)
+
+
+def test_staff_in_post_use_up_money_and_cap() -> None:
+    roles = {"a": role("a", 10_000, wte=2), "b": role("b", 20_000)}
+    result = plan(44_000, roles, existing={"a": 1.5})
+    found = by_key(result)
+    # £29,000 left: A up to its cap (0.5 WTE, £5,000), then 1.2 WTE of B (£24,000) = 1.7 WTE;
+    # no other mix reaches 1.7 within the money.
+    assert (found["a"]["fte"], found["a"]["total_fte"], found["a"]["existing_fte"]) == (
+        0.5, 2.0, 1.5,
+    )  # fmt: skip
+    assert found["b"]["fte"] == 1.2
+    assert (result["existing_spend"], result["new_spend"], result["remainder"]) == (
+        15_000.0, 29_000.0, 0.0,
+    )  # fmt: skip
+    assert result["total_fte"] == 3.2
+
+
+def test_a_plan_over_budget_is_refused_with_the_figures() -> None:
+    with pytest.raises(InputError, match="plan over budget") as raised:
+        plan(30_000, {"a": role("a", 20_000)}, existing={"a": 2})
+    assert "£40,000.00" in raised.value.what and "£10,000.00 over" in raised.value.what
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"priorities": {"surgeon": 1}}, "not an ARRS role"),
+        ({"priorities": {"a": -1}}, "0 or more"),
+        ({"existing": {"surgeon": 1}}, "not an ARRS role"),
+        ({"existing": {"a": -1}}, "at least 0"),
+        ({"existing": {"a": 3}}, "exceed its cap"),
+        ({"existing": {"d": 1}}, "cannot be costed"),
+    ],
+)
+def test_bad_priorities_and_staff_in_post_are_refused(kwargs: dict, says: str) -> None:
+    roles = {"a": role("a", 10_000, wte=2), "d": role("d", None)}
+    with pytest.raises(InputError, match=says):
+        plan(50_000, roles, **kwargs)
+
+
+def test_a_negative_arr_sum_is_refused() -> None:
+    with pytest.raises(InputError, match="at least £0"):
+        plan(-1, ROLES_2019)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    budget=st.integers(0, 400_000),
+    caps=st.lists(st.integers(15_000, 65_000), min_size=1, max_size=5),
+    wtes=st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=5, max_size=5),
+    rate=st.sampled_from([0.7, 1.0]),
+    fraction=st.sampled_from([1.0, 0.75, 0.5]),
+)
+def test_any_plan_keeps_within_the_money_and_the_caps(budget, caps, wtes, rate, fraction) -> None:
+    roles = {f"r{i}": role(f"r{i}", cap, rate, wte=wtes[i]) for i, cap in enumerate(caps)}
+    result = plan(budget, roles, year_fraction=fraction)
+    assert result["spend"] <= budget and result["remainder"] >= 0
+    assert round(result["spend"] + result["remainder"], 2) == budget  # to the penny
+    for r in result["roles"]:
+        assert r["max_wte"] is None or r["fte"] <= r["max_wte"]
+        open_cap = r["max_wte"] is None or r["fte"] + STEP <= r["max_wte"]
+        # No role could take one more 0.1 WTE step: the plan is as full as the caps allow.
+        assert not open_cap or r["cost_per_wte"] * STEP > result["remainder"] + 0.005
+
+
+def test_the_part_of_the_year_left_counts_months_and_the_days_of_the_first() -> None:
+    assert year_fraction(date(2019, 7, 1), date(2020, 3, 31)) == 0.75  # the DES year 2019/20
+    assert year_fraction(date(2020, 4, 1), date(2021, 3, 31)) == 1.0
+    assert year_fraction(date(2020, 10, 16), date(2021, 3, 31)) == pytest.approx((5 + 16 / 31) / 12)
+
+
+def test_a_part_year_plan_costs_the_part_and_reconciles_to_the_penny() -> None:
+    # Jul-Mar: pharmacist 0.75 x £26,467 = £19,850.25 a WTE, link worker £25,584.75; both
+    # whole posts (£45,435) pass £45,000, so 0.9 + 1.0; 0.9 x £19,850.25 = £17,865.225, rounded
+    # half up once to £17,865.23.
+    result = plan(45_000, ROLES_2019, year_fraction=0.75)
+    roles = by_key(result)
+    assert roles["clinical_pharmacist"]["fte"] == 0.9
+    assert roles["social_prescribing_link_worker"]["fte"] == 1.0
+    assert roles["clinical_pharmacist"]["spend"] == 17_865.23
+    assert (result["spend"], result["remainder"]) == (43_449.98, 1_550.02)
+    assert result["spend"] + result["remainder"] == pytest.approx(45_000, abs=1e-9)
