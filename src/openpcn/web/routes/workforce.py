@@ -1,0 +1,7 @@
+"""Workforce pages and the JSON API beside them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
