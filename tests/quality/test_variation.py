@@ -204,3 +204,26 @@ def test_before_the_pcns_existed_the_commissioned_practices_are_compared(con):
     assert "commissioned" in result["note"]
     assert len(result["units"]) == len(PRACTICES)
     assert {u["pcn_code"] for u in result["units"]} == {None}
+
+
+def test_a_measure_whose_every_result_is_suppressed_says_so(tmp_path, build):
+    con = build(
+        tmp_path / "s.duckdb",
+        commissioners=[{"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG"}],
+        practices=[{"practice_code": "A1", "name": "A1", "commissioner_code": "11J",
+                    "status": "active"}],
+        pcns=[{"pcn_code": "P1", "name": "North PCN", "commissioner_code": "11J"}],
+        memberships=[{"practice_code": "A1", "pcn_code": "P1", "start_date": "2019-07-01",
+                      "source": "t"}],
+        practice_lists=[{"practice_code": "A1", "as_of": "2019-10-01",
+                         "registered_patients": 900, "source": "t"}],
+        gpps=[{"practice_code": "A1", "year": 2019, "measure": "overall_good", "value_pct": 75.0,
+               "responses": 9, "source": "t"}],
+    )  # fmt: skip
+    with pytest.raises(NotFoundError, match="suppressed"):
+        variation(con, "11J", "2019-12-01", "overall_good")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted():
+    result = {"measure": "m", "year": 2019, "units": [{"code": "X1", "name": "=HYPERLINK(1)"}]}
+    assert "'=HYPERLINK(1)" in variation_csv(result)

@@ -16,8 +16,6 @@ Percentages are on 0-100 in the result; `stats` works on proportions.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any, Literal
 
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from openpcn.exceptions import NotFoundError
+from openpcn.exports import csv_text
 from openpcn.orgs import ics_view
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import IcsView
@@ -129,6 +128,12 @@ def variation(
     if has_counts:
         small = frame["responses"] < SUPPRESSION_THRESHOLD
         frame.loc[small, "value_pct"] = np.nan
+    if frame["value_pct"].isna().all():
+        raise NotFoundError(
+            f"every result for {measure!r} among the practices of {view.footprint.code} is "
+            f"suppressed (fewer than {SUPPRESSION_THRESHOLD} responses)",
+            fix="choose another measure or survey year",
+        )
     target = aggregate(frame, "value_pct", "responses", "registered_patients")
     units = _practice_units(frame) if by == "practice" else _pcn_units(frame, target.weighting)
     method = "funnel" if has_counts else "spread"
@@ -319,9 +324,7 @@ def _curve(units: list[dict[str, Any]], target_pct: float, method: str) -> list[
 
 def variation_csv(result: dict[str, Any]) -> str:
     """One row per unit with every unit column, for download."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["measure", "year", *UNIT_COLUMNS])
-    writer.writeheader()
-    for unit in result["units"]:
-        writer.writerow({"measure": result["measure"], "year": result["year"], **unit})
-    return buffer.getvalue()
+    head = {"measure": result["measure"], "year": result["year"]}
+    return csv_text(
+        ({**head, **unit} for unit in result["units"]), ["measure", "year", *UNIT_COLUMNS]
+    )

@@ -10,9 +10,7 @@ Results are cached per app: the warehouse is opened read-only and does not chang
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -26,6 +24,7 @@ from openpcn import orgs
 from openpcn.cohorts.disclosure import disclose, total_of
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.exceptions import NotFoundError
+from openpcn.exports import csv_text
 from openpcn.orgs.geo import ics_geojson
 from openpcn.orgs.population import pyramid
 from openpcn.sources.common import PCN_CODE, PRACTICE_CODE
@@ -597,27 +596,14 @@ def api_pcns_csv(
 ) -> Response:
     """The PCN table of the ICS overview as a CSV download."""
     code = _ics(ics)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in pcn_rows(request, code, date):
-        values = {"code": row["pcn_code"], **row}
-        writer.writerow([_csv_cell(values[c]) for c in CSV_COLUMNS])
+    rows = ({"code": row["pcn_code"], **row} for row in pcn_rows(request, code, date))
+    text = csv_text(rows, CSV_COLUMNS)
     filename = f"pcns-{code}-{date.isoformat()}.csv"
     return Response(
-        out.getvalue(),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _csv_cell(value: object) -> object:
-    """Blank for None; text that a spreadsheet would run as a formula is quoted with '."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 @router.get(f"{API}/pcns/{{code}}", response_model=PcnDetail, tags=["organisations"])

@@ -1,0 +1,140 @@
+"""The quality pages in a real browser: the ICS quality page draws its ratings chart and one
+funnel plot per survey measure (SVG, with the spec's title as the accessible name), its
+practice table sorts, the PCN page loads its quality section by htmx, all without a JavaScript
+error or CSP violation; and axe finds no serious or critical WCAG 2.2 A/AA violation.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PCN = "U42510"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = {"serious", "critical"}
+
+
+def watch(page: Any) -> list[str]:
+    """Collect page errors, failed requests and console errors (CSP violations among them)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    return problems
+
+
+def test_quality_page_draws_its_charts_and_sorts_its_tables(
+    browser: Any, e2e_server: Any, admin_state: dict[str, Any], artefacts: Path
+) -> None:
+    context = browser.new_context(
+        storage_state=admin_state, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{e2e_server.base_url}/ics/11J/quality")
+        assert "/login" not in page.url
+        page.wait_for_selector(".app-funnel[data-chart-drawn] svg")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.app-quality-chart')]"
+            ".every(el => el.hasAttribute('data-chart-drawn'))"
+        )
+        funnels = page.locator(".app-funnel svg")
+        assert funnels.count() == 2  # appointment_good and overall_good
+        # vega-embed makes the spec's description the chart's accessible name
+        canvas = page.locator("#section-overall_good .app-chart-canvas")
+        assert re.match(
+            r"(Funnel|Spread) plot of 81 practices'", canvas.get_attribute("aria-label")
+        )
+        assert canvas.get_attribute("role") == "graphics-document"
+        svg = page.locator("#section-overall_good .app-funnel svg").inner_html()
+        assert "Good overall experience of the GP practice: practices of NHS DORSET CCG" in svg
+        # one mark per practice with a value: 81 points in the Dorset overall_good funnel
+        points = page.locator("#section-overall_good .app-funnel svg g.mark-symbol.role-mark path")
+        assert points.count() == 81
+        ratings = page.locator(".app-quality-chart:not(.app-funnel) .app-chart-canvas")
+        assert "one per PCN (18 PCNs)" in (ratings.get_attribute("aria-label") or "")
+        page.screenshot(path=str(artefacts / "e2e-quality-01-page.png"), full_page=True)
+
+        table = page.locator("#practices-overall_good")
+        header = table.locator("thead th").nth(2)  # Value
+        header.locator("button").click()
+        page.wait_for_function(
+            "th => th.getAttribute('aria-sort') === 'ascending'", arg=header.element_handle()
+        )
+        values = table.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => parseFloat(r.cells[2].getAttribute('data-sort-value')))"
+        )
+        assert values == sorted(values) and len(values) == 81
+
+        page.goto(f"{e2e_server.base_url}/pcns/{PCN}")
+        page.wait_for_selector("#pcn-quality #pcn-ratings-table")
+        rows = page.locator("#pcn-ratings-table tbody tr")
+        assert rows.count() == 2
+        page.locator("#pcn-quality").scroll_into_view_if_needed()
+        page.screenshot(path=str(artefacts / "e2e-quality-02-pcn.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "ready"),
+    [
+        ("quality", "/ics/11J/quality", ".app-funnel[data-chart-drawn] svg"),
+        ("pcn-quality", f"/pcns/{PCN}", "#pcn-ratings-table"),
+        ("practice-quality", "/practices/J81002", "#practice-gpps-table"),
+    ],
+)
+def test_quality_pages_have_no_serious_accessibility_violations(
+    name: str,
+    path: str,
+    ready: str,
+    browser: Any,
+    e2e_server: Any,
+    admin_state: dict[str, Any],
+    artefacts: Path,
+    axe_script: Path,
+) -> None:
+    context = browser.new_context(bypass_csp=True, storage_state=admin_state)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        response = page.goto(e2e_server.base_url + path)
+        assert response is not None and response.status == 200
+        page.wait_for_selector(ready)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+        )
+        page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
+    finally:
+        context.close()
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} "
+        + "; ".join(", ".join(map(str, n["target"])) for n in v["nodes"][:5])
+        for v in blocking
+    )
+    assert not blocking, f"axe found on {path}:\n{details}"
