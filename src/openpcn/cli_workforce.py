@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
-from openpcn.exceptions import ConfigError, InputError, NotFoundError
+from openpcn.exceptions import InputError
 
 out = Console()
 
@@ -79,56 +78,15 @@ def plan_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
-    from openpcn.orgs.dates import as_date
-    from openpcn.orgs.hierarchy import members_of
     from openpcn.store.warehouse import connect
-    from openpcn.workforce.planner import plan, year_fraction
-    from openpcn.workforce.register import staff_for
+    from openpcn.workforce.pcn_plan import pcn_plan
 
-    try:
-        from openpcn.funding.entitlements import arrs_sum
-        from openpcn.funding.rules import rules_for
-    except ImportError as exc:
-        raise ConfigError(
-            "the funding rules are not installed", fix="update OpenPCN (openpcn.funding)"
-        ) from exc
     con = connect()
-    rules = rules_for(year)
-    pcns = con.table("pcns")
-    if not int(con.execute(pcns.filter(pcns.pcn_code == pcn).count())):
-        raise NotFoundError(
-            f"no PCN with code {pcn!r} in the warehouse",
-            fix="use a PCN code such as U42510 (`openpcn orgs summary` lists them)",
-        )
-    first = min((r.from_date for r in rules.roles.values()), default=rules.start)
-    day = as_date(on) if on else max(rules.start, first)
-    money = arrs_sum(con, pcn, year, rules)
-    # A role's WTE cap may depend on the PCN's size (2019/20: two posts above 100,000).
-    roles = {
-        key: replace(role, max_wte=role.wte_cap(float(money["registered_patients"] or 0)))
-        for key, role in rules.roles.items()
-    }
     db = _db()
     try:
-        posts = staff_for(db, pcn, practices=members_of(con, pcn, day))
+        result = pcn_plan(con, db, pcn, year, priorities=_weights(priority) or None, on=on)
     finally:
         db.dispose()
-    # Staff in post at any time from the planning date to the year's end use the money.
-    last, first_day = rules.end.isoformat(), day.isoformat()
-    existing: dict[str, float] = {}
-    for post in posts:
-        overlaps = post["start_date"] <= last and (post["end_date"] or last) >= first_day
-        if overlaps and not post["vacancy"] and post["role"] in rules.roles:
-            existing[post["role"]] = existing.get(post["role"], 0.0) + float(post["fte"])
-    result = plan(
-        float(money["arrs_sum"]),
-        roles,
-        priorities=_weights(priority) or None,
-        existing=existing,
-        on=day,
-        year_fraction=year_fraction(day, rules.end),
-    )
-    result = {"pcn_code": pcn, "year": year, "arrs": money, **result}
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
         return

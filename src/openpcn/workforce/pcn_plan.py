@@ -1,0 +1,100 @@
+"""One PCN's ARRS plan for a year: its ARR sum, its role caps and its staff in post, solved.
+
+The composition every surface needs (the CLI's `workforce plan`, the web planner and its API),
+kept here so that no surface computes: the ARR sum from the funding rules and the warehouse's
+lists, each role's WTE cap for the PCN's size (2019/20: two posts above 100,000 patients), the
+staff in post from the register (posts open at any time from the planning date to the year's
+end), then `planner.plan`. `existing` replaces the register's FTE per role it names (what-if).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import ibis
+
+from openpcn.exceptions import NotFoundError
+from openpcn.funding.entitlements import arrs_sum
+from openpcn.funding.rules import YearRules, rules_for
+from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.hierarchy import members_of
+from openpcn.store.appdb import AppDB
+from openpcn.workforce.planner import plan, year_fraction
+from openpcn.workforce.register import staff_for
+
+
+def planning_date(rules: YearRules, on: DateLike | None = None) -> dt.date:
+    """The date whose eligible roles are planned: `on`, else the year's start or the first
+    role's start (the DES began on 1 July 2019)."""
+    if on is not None:
+        return as_date(on)
+    first = min((r.from_date for r in rules.roles.values()), default=rules.start)
+    return max(rules.start, first)
+
+
+def in_post(
+    db: AppDB | None, con: ibis.BaseBackend, pcn: str, rules: YearRules, on: DateLike
+) -> dict[str, float]:
+    """FTE per ARRS role of the PCN's filled posts open at any time from `on` to the year's end."""
+    if db is None:
+        return {}
+    day = as_date(on)
+    posts = staff_for(db, pcn, practices=members_of(con, pcn, day))
+    last, first_day = rules.end.isoformat(), day.isoformat()
+    existing: dict[str, float] = {}
+    for post in posts:
+        overlaps = post["start_date"] <= last and (post["end_date"] or last) >= first_day
+        if overlaps and not post["vacancy"] and post["role"] in rules.roles:
+            existing[post["role"]] = round(existing.get(post["role"], 0.0) + float(post["fte"]), 4)
+    return existing
+
+
+def pcn_plan(
+    con: ibis.BaseBackend,
+    db: AppDB | None,
+    pcn: str,
+    year: str,
+    *,
+    priorities: dict[str, float] | None = None,
+    on: DateLike | None = None,
+    existing: dict[str, float] | None = None,
+    rules: YearRules | None = None,
+) -> dict[str, Any]:
+    """The PCN's optimal ARRS mix for the year (planner.plan's answer plus the PCN, the year,
+    how the ARR sum was reached, and the register's staff in post as `in_post_register`)."""
+    rules = rules or rules_for(year)
+    code = pcn.strip().upper()
+    pcns = con.table("pcns")
+    if not int(con.execute(pcns.filter(pcns.pcn_code == code).count())):
+        raise NotFoundError(
+            f"no PCN with code {code!r} in the warehouse",
+            fix="use a PCN code such as U42510 (`openpcn orgs summary` lists them)",
+        )
+    day = planning_date(rules, on)
+    money = arrs_sum(con, code, rules.year, rules)
+    registered = float(money["registered_patients"] or 0)
+    roles = {
+        key: replace(role, max_wte=role.wte_cap(registered)) for key, role in rules.roles.items()
+    }
+    register = in_post(db, con, code, rules, day)
+    staff = dict(register)
+    if existing is not None:
+        staff.update(existing)
+    staff = {key: fte for key, fte in staff.items() if fte}  # 0 WTE: no one, even if uncostable
+    result = plan(
+        float(money["arrs_sum"]),
+        roles,
+        priorities=priorities or None,
+        existing=staff,
+        on=day,
+        year_fraction=year_fraction(day, rules.end),
+    )
+    return {
+        "pcn_code": code,
+        "year": rules.year,
+        "arrs": money,
+        "in_post_register": register,
+        **result,
+    }

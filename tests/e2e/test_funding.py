@@ -1,0 +1,138 @@
+"""The funding and workforce pages in a real browser: the ICS funding page draws its stacked
+bar chart and sorts its table, the ARRS planner re-solves a what-if by htmx (and the address
+bar gets the bookmarkable URL), the workforce page draws its chart, all without a JavaScript
+error, CSP violation or failed request; and axe finds no serious or critical WCAG 2.2 A/AA
+violation on any of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PCN = "U42510"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = {"serious", "critical"}
+
+
+def watch(page: Any) -> list[str]:
+    """Collect page errors, failed requests and console errors (CSP violations among them)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    return problems
+
+
+def test_funding_page_chart_and_table_then_the_planner_what_if(
+    browser: Any, e2e_server: Any, admin_state: dict[str, Any], artefacts: Path
+) -> None:
+    context = browser.new_context(
+        storage_state=admin_state, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{e2e_server.base_url}/ics/11J/funding?year=2020/21")
+        assert "/login" not in page.url
+        page.wait_for_selector(".app-quality-chart[data-chart-drawn] svg")
+        canvas = page.locator(".app-quality-chart .app-chart-canvas")
+        assert (canvas.get_attribute("aria-label") or "").startswith("Stacked bars of what each")
+        rows = page.locator("#funding-table tbody tr")
+        assert rows.count() >= 10
+        header = page.locator("#funding-table thead th").last  # Total
+        header.locator("button").click()
+        page.wait_for_function(
+            "th => th.getAttribute('aria-sort') === 'ascending'", arg=header.element_handle()
+        )
+        totals = rows.evaluate_all(
+            "rows => rows.map(r => parseFloat(r.cells[r.cells.length - 1]"
+            ".getAttribute('data-sort-value')))"
+        )
+        assert totals == sorted(totals)
+        page.screenshot(path=str(artefacts / "e2e-funding-01-ics.png"), full_page=True)
+
+        page.goto(f"{e2e_server.base_url}/pcns/{PCN}/arrs?year=2020/21")
+        cell = page.locator('#plan-table tr[data-role="clinical_pharmacist"] td').first
+        before = float(cell.inner_text())  # the most posts: mostly pharmacy technicians
+        page.fill("#w_clinical_pharmacist", "1")
+        page.fill("#w_pharmacy_technician", "0")
+        page.locator("#re-plan").click()
+        page.wait_for_function(
+            "before => { const td = document.querySelector("
+            "'#plan-table tr[data-role=\"clinical_pharmacist\"] td');"
+            " return td !== null && parseFloat(td.textContent) > before; }",
+            arg=before,
+        )
+        assert "w_clinical_pharmacist=1" in page.url  # htmx pushed the bookmarkable address
+        assert page.locator("#what-if").count() == 1  # the form was not swapped away
+        page.screenshot(path=str(artefacts / "e2e-funding-02-arrs.png"), full_page=True)
+
+        page.goto(f"{e2e_server.base_url}/ics/11J/workforce")
+        page.wait_for_selector(".app-quality-chart[data-chart-drawn] svg")
+        page.screenshot(path=str(artefacts / "e2e-funding-03-workforce.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "ready"),
+    [
+        ("funding", "/ics/11J/funding", ".app-quality-chart[data-chart-drawn] svg"),
+        ("pcn-funding", f"/pcns/{PCN}/funding?basis=weighted", "#split-table"),
+        ("arrs", f"/pcns/{PCN}/arrs?year=2021/22", "#plan-table"),
+        ("arrs-refused", f"/pcns/{PCN}/arrs?fte_clinical_pharmacist=30", ".nhsuk-error-summary"),
+        ("workforce", "/ics/11J/workforce", ".app-quality-chart[data-chart-drawn] svg"),
+    ],
+)
+def test_funding_and_workforce_pages_have_no_serious_accessibility_violations(
+    name: str,
+    path: str,
+    ready: str,
+    browser: Any,
+    e2e_server: Any,
+    admin_state: dict[str, Any],
+    artefacts: Path,
+    axe_script: Path,
+) -> None:
+    context = browser.new_context(bypass_csp=True, storage_state=admin_state)
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto(e2e_server.base_url + path)
+        page.wait_for_selector(ready)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+        )
+        page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
+    finally:
+        context.close()
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} "
+        + "; ".join(", ".join(map(str, n["target"])) for n in v["nodes"][:5])
+        for v in blocking
+    )
+    assert not blocking, f"axe found on {path}:\n{details}"

@@ -1,0 +1,181 @@
+"""The workforce pages and API on the 1% Dorset warehouse: the ARRS planner (its answer is
+`pcn_plan`'s, the what-if form re-solves, by htmx or as a whole page, and refusals are shown
+beside the form), the GP workforce risk page (the `risk` answer, its source, chart and tables),
+and who may see them. The app database's staff register is empty here, so risk uses the
+warehouse's synthetic staff and no one is in post for the planner unless a what-if says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import ibis
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from openpcn.workforce.pcn_plan import pcn_plan
+from openpcn.workforce.risk import risk
+
+YEAR = "2020/21"
+PCN, OTHER_PCN, PRACTICE = "U42510", "U19923", "J81019"
+DAY = dt.date(2019, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def con(app: FastAPI) -> Iterator[ibis.BaseBackend]:
+    with app.state.warehouse_pool.lease() as cursor:
+        yield cursor
+
+
+@pytest.fixture(scope="module")
+def manager(client_as) -> TestClient:  # type: ignore[no-untyped-def]
+    return client_as("pcn_manager", pcn=PCN)
+
+
+def planned(result: dict) -> dict[str, float]:
+    return {r["key"]: r["fte"] for r in result["roles"] if r["fte"]}
+
+
+def test_the_plan_api_is_pcn_plans_answer(
+    manager: TestClient, app: FastAPI, con: ibis.BaseBackend
+) -> None:
+    answer = manager.get(f"/api/v1/pcns/{PCN}/arrs-plan?year={YEAR}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    want = pcn_plan(con, app.state.appdb, PCN, YEAR)
+    body.pop("solve_seconds"), want.pop("solve_seconds")
+    assert body == want
+    assert body["spend"] + body["remainder"] == pytest.approx(body["arrs_sum"])
+    assert body["arrs_sum"] > 50_000 and planned(body)
+
+
+def test_priorities_and_staff_in_post_change_the_plan(manager: TestClient) -> None:
+    url = f"/api/v1/pcns/{PCN}/arrs-plan?year={YEAR}"
+    most = manager.get(url).json()
+    pharmacists = manager.get(url + "&priority=clinical_pharmacist:1").json()
+    assert pharmacists["objective"] == "priorities" and most["objective"] == "total_fte"
+    assert planned(pharmacists).get("clinical_pharmacist", 0) > planned(most).get(
+        "clinical_pharmacist", 0
+    )
+    staffed = manager.get(url + "&existing=pharmacy_technician:1").json()
+    assert staffed["existing_spend"] == 35_389.00
+    assert staffed["in_post_register"] == {}  # the register itself is untouched
+    refused = manager.get(url + "&priority=astronaut:1")
+    assert refused.status_code == 422 and "not an ARRS role" in refused.json()["detail"]
+    assert manager.get(url + "&existing=pharmacy_technician").status_code == 422
+
+
+def test_the_planner_page_shows_the_plan_money_lost_and_the_what_if_form(
+    manager: TestClient, app: FastAPI, con: ibis.BaseBackend
+) -> None:
+    page = manager.get(f"/pcns/{PCN}/arrs?year={YEAR}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    want = pcn_plan(con, app.state.appdb, PCN, YEAR)
+    assert f"£{want['arrs_sum']:,.2f}" in html
+    assert f"£{want['remainder']:,.2f} unspent" in html  # money lost, highlighted
+    assert html.count('data-role="') == len(want["roles"])
+    assert 'id="excluded-roles"' in html and "maximum reimbursement unknown" in html
+    assert f'hx-get="/pcns/{PCN}/partials/arrs"' in html and 'method="get"' in html
+    assert 'name="w_clinical_pharmacist"' in html and 'name="fte_pharmacy_technician"' in html
+    assert "csrf_token" not in html.split('id="what-if"')[1]  # a GET form needs none
+
+
+def test_a_what_if_re_solves_as_a_page_and_as_an_htmx_partial(manager: TestClient) -> None:
+    query = "year=2020/21&w_clinical_pharmacist=1&w_pharmacy_technician=0&fte_pharmacy_technician=1"
+    page = manager.get(f"/pcns/{PCN}/arrs?{query}")
+    assert page.status_code == 200
+    field = re.search(r'<input[^>]*name="w_pharmacy_technician"[^>]*>', page.text)
+    assert field and 'value="0"' in field.group(0)
+    api = manager.get(
+        f"/api/v1/pcns/{PCN}/arrs-plan?year={YEAR}&priority=clinical_pharmacist:1"
+        "&priority=pharmacy_technician:0&existing=pharmacy_technician:1"
+    ).json()
+    partial = manager.get(f"/pcns/{PCN}/partials/arrs?{query}", headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and 'id="plan-table"' in partial.text
+    assert (
+        partial.headers["HX-Push-Url"]
+        == f"/pcns/{PCN}/arrs?year=2020%2F21&" + query.split("&", 1)[1]
+    )
+    assert f"£{api['remainder']:,.2f}" in partial.text
+    fte = {r["key"]: r["fte"] for r in api["roles"]}
+    assert 'data-role="clinical_pharmacist">' in partial.text
+    assert f"{fte['clinical_pharmacist']:.1f}</td>" in partial.text
+
+
+def test_the_whole_form_as_submitted_re_solves(manager: TestClient) -> None:
+    """A browser sends every field: a weight and a WTE (0) for each role, costable or not."""
+    page = manager.get(f"/pcns/{PCN}/arrs?year={YEAR}")
+    names = sorted(set(re.findall(r'name="((?:w|fte)_[a-z_]+)"', page.text)))
+    assert len(names) > 10
+    values = {n: "0" for n in names} | {"w_clinical_pharmacist": "1"}
+    answer = manager.get(f"/pcns/{PCN}/partials/arrs", params={"year": YEAR, **values})
+    assert answer.status_code == 200 and "nhsuk-error-summary" not in answer.text
+    assert 'id="plan-table"' in answer.text
+
+
+def test_a_refused_what_if_is_explained_beside_the_form(manager: TestClient) -> None:
+    over = f"/pcns/{PCN}/arrs?year={YEAR}&fte_clinical_pharmacist=30"
+    page = manager.get(over)
+    assert page.status_code == 422
+    assert "nhsuk-error-summary" in page.text and 'id="what-if"' in page.text
+    assert 'value="30"' in page.text  # the user's value is kept to correct
+    partial = manager.get(over.replace("/arrs?", "/partials/arrs?"))
+    assert partial.status_code == 200 and "nhsuk-error-summary" in partial.text
+    bad = manager.get(f"/pcns/{PCN}/arrs?year={YEAR}&w_dietitian=lots")
+    assert bad.status_code == 422 and "must be a number" in bad.text
+    assert manager.get(f"/pcns/{PCN}/arrs?year=2031/32").status_code == 422
+
+
+def test_the_risk_api_is_risks_answer_on_the_synthetic_fallback(
+    client_as,
+    app: FastAPI,
+    con: ibis.BaseBackend,  # type: ignore[no-untyped-def]
+) -> None:
+    analyst = client_as("ics_analyst")
+    body = analyst.get("/api/v1/ics/11J/workforce?date=2019-12-01").json()
+    want = risk(con, app.state.appdb, "11J", DAY)
+    assert body == want
+    assert body["source"]["kind"] == "warehouse" and body["ics"]["gp_headcount"] > 0
+    spec = analyst.get("/api/v1/ics/11J/workforce/chart?date=2019-12-01").json()
+    bars = spec["layer"][0]["data"]["values"]
+    assert len(bars) == sum(p["gp_55_plus_pct"] is not None for p in body["pcns"])
+    assert spec["layer"][1]["data"]["values"][0]["pct"] == body["ics"]["gp_55_plus_pct"]
+
+
+def test_the_risk_page_has_the_source_the_chart_and_three_levels(client_as) -> None:  # type: ignore[no-untyped-def]
+    analyst = client_as("ics_analyst")
+    body = analyst.get("/api/v1/ics/11J/workforce").json()
+    page = analyst.get("/ics/11J/workforce?date=2019-12-01")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "synthetic fallback" in html and 'id="workforce-source"' in html
+    assert 'data-spec-url="/api/v1/ics/11J/workforce/chart?date=2019-12-01"' in html
+    assert html.count('data-pcn="') == len(body["pcns"])
+    assert html.count('data-practice="') == len(body["practices"])
+    assert f"{body['ics']['gp_55_plus_pct']:.1f}%" in html
+    assert "not recorded" in html  # the synthetic staff record no vacancies
+
+
+def test_scope_of_the_workforce_pages(client_as, manager: TestClient) -> None:  # type: ignore[no-untyped-def]
+    assert manager.get(f"/pcns/{OTHER_PCN}/arrs").status_code == 403
+    assert manager.get(f"/api/v1/pcns/{OTHER_PCN}/arrs-plan").status_code == 403
+    assert manager.get("/ics/11J/workforce").status_code == 200
+    user = client_as("practice_user", practice=PRACTICE)
+    assert user.get(f"/pcns/{PCN}/arrs").status_code == 200
+    assert user.get(f"/pcns/{OTHER_PCN}/partials/arrs").status_code == 403
+    assert user.get("/ics/11J/workforce").status_code == 403
+    assert user.get("/api/v1/ics/11J/workforce").status_code == 403
+    assert manager.get("/ics/XX9/workforce").status_code == 404
+
+
+def test_anonymous_callers_are_sent_to_log_in(anonymous: TestClient) -> None:
+    assert anonymous.get(f"/api/v1/pcns/{PCN}/arrs-plan").status_code == 401
+    page = anonymous.get(f"/pcns/{PCN}/arrs?year={quote(YEAR)}", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+    assert anonymous.get("/ics/11J/workforce", follow_redirects=False).status_code == 303
