@@ -54,8 +54,8 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
     try:
         page.goto(f"{e2e_server.base_url}/ics/11J/funding?year=2020/21")
         assert "/login" not in page.url
-        page.wait_for_selector(".app-quality-chart[data-chart-drawn] svg")
-        canvas = page.locator(".app-quality-chart .app-chart-canvas")
+        page.wait_for_selector(".app-spec-chart[data-chart-drawn] svg")
+        canvas = page.locator(".app-spec-chart .app-chart-canvas")
         assert (canvas.get_attribute("aria-label") or "").startswith("Stacked bars of what each")
         rows = page.locator("#funding-table tbody tr")
         assert rows.count() >= 10
@@ -88,7 +88,7 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
         page.screenshot(path=str(artefacts / "e2e-funding-02-arrs.png"), full_page=True)
 
         page.goto(f"{e2e_server.base_url}/ics/11J/workforce")
-        page.wait_for_selector(".app-quality-chart[data-chart-drawn] svg")
+        page.wait_for_selector(".app-spec-chart[data-chart-drawn] svg")
         page.screenshot(path=str(artefacts / "e2e-funding-03-workforce.png"), full_page=True)
     finally:
         context.close()
@@ -98,11 +98,11 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
 @pytest.mark.parametrize(
     ("name", "path", "ready"),
     [
-        ("funding", "/ics/11J/funding", ".app-quality-chart[data-chart-drawn] svg"),
+        ("funding", "/ics/11J/funding", ".app-spec-chart[data-chart-drawn] svg"),
         ("pcn-funding", f"/pcns/{PCN}/funding?basis=weighted", "#split-table"),
         ("arrs", f"/pcns/{PCN}/arrs?year=2021/22", "#plan-table"),
         ("arrs-refused", f"/pcns/{PCN}/arrs?fte_clinical_pharmacist=30", ".nhsuk-error-summary"),
-        ("workforce", "/ics/11J/workforce", ".app-quality-chart[data-chart-drawn] svg"),
+        ("workforce", "/ics/11J/workforce", ".app-spec-chart[data-chart-drawn] svg"),
     ],
 )
 def test_funding_and_workforce_pages_have_no_serious_accessibility_violations(

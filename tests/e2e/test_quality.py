@@ -56,7 +56,7 @@ def test_quality_page_draws_its_charts_and_sorts_its_tables(
         assert "/login" not in page.url
         page.wait_for_selector(".app-funnel[data-chart-drawn] svg")
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.app-quality-chart')]"
+            "() => [...document.querySelectorAll('.app-spec-chart')]"
             ".every(el => el.hasAttribute('data-chart-drawn'))"
         )
         funnels = page.locator(".app-funnel svg")
@@ -72,7 +72,7 @@ def test_quality_page_draws_its_charts_and_sorts_its_tables(
         # one mark per practice with a value: 81 points in the Dorset overall_good funnel
         points = page.locator("#section-overall_good .app-funnel svg g.mark-symbol.role-mark path")
         assert points.count() == 81
-        ratings = page.locator(".app-quality-chart:not(.app-funnel) .app-chart-canvas")
+        ratings = page.locator(".app-spec-chart:not(.app-funnel) .app-chart-canvas")
         assert "one per PCN (18 PCNs)" in (ratings.get_attribute("aria-label") or "")
         page.screenshot(path=str(artefacts / "e2e-quality-01-page.png"), full_page=True)
 

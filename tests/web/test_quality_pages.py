@@ -116,7 +116,7 @@ def test_the_cqc_position_shows_the_counts_a_chart_and_a_pcn_table(page):
     (chart,) = shape.find(
         "div", data_spec_url="/api/v1/ics/11J/quality/ratings/chart?date=2019-12-01"
     )
-    assert "app-quality-chart" in chart["class"]
+    assert "app-spec-chart" in chart["class"]
     assert "data-sortable" in shape.find("table", id="pcn-quality-table")[0]
     assert page.count('href="/pcns/U') >= 18
 

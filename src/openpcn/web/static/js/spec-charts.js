@@ -1,4 +1,4 @@
-/* OpenPCN quality charts: every .app-quality-chart[data-spec-url] gets its Vega-Lite spec from
+/* OpenPCN charts drawn from a spec URL (quality, funding, workforce pages): every .app-spec-chart[data-spec-url] gets its Vega-Lite spec from
  * the API and is drawn by vega-embed. The page's own tables hold the same numbers (the charts'
  * text alternative), so no table is built here. CSP-safe: Vega runs with its expression
  * interpreter (no eval) and vega-embed injects no <style>. */
@@ -54,7 +54,7 @@
   }
 
   function start() {
-    document.querySelectorAll(".app-quality-chart[data-spec-url]:not([data-chart-started])").forEach(draw);
+    document.querySelectorAll(".app-spec-chart[data-spec-url]:not([data-chart-started])").forEach(draw);
   }
 
   if (document.readyState === "loading") {
