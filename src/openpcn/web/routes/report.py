@@ -1,7 +1,199 @@
-"""The ICS report as a page, an HTML and PDF download, and its figures as JSON."""
+"""The ICS report as a page, an HTML and PDF download, and its figures as JSON.
+
+Everything comes from `openpcn.report` (which gathers it from orgs and quality); this module only
+checks the role, caches per (ics, date) and serves. The report holds public, aggregate data only,
+so every signed-in role may see it. The page sits in the app's layout with its stylesheet in
+static/css/report.css (the CSP forbids inline style); the HTML download carries its CSS inline so
+it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite specs.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import ibis
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from pydantic import BaseModel, Field
+
+from openpcn.config import DEFAULT_DATE
+from openpcn.reports.figures import ics_report_data
+from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
+from openpcn.web.auth import Principal, Role, require
+from openpcn.web.routes import warehouse
 
 router = APIRouter()
+
+EVERYONE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER, Role.PRACTICE_USER)
+DateQuery = Query(
+    dt.date.fromisoformat(DEFAULT_DATE), description="the date the report is made for (YYYY-MM-DD)"
+)
+_CACHE_SIZE = 32
+_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------- response model (OpenAPI)
+class Figure(BaseModel):
+    value: Any = Field(description="the raw value (number or text; null when not available)")
+    format: str = Field(description="int, patients, pct, year or text")
+    label: str | None = None
+
+
+class IcsFootprint(BaseModel):
+    code: str
+    name: str
+    commissioners: list[str]
+
+
+class Provenance(BaseModel):
+    section: str
+    table: str
+    source: str
+    date: str
+
+
+class Report(BaseModel):
+    title: str
+    ics: IcsFootprint
+    date: str
+    sections: list[dict[str, Any]] = Field(
+        description="each present section: key, title, figures, tables, charts (Vega-Lite)"
+    )
+    figures: dict[str, Figure] = Field(description="every figure in the text, by section.key")
+    provenance: list[Provenance]
+
+
+# ---------------------------------------------------------------- cache
+def _cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """compute() once per app and key (the warehouse is read-only under the app)."""
+    state = request.app.state
+    with _LOCK:
+        cache = getattr(state, "report_cache", None)
+        if cache is None:
+            cache = state.report_cache = OrderedDict()
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    value = compute()  # outside the lock: a PDF takes a second or two; errors are not cached
+    with _LOCK:
+        cache[key] = value
+        while len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
+
+
+def _code(ics: str) -> str:
+    return ics.strip().upper()
+
+
+def report_data(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
+    return _cached(request, ("data", ics, day), lambda: ics_report_data(con, ics, day))
+
+
+def report_svgs(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, str]:
+    data = report_data(request, con, ics, day)
+    return _cached(request, ("svgs", ics, day), lambda: chart_svgs(data))
+
+
+def report_html(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> str:
+    data = report_data(request, con, ics, day)
+    svgs = report_svgs(request, con, ics, day)
+    return _cached(request, ("html", ics, day), lambda: render_html(data, svgs))
+
+
+def _download(content: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# ---------------------------------------------------------------- page and downloads
+@router.get("/ics/{ics}/report", response_class=HTMLResponse, include_in_schema=False)
+def report_page(
+    request: Request,
+    ics: str,
+    date: dt.date = DateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+    con: ibis.BaseBackend = Depends(warehouse),
+) -> HTMLResponse:
+    from openpcn.web.app import templates
+
+    code = _code(ics)
+    data = report_data(request, con, code, date)
+    svgs = report_svgs(request, con, code, date)
+    body = _cached(request, ("body", code, date), lambda: render_body(data, svgs))
+    stem = f"/ics/{code}/report"
+    return templates.TemplateResponse(
+        request,
+        "report/ics.html",
+        {
+            "principal": principal,
+            "report": data,
+            "body": Markup(body),
+            "ics": code,
+            "date": date,
+            "html_url": f"{stem}.html?date={date.isoformat()}",
+            "pdf_url": f"{stem}.pdf?date={date.isoformat()}",
+            "api_url": f"/api/v1/ics/{code}/report?date={date.isoformat()}",
+        },
+    )
+
+
+@router.get(
+    "/ics/{ics}/report.html",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "the report as one file"}},
+    tags=["report"],
+)
+def report_html_download(
+    request: Request,
+    ics: str,
+    date: dt.date = DateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+    con: ibis.BaseBackend = Depends(warehouse),
+) -> Response:
+    """The ICS report as one self-contained HTML file (CSS inline, charts as SVG)."""
+    code = _code(ics)
+    text = report_html(request, con, code, date)
+    return _download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
+
+
+@router.get(
+    "/ics/{ics}/report.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
+    tags=["report"],
+)
+def report_pdf_download(
+    request: Request,
+    ics: str,
+    date: dt.date = DateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+    con: ibis.BaseBackend = Depends(warehouse),
+) -> Response:
+    """The ICS report as an A4 PDF."""
+    code = _code(ics)
+    text = report_html(request, con, code, date)
+    pdf = _cached(request, ("pdf", code, date), lambda: render_pdf(text))
+    return _download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
+
+
+# ---------------------------------------------------------------- API
+@router.get("/api/v1/ics/{ics}/report", response_model=Report, tags=["report"])
+def api_report(
+    request: Request,
+    ics: str,
+    date: dt.date = DateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+    con: ibis.BaseBackend = Depends(warehouse),
+) -> dict[str, Any]:
+    """Every figure, table and chart spec of the ICS report, with the source of each table."""
+    return report_data(request, con, _code(ics), date)

@@ -1,0 +1,27 @@
+"""`openpcn report ics` writes the HTML (and, asked, the PDF) and prints their paths."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from openpcn.cli import app
+
+
+def test_report_ics_writes_both_files_named_after_the_ics_and_date(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(app, ["report", "ics", "--ics", "11j", "--pdf", "dorset.pdf"])
+    assert done.exit_code == 0, done.output
+    html = tmp_path / "report-11J-2019-12-01.html"
+    assert "wrote report-11J-2019-12-01.html" in done.output
+    assert "wrote dorset.pdf" in done.output
+    assert 'data-figure="practices_networks.practices">81</data>' in html.read_text()
+    assert (tmp_path / "dorset.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_report_ics_refuses_a_bad_date(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
+    out = tmp_path / "x.html"
+    done = CliRunner().invoke(app, ["report", "ics", "--date", "2019-13-01", "--out", str(out)])
+    assert done.exit_code != 0
+    assert not out.exists()

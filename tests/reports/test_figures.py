@@ -1,0 +1,216 @@
+"""The report's figures equal the queries they come from.
+
+The Dorset report is regenerated on a small warehouse and its HTML parsed; every
+`<data data-figure="section.key" value="RAW">` element is checked against the function it comes
+from (openpcn.orgs, openpcn.quality), called here independently; and every figure those
+functions give for the report is in the text.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from html.parser import HTMLParser
+from importlib.machinery import ModuleSpec
+from typing import Any
+
+import ibis
+from markupsafe import escape
+
+from openpcn import orgs
+from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.quality.summary import quality_summary
+from openpcn.quality.variation import available_measures, variation
+from openpcn.reports.figures import SECTIONS, Section, capability_section, ics_report_data
+from openpcn.reports.render import render_html
+from openpcn.sources.common import PSEUDONYM
+
+RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_rated")
+COUNTS = (
+    "practices",
+    "pcns",
+    "pcns_in_band",
+    "pcns_below_band",
+    "pcns_above_band",
+    "pcns_with_exception",
+    "commissioned_practices",
+    "commissioned_practices_in_pcns",
+)
+
+
+class Figures(HTMLParser):
+    """Collects (key, raw value, shown text) of every <data data-figure> element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str, str]] = []
+        self._open: tuple[str, str] | None = None
+        self._text: list[str] = []
+        self.sections: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "data" and "data-figure" in attributes:
+            self._open = (str(attributes["data-figure"]), str(attributes.get("value") or ""))
+            self._text = []
+        if tag == "section" and attributes.get("data-section"):
+            self.sections.append(str(attributes["data-section"]))
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "data" and self._open:
+            self.found.append((*self._open, "".join(self._text)))
+            self._open = None
+
+
+def parse(html: str) -> Figures:
+    parser = Figures()
+    parser.feed(html)
+    return parser
+
+
+def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, Any]:
+    """What each figure of the report must be, straight from the capabilities' functions."""
+    summary = orgs.summary(con, ics, date)
+    table = orgs.pcn_table(con, ics, date)
+    check = orgs.check(con, ics, date).as_dict()
+    quality = quality_summary(con, ics, date)
+    out: dict[str, Any] = {}
+    pn = "practices_networks."
+    for key in COUNTS:
+        out[pn + key] = summary[key]
+    out[pn + "registered_patients"] = summary["registered_patients"]
+    out[pn + "band_min"], out[pn + "band_max"] = summary["band"]
+    out[pn + "pcn_size_median"] = summary["pcn_size_median"]
+    for end in ("pcn_size_min", "pcn_size_max"):
+        size = summary[end] or {}
+        out[f"{pn}{end}.name"] = size.get("name")
+        out[f"{pn}{end}.patients"] = size.get("patients")
+    band = next(r for r in check["rules"] if r["rule"] == "size_band")
+    reasons = {f["code"]: f["reason"] for f in band["findings"]}
+    for row in table:
+        code = row["pcn_code"]
+        out[f"{pn}pcn.{code}.practices"] = row["practices"]
+        out[f"{pn}pcn.{code}.registered_patients"] = row["registered_patients"]
+        if row["band_position"] != "in":
+            out[f"{pn}pcn.{code}.reason"] = reasons.get(code)
+    for rule in check["rules"]:
+        out[f"{pn}rule.{rule['rule']}.status"] = rule["status"]
+        out[f"{pn}rule.{rule['rule']}.summary"] = rule["summary"]
+    cqc = quality["cqc"]
+    out["cqc.practices"] = cqc.get("practices", 0)
+    for rating in RATINGS:
+        out[f"cqc.{rating}"] = cqc.get(rating, 0)
+    out["cqc.uncertain"] = len(cqc.get("uncertain", []))
+    out["cqc.rated_later"] = len(cqc.get("rated_later", []))
+    for pcn in quality["pcns"]:
+        for rating in (*RATINGS, "practices"):
+            out[f"cqc.pcn.{pcn['pcn_code']}.{rating}"] = pcn["cqc"].get(rating, 0)
+    for measure in available_measures(con, ics, date):
+        result = variation(con, ics, date, measure)
+        headline = quality["gpps"][measure]
+        pre = f"gpps.{measure}."
+        out[pre + "year"] = result["year"]
+        for key in ("value_pct", "england_pct", "practices", "min_pct", "max_pct"):
+            out[pre + key] = headline.get(key)
+        out[pre + "flagged_high"] = len(result["flagged"]["high"])
+        out[pre + "flagged_low"] = len(result["flagged"]["low"])
+        out[pre + "suppressed"] = len(result["suppressed"])
+        for unit in result["units"]:
+            if unit["flag"] in ("high", "low"):
+                out[f"{pre}unit.{unit['code']}.value_pct"] = unit["value_pct"]
+    return out
+
+
+def same(raw: str, expected: Any) -> bool:
+    """The raw value written in the HTML is exactly the expected one (floats round-trip)."""
+    if expected is None:
+        return raw == ""
+    if isinstance(expected, str):
+        return raw == expected
+    if isinstance(expected, int):
+        return raw == str(expected)
+    return float(raw) == float(expected)
+
+
+def test_every_figure_in_the_dorset_report_equals_its_query(con, dorset_html):
+    expected = expected_figures(con, DEFAULT_ICS, DEFAULT_DATE)
+    found = parse(dorset_html).found
+    shown = {key for key, _, _ in found}
+    assert shown == set(expected), (
+        f"shown but not expected: {sorted(shown - set(expected))}; "
+        f"expected but not shown: {sorted(set(expected) - shown)}"
+    )
+    wrong = [(k, raw, expected[k]) for k, raw, _ in found if not same(raw, expected[k])]
+    assert not wrong
+    assert len(found) > 150  # 18 PCNs in two tables, ratings by PCN, two survey measures
+
+
+def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
+    shown = {key: (raw, text) for key, raw, text in parse(dorset_html).found}
+    assert shown["practices_networks.practices"] == ("81", "81")
+    assert shown["practices_networks.pcns"] == ("18", "18")
+    assert shown["practices_networks.registered_patients"] == ("806922.25", "806,922")
+    assert shown["practices_networks.pcn_size_max.name"][1] == "WEYMOUTH & PORTLAND PCN"
+    assert shown["practices_networks.pcn_size_min.name"][1] == "SHERBORNE AREA PCN"
+    assert shown["practices_networks.pcns_below_band"] == ("2", "2")
+    assert shown["practices_networks.pcns_above_band"] == ("6", "6")
+    assert [shown[f"cqc.{r}"][1] for r in ("outstanding", "good", "not_rated")] == [
+        "2",
+        "40",
+        "39",
+    ]
+    assert shown["gpps.overall_good.value_pct"][1] == "87.7%"
+    assert shown["gpps.overall_good.england_pct"] == ("82.9", "82.9%")
+
+
+def test_the_present_sections_and_no_later_capability(dorset, dorset_html):
+    keys = [s["key"] for s in dorset["sections"]]
+    assert keys == ["practices_networks", "cqc", "gpps"]
+    assert parse(dorset_html).sections == [*keys, "sources"]
+    later = {s.key for s in SECTIONS} - set(keys)
+    assert later == {"funding_workforce", "case_finding", "formation", "evaluation"}
+    assert "Funding and workforce" not in dorset_html
+    assert all(p["source"] and p["date"] == DEFAULT_DATE for p in dorset["provenance"])
+
+
+def test_a_registered_section_appears_when_its_capability_exists(con, monkeypatch):
+    def report_section(con, ics, date):
+        return {
+            "figures": {"pilot.patients": {"value": 1234.5, "format": "patients", "label": "Paid"}},
+            "sources": {"pilot": {"source": "pilot ledger", "date": "2019-12-01"}},
+        }
+
+    module = types.ModuleType("openpcn.pilotcap.report")
+    module.__spec__ = ModuleSpec("openpcn.pilotcap.report", None)
+    module.report_section = report_section  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "openpcn.pilotcap.report", module)
+    sections = [
+        Section("pilot", "Pilot capability", capability_section("pilotcap")),
+        Section("absent", "Absent capability", capability_section("no_such_capability")),
+    ]
+    data = ics_report_data(con, DEFAULT_ICS, DEFAULT_DATE, sections=sections)
+    assert [s["key"] for s in data["sections"]] == ["pilot"]
+    html = render_html(data, svgs={})
+    assert parse(html).found == [("pilot.patients", "1234.5", "1,234")]
+    assert "Pilot capability" in html and "Absent capability" not in html
+    assert "Source: pilot ledger. Date: 1 December 2019." in html
+
+
+def test_a_date_before_any_pcn_gives_a_readable_report_that_says_so(con):
+    data = ics_report_data(con, DEFAULT_ICS, "2019-01-01")
+    figures = data["figures"]
+    assert figures["practices_networks.practices"]["value"] == 0
+    assert figures["practices_networks.pcns"]["value"] == 0
+    assert not any(key.startswith("practices_networks.pcn.") for key in figures)
+    cqc = next(s for s in data["sections"] if s["key"] == "cqc")
+    html = render_html(data)
+    assert cqc["note"] and escape(cqc["note"]) in html  # what the CQC counts stand for
+    assert "Practices and networks" in html
+
+
+def test_the_report_holds_no_patient_level_data(dorset_html):
+    assert not PSEUDONYM.search(dorset_html)
