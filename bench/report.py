@@ -33,6 +33,7 @@ import ibis
 from openpcn import orgs
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.orgs.geo import ics_geojson
+from openpcn.orgs.hierarchy import shared_views
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
 from openpcn.reports.figures import ics_report_data
@@ -79,14 +80,16 @@ def ics_with_members(con: ibis.BaseBackend, date: str) -> list[str]:
 
 
 def queries_alone(con: ibis.BaseBackend, ics: str, date: str) -> None:
-    """The capability calls the report is built from, as it makes them, and nothing else."""
-    orgs.summary(con, ics, date)
-    orgs.pcn_table(con, ics, date)
-    orgs.check(con, ics, date)
-    ics_geojson(con, ics, date)
-    quality = quality_summary(con, ics, date)
-    for measure in sorted(quality["gpps"]):
-        variation(con, ics, date, measure)
+    """The capability calls the report is built from, as it makes them (sharing one ICS view),
+    and nothing else: no figures, charts or templates."""
+    with shared_views():
+        orgs.summary(con, ics, date)
+        orgs.pcn_table(con, ics, date)
+        orgs.check(con, ics, date)
+        ics_geojson(con, ics, date)
+        quality = quality_summary(con, ics, date)
+        for measure in sorted(quality["gpps"]):
+            variation(con, ics, date, measure)
 
 
 def report_html(con: ibis.BaseBackend, ics: str, date: str) -> str:

@@ -53,3 +53,14 @@ def test_a_bad_date_says_how_to_write_one():
     with pytest.raises(InputError) as caught:
         as_date("1/12/2019")
     assert "YYYY-MM-DD" in caught.value.fix
+
+
+def test_views_are_gathered_once_per_ics_and_date_only_inside_shared_views(moves):
+    from openpcn.orgs.hierarchy import ics_view, shared_views
+
+    assert ics_view(moves, "11J", "2019-12-01") is not ics_view(moves, "11J", "2019-12-01")
+    with shared_views():
+        first = ics_view(moves, "11J", "2019-12-01")
+        assert ics_view(moves, "11J", dt.date(2019, 12, 1)) is first
+        assert ics_view(moves, "11J", "2020-06-01") is not first
+    assert ics_view(moves, "11J", "2019-12-01") is not first

@@ -8,6 +8,9 @@ into pandas, as an `IcsView`, for the rules and the graph work.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import ibis
@@ -148,9 +151,38 @@ class IcsView:
         return code
 
 
+_SHARED: ContextVar[dict[tuple[int, str, dt.date], IcsView] | None] = ContextVar(
+    "openpcn_shared_views", default=None
+)
+
+
+@contextmanager
+def shared_views() -> Iterator[None]:
+    """Within the block, each (connection, ICS, date) view is gathered once and shared.
+
+    For work that asks many capabilities about one ICS on one date (the ICS report asks six),
+    on a warehouse that does not change meanwhile. Views are read, never changed, by callers.
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def ics_view(con: ibis.BaseBackend, ics: str, date: DateLike) -> IcsView:
     """Gather the ICS's PCNs, their members and the practices it commissions on the date."""
     day = as_date(date)
+    shared = _SHARED.get()
+    if shared is None:
+        return _gather(con, ics, day)
+    key = (id(con), ics, day)
+    if key not in shared:
+        shared[key] = _gather(con, ics, day)
+    return shared[key]
+
+
+def _gather(con: ibis.BaseBackend, ics: str, day: dt.date) -> IcsView:
     footprint = resolve_ics(con, ics)
     commissioners = list(footprint.commissioners)
     on = memberships_on(con, day)

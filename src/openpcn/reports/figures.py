@@ -22,6 +22,7 @@ import ibis
 from openpcn import orgs
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.geo import ics_geojson
+from openpcn.orgs.hierarchy import shared_views
 from openpcn.quality.charts import funnel_spec, ratings_spec
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
@@ -348,10 +349,11 @@ def ics_report_data(
     present = []
     token = _SHARED.set({})
     try:
-        for section in SECTIONS if sections is None else sections:
-            data = section.build(con, footprint["code"], day)
-            if data is not None:
-                present.append({"key": section.key, "title": section.title} | data)
+        with shared_views():  # the ICS view is gathered once, not once per capability call
+            for section in SECTIONS if sections is None else sections:
+                data = section.build(con, footprint["code"], day)
+                if data is not None:
+                    present.append({"key": section.key, "title": section.title} | data)
     finally:
         _SHARED.reset(token)
     figures = {k: v for s in present for k, v in s.get("figures", {}).items()}
