@@ -19,11 +19,14 @@ from markupsafe import escape
 
 from openpcn import orgs
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.funding.charts import STREAM_LABELS
+from openpcn.funding.entitlements import entitlements
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
 from openpcn.reports.figures import SECTIONS, Section, capability_section, ics_report_data
 from openpcn.reports.render import render_html
 from openpcn.sources.common import PSEUDONYM
+from openpcn.workforce.risk import risk
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_rated")
 COUNTS = (
@@ -122,6 +125,18 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
         for unit in result["units"]:
             if unit["flag"] in ("high", "low"):
                 out[f"{pre}unit.{unit['code']}.value_pct"] = unit["value_pct"]
+    year = "2019/20"  # the financial year of 2019-12-01
+    rows = entitlements(con, year, ics=ics)
+    fw = "funding_workforce."
+    out[fw + "year"], out[fw + "pcns"] = year, len(rows)
+    for key in (*STREAM_LABELS, "total"):
+        out[f"{fw}ics.{key}"] = round(sum(r[key] for r in rows), 2)
+    for row in rows:
+        out[f"{fw}pcn.{row['pcn_code']}.total"] = row["total"]
+        out[f"{fw}pcn.{row['pcn_code']}.arrs_sum"] = row["arrs_sum"]
+    staff = risk(con, None, ics, date)["ics"]
+    for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
+        out[fw + key] = staff[key]
     return out
 
 
@@ -167,13 +182,13 @@ def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
     assert shown["gpps.overall_good.england_pct"] == ("82.9", "82.9%")
 
 
-def test_the_present_sections_and_no_later_capability(dorset, dorset_html):
+def test_the_present_sections_and_the_capabilities_not_yet_built(dorset, dorset_html):
     keys = [s["key"] for s in dorset["sections"]]
-    assert keys == ["practices_networks", "cqc", "gpps"]
+    assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce"]
     assert parse(dorset_html).sections == [*keys, "sources"]
     later = {s.key for s in SECTIONS} - set(keys)
-    assert later == {"funding_workforce", "case_finding", "formation", "evaluation"}
-    assert "Funding and workforce" not in dorset_html
+    assert later == {"case_finding", "formation", "evaluation"}
+    assert "Case-finding" not in dorset_html
     assert all(p["source"] and p["date"] == DEFAULT_DATE for p in dorset["provenance"])
 
 

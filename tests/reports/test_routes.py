@@ -44,7 +44,12 @@ def test_the_api_gives_the_figures_the_page_shows(client_as, dorset):
     assert answer.status_code == 200
     body = answer.json()
     assert body["date"] == "2019-12-01" and body["ics"]["code"] == "11J"
-    assert [s["key"] for s in body["sections"]] == ["practices_networks", "cqc", "gpps"]
+    assert [s["key"] for s in body["sections"]] == [
+        "practices_networks",
+        "cqc",
+        "gpps",
+        "funding_workforce",
+    ]
     assert set(body["figures"]) == set(dorset["figures"])
     for key, figure in dorset["figures"].items():
         assert raw(body["figures"][key]["value"]) == raw(figure["value"]), key

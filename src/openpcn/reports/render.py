@@ -43,6 +43,10 @@ def formatted(figure: dict[str, Any]) -> str:
         return f"{float(value):.1f}%"
     if fmt in ("int", "patients"):
         return f"{float(value):,.0f}"
+    if fmt == "gbp":
+        return f"£{float(value):,.0f}"
+    if fmt == "decimal":
+        return f"{float(value):,.1f}"
     return str(value)
 
 
