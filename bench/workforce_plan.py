@@ -54,12 +54,9 @@ def timed(fn, repeats: int) -> tuple[float, object]:  # type: ignore[no-untyped-
     return statistics.median(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--year", default="2024/25")
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    rules = rules_for(args.year)
+def measure(year: str = "2024/25", repeats: int = 5) -> dict[str, object]:
+    """The planner's figures for every Dorset PCN in `year` (bench/funding.py reuses them)."""
+    rules = rules_for(year)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "warehouse.duckdb"
         write_tables(path, reference_tables())
@@ -67,7 +64,7 @@ def main() -> None:
         day = members_date(rules)  # no PCN before the DES of July 2019
         part = year_fraction(day, rules.end)
         codes = [str(c) for c in ics_view(con, "11J", DEFAULT_DATE).pcns["pcn_code"]]
-        sums = {code: arrs_sum(con, code, args.year, rules) for code in codes}
+        sums = {code: arrs_sum(con, code, year, rules) for code in codes}
         con.disconnect()
     plannable = [
         r for r in rules.roles.values() if r.max_reimbursement is not None and r.from_date <= day
@@ -76,32 +73,36 @@ def main() -> None:
     for code in codes:
         money = float(sums[code]["arrs_sum"])
         seconds, result = timed(
-            lambda m=money: plan(m, rules.roles, on=day, year_fraction=part), args.repeats
+            lambda m=money: plan(m, rules.roles, on=day, year_fraction=part), repeats
         )
-        peer, fte = timed(lambda m=money: greedy(m, plannable, part), args.repeats)
+        peer, fte = timed(lambda m=money: greedy(m, plannable, part), repeats)
         milp_s.append(seconds)
         greedy_s.append(peer)
         ratios.append(fte / result["new_fte"] if result["new_fte"] else 1.0)  # type: ignore[index]
     median = statistics.median(milp_s)
-    print(
-        json.dumps(
-            {
-                "bench": "workforce_plan",
-                "year": rules.year,
-                "pcns": len(codes),
-                "roles_planned": len(plannable),
-                "repeats": args.repeats,
-                "median_plan_seconds": round(median, 5),
-                "max_plan_seconds": round(max(milp_s), 5),
-                "peer": "greedy fill (same roles, same money)",
-                "median_peer_seconds": round(statistics.median(greedy_s), 7),
-                "ratio_to_peer": round(median / statistics.median(greedy_s), 1),
-                "greedy_fte_ratio_min": round(min(ratios), 4),
-                "goal_seconds": GOAL_SECONDS,
-                "meets_goal": max(milp_s) <= GOAL_SECONDS,
-            }
-        )
-    )
+    return {
+        "bench": "workforce_plan",
+        "year": rules.year,
+        "pcns": len(codes),
+        "roles_planned": len(plannable),
+        "repeats": repeats,
+        "median_plan_seconds": round(median, 5),
+        "max_plan_seconds": round(max(milp_s), 5),
+        "peer": "greedy fill (same roles, same money)",
+        "median_peer_seconds": round(statistics.median(greedy_s), 7),
+        "ratio_to_peer": round(median / statistics.median(greedy_s), 1),
+        "greedy_fte_ratio_min": round(min(ratios), 4),
+        "goal_seconds": GOAL_SECONDS,
+        "meets_goal": max(milp_s) <= GOAL_SECONDS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--year", default="2024/25")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.year, args.repeats)))
 
 
 if __name__ == "__main__":

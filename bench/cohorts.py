@@ -1,0 +1,350 @@
+"""Benchmark case-finding on full Dorset; prints one JSON line of figures.
+
+Usage: python bench/cohorts.py [--scale 1.0] [--seed 2019] [--date 2019-12-01] [--home DIR]
+                               [--spark-sample 0.01]
+
+The warehouse is built first in a temporary OPENPCN_HOME (in a child process, so neither its
+time nor its memory is counted), unless --home names one that exists. Then, on DuckDB:
+- every cohort through `openpcn.cohorts.engine.run`, one call per cohort, and the eFI;
+- the lower bound: one pass that reads only the columns the cohorts need from every patient,
+  event, medication and hospital row (min/max aggregates, nothing else);
+- the peer: a straightforward pandas implementation of SMR priority B (10+ repeat medicines),
+  NSAID without a PPI in people 65+ (SMR priority D's first branch) and the eFI, reading the
+  same warehouse, with its answers checked against the engine's.
+With --spark-sample S, a second warehouse at scale S is built and every cohort's count and the
+eFI categories are compared between DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from openpcn.cohorts import efi
+from openpcn.config import DEFAULT_DATE, Settings
+from openpcn.orgs.dates import as_date
+from openpcn.store.warehouse import connect
+
+try:
+    from openpcn.cohorts import engine
+    from openpcn.cohorts.codelists import load_codelists
+    from openpcn.cohorts.definitions import Window, load_definitions, parse_definition
+except ImportError:  # the cohort engine has not landed: time the eFI only
+    engine = None
+
+NSAID_WITHOUT_PPI = """
+id = "bench-nsaid-without-ppi-65"
+spec = "smr"
+title = "NSAID without a PPI, 65+ (SMR priority D, first branch)"
+description = "bench peer cohort"
+source = "bench/cohorts.py"
+checked_by = "bench"
+date = "2026-11-25"
+
+[criteria]
+all = [
+  { has_medicine = { codelist = "openpcn-nsaids", within = "6 months" } },
+  { age = { op = ">=", value = 65 } },
+  { no_medicine = { codelist = "openpcn-ppis", within = "6 months" } },
+  { no_event = { codelist = "openpcn-smr", within = "12 months" } },
+]
+"""
+
+#: the columns any cohort or the eFI reads, per table (the lower bound reads exactly these)
+NEEDED = {
+    "patients": (
+        "patient_id",
+        "practice_code",
+        "birth_month",
+        "care_home_code",
+        "registration_date",
+        "deregistration_date",
+        "death_date",
+    ),
+    "events": ("patient_id", "date", "snomed_code", "value"),
+    "medications": ("patient_id", "date", "dmd_code", "bnf_code", "repeat"),
+    "hospital_activity": ("patient_id", "kind", "start_date"),
+}
+
+
+def build(home: Path, scale: float, seed: int) -> float:
+    """Build a warehouse in a child process; returns its seconds (reported, not counted)."""
+    code = (
+        "import sys; from pathlib import Path; from openpcn.config import Settings; "
+        "from openpcn.store.build import build_default; "
+        "build_default(Settings(home=Path(sys.argv[1])), scale=float(sys.argv[2]), "
+        "seed=int(sys.argv[3]))"
+    )
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(home), str(scale), str(seed)], check=True)
+    return time.perf_counter() - start
+
+
+def lower_bound(path: Path) -> float:
+    """One DuckDB pass over every row of the needed columns (best of two)."""
+    queries = [
+        f"SELECT count(*), {', '.join(f'max({c})' for c in cols)} FROM {table}"
+        for table, cols in NEEDED.items()
+    ]
+    best = float("inf")
+    with duckdb.connect(str(path), read_only=True) as con:
+        for _ in range(2):
+            start = time.perf_counter()
+            for query in queries:
+                con.execute(query).fetchall()
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- the pandas peer -------------------------------------------------------------------------
+
+
+def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dict[str, object]:
+    """SMR-B, NSAID-without-PPI (65+) and eFI in plain pandas, from the warehouse file."""
+    day = pd.Timestamp(as_date(date))
+    six = pd.Timestamp(Window(6, "months").cutoff(day.date()))
+    twelve = pd.Timestamp(Window(12, "months").cutoff(day.date()))
+    start = time.perf_counter()
+    with duckdb.connect(str(path), read_only=True) as con:
+        patients = con.execute(f"SELECT {', '.join(NEEDED['patients'])} FROM patients").df()
+        events = con.execute("SELECT patient_id, date, snomed_code FROM events").df()
+        meds = con.execute(
+            "SELECT patient_id, date, dmd_code, bnf_code, repeat FROM medications"
+        ).df()
+    loaded = time.perf_counter()
+    for frame, cols in ((patients, NEEDED["patients"][2:]), (events, ["date"]), (meds, ["date"])):
+        for col in cols:
+            if col != "care_home_code":
+                frame[col] = pd.to_datetime(frame[col])
+
+    alive = patients[
+        (patients.registration_date <= day)
+        & (patients.deregistration_date.isna() | (patients.deregistration_date > day))
+        & (patients.death_date.isna() | (patients.death_date > day))
+    ].copy()
+    born = alive.birth_month
+    alive["age"] = day.year - born.dt.year - (born.dt.month > day.month).astype(int)
+
+    events = events[events.date <= day]
+    spans = meds[meds.repeat].groupby(["patient_id", "dmd_code"]).date.agg(["min", "max"])
+    meds = meds[meds.date <= day]
+    smr_done = set(
+        events.loc[events.snomed_code.isin(codes["smr"]) & (events.date >= twelve), "patient_id"]
+    )
+    recent = meds[meds.date >= six]
+
+    # SMR priority B: 10+ distinct repeat medicines issued in the last 6 months
+    repeats = recent[recent.repeat].groupby("patient_id").dmd_code.nunique()
+    poly = set(repeats[repeats >= 10].index) & set(alive.patient_id)
+    smr_b = poly - smr_done
+
+    # NSAID in the last 6 months, 65+, no PPI in the last 6 months
+    nsaid = set(recent.loc[recent.bnf_code.str.startswith(codes["nsaids"]), "patient_id"])
+    ppi = set(recent.loc[recent.bnf_code.str.startswith(codes["ppis"]), "patient_id"])
+    older = set(alive.loc[alive.age >= 65, "patient_id"])
+    nsaid_no_ppi = (nsaid & older) - ppi - smr_done
+
+    # eFI: distinct coded deficits + polypharmacy (5+ current repeats)
+    codelist = efi.load_codelist()
+    hits = events[events.snomed_code.isin(codelist.codes)]
+    coded = hits.assign(deficit=hits.snomed_code.map(codelist.deficit_of))
+    coded = coded.groupby("patient_id").deficit.nunique()
+    # a repeat is current from its first issue to a year after its latest (spans: all issues)
+    current = spans[
+        (spans["min"] <= day) & (spans["max"] >= day - pd.Timedelta(days=efi.REPEAT_CURRENT_DAYS))
+    ]
+    n_current = current.groupby(level="patient_id").size()
+    people = alive.loc[alive.age >= efi.MIN_AGE, ["patient_id"]].set_index("patient_id")
+    people["efi_deficits"] = coded.reindex(people.index).fillna(0).astype(int) + (
+        n_current.reindex(people.index).fillna(0) >= efi.POLYPHARMACY_MIN
+    ).astype(int)
+    done = time.perf_counter()
+    return {
+        "smr_b": smr_b,
+        "nsaid_no_ppi": nsaid_no_ppi,
+        "efi": people["efi_deficits"].sort_index(),
+        "seconds": done - start,
+        "compute_seconds": done - loaded,
+    }
+
+
+# ---- the engine ------------------------------------------------------------------------------
+
+
+def engine_figures(settings: Settings, date: str) -> dict[str, object]:
+    con = connect(settings)
+    _, efi_seconds = timed(lambda: con.execute(efi.efi_table(con, date)))
+    out: dict[str, object] = {"efi_seconds": round(efi_seconds, 3)}
+    if engine is None:
+        out["cohorts"] = "engine.py not present: eFI only"
+        out["total_seconds"] = round(efi_seconds, 3)
+        return out
+    per_cohort = {}
+    counts = {}
+    for cohort_id in load_definitions():
+        frame, seconds = timed(engine.run, con, cohort_id, date)
+        per_cohort[cohort_id] = round(seconds, 3)
+        counts[cohort_id] = len(frame)
+    cohorts_seconds = sum(per_cohort.values())
+    risky = [c for c in per_cohort if "risk" in c]
+    out |= {
+        "cohorts_seconds": round(cohorts_seconds, 3),
+        "cohorts_without_risk_model_seconds": round(
+            cohorts_seconds - sum(per_cohort[c] for c in risky), 3
+        ),
+        "total_seconds": round(cohorts_seconds + efi_seconds, 3),
+        "per_cohort_seconds": per_cohort,
+        "cohort_counts": counts,
+    }
+    return out
+
+
+def engine_peer_answers(settings: Settings, date: str) -> dict[str, object]:
+    """The engine's answers to the peer's three questions, and their seconds."""
+    con = connect(settings)
+    codelists = load_codelists()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench-nsaid.toml"
+        path.write_text(NSAID_WITHOUT_PPI, "utf-8")
+        nsaid_def = parse_definition(path, codelists)
+    start = time.perf_counter()
+    smr_b = engine.run(con, "smr-b-polypharmacy", date)
+    nsaid = engine.run(con, nsaid_def.id, date, definitions={nsaid_def.id: nsaid_def})
+    efi_frame = con.execute(efi.efi_table(con, date))
+    seconds = time.perf_counter() - start
+    return {
+        "smr_b": set(smr_b.patient_id),
+        "nsaid_no_ppi": set(nsaid.patient_id),
+        "efi": efi_frame.set_index("patient_id")["efi_deficits"].astype(int).sort_index(),
+        "seconds": seconds,
+    }
+
+
+def peer_codes() -> dict[str, tuple[str, ...]]:
+    lists = load_codelists()
+    return {
+        "smr": lists["openpcn-smr"].codes,
+        "nsaids": lists["openpcn-nsaids"].codes,
+        "ppis": lists["openpcn-ppis"].codes,
+    }
+
+
+def peer_figures(settings: Settings, date: str) -> dict[str, object]:
+    mine = engine_peer_answers(settings, date)
+    peer = pandas_peer(settings.warehouse_path, date, peer_codes())
+    same = {
+        "smr_b": mine["smr_b"] == peer["smr_b"],
+        "nsaid_no_ppi": mine["nsaid_no_ppi"] == peer["nsaid_no_ppi"],
+        "efi": mine["efi"].equals(peer["efi"].astype(int)),
+    }
+    return {
+        "engine_seconds": round(mine["seconds"], 3),
+        "pandas_seconds": round(peer["seconds"], 3),
+        "pandas_compute_seconds": round(peer["compute_seconds"], 3),
+        "speedup": round(peer["seconds"] / mine["seconds"], 2),
+        "speedup_vs_compute_only": round(peer["compute_seconds"] / mine["seconds"], 2),
+        "answers_equal": same,
+        "sizes": {
+            "smr_b": len(mine["smr_b"]),
+            "nsaid_no_ppi": len(mine["nsaid_no_ppi"]),
+            "efi_65_plus": len(mine["efi"]),
+        },
+    }
+
+
+# ---- Spark parity ----------------------------------------------------------------------------
+
+
+def spark_parity(scale: float, seed: int, date: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(home=Path(tmp) / "home")
+        build(settings.home, scale, seed)
+        duck, spark = connect(settings), connect(settings, engine="pyspark")
+        mismatches = {}
+        checked = 0
+        ids = list(load_definitions()) if engine is not None else []
+        for cohort_id in ids:
+            a = engine.run(duck, cohort_id, date)
+            b = engine.run(spark, cohort_id, date)
+            checked += 1
+            if len(a) != len(b) or set(a.patient_id) != set(b.patient_id):
+                mismatches[cohort_id] = {"duckdb": len(a), "spark": len(b)}
+
+        def categories(con) -> dict[str, int]:
+            t = efi.efi_table(con, date)
+            frame = con.execute(t.group_by("efi_category").aggregate(n=t.patient_id.count()))
+            return {str(r.efi_category): int(r.n) for r in frame.itertuples()}
+
+        efi_duck, efi_spark = categories(duck), categories(spark)
+        if efi_duck != efi_spark:
+            mismatches["efi"] = {"duckdb": efi_duck, "spark": efi_spark}
+        return {
+            "scale": scale,
+            "cohorts_checked": checked,
+            "efi_checked": True,
+            "equal": not mismatches,
+            "mismatches": mismatches,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument("--date", default=DEFAULT_DATE)
+    parser.add_argument("--home", type=Path, help="reuse the warehouse in this OPENPCN_HOME")
+    parser.add_argument("--spark-sample", type=float, help="also check Spark parity at this scale")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = args.home or Path(tmp) / "home"
+        settings = Settings(home=home)
+        build_seconds = None
+        if not settings.warehouse_path.exists():
+            build_seconds = round(build(home, args.scale, args.seed), 1)
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            patients = con.execute("SELECT count(*) FROM patients").fetchone()[0]
+            rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in NEEDED)
+        bound = lower_bound(settings.warehouse_path)
+        figures = engine_figures(settings, args.date)
+        peak = peak_mib()  # before the pandas peer loads whole tables into memory
+        result: dict[str, object] = {
+            "bench": "cohorts",
+            "date": args.date,
+            "scale": args.scale if args.home is None else "existing warehouse",
+            "patients": patients,
+            "rows_read": rows,
+            "build_seconds_excluded": build_seconds,
+            **figures,
+            "peak_memory_mib": round(peak, 1),
+            "lower_bound_seconds": round(bound, 3),
+            "ratio_to_lower_bound": round(figures["total_seconds"] / bound, 2),
+        }
+        if engine is not None:
+            result["peer"] = peer_figures(settings, args.date)
+        if args.spark_sample:
+            result["spark_parity"] = spark_parity(args.spark_sample, args.seed, args.date)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
