@@ -156,3 +156,66 @@ def log_in() -> Any:
 def axe_script() -> Path:
     assert AXE.exists(), f"{AXE} is missing: run `npm ci && python scripts/vendor_assets.py`"
     return AXE
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_BLOCKING = {"serious", "critical"}
+
+
+def _readable(violations: list[dict[str, Any]]) -> str:
+    """One paragraph per violation: rule, impact, help, and the first few offending nodes."""
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']} "
+            f"[{violation['helpUrl']}]"
+        )
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['failureSummary']}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    ... and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def axe_blocking(axe_script: Path) -> Any:
+    """`axe_blocking(page) -> str`: axe's serious and critical WCAG 2.2 A/AA violations on the
+    page as readable text ("" when there are none)."""
+
+    def run(page: Any) -> str:
+        page.add_script_tag(path=str(axe_script))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+        return _readable([v for v in result["violations"] if v["impact"] in AXE_BLOCKING])
+
+    return run
+
+
+def _watch(page: Any) -> list[str]:
+    """Collect page errors, failed requests and console errors (CSP violations among them)."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    return problems
+
+
+@pytest.fixture(scope="session")
+def watch() -> Any:
+    """`watch(page) -> list[str]`: the page's errors, failed requests and console errors."""
+    return _watch

@@ -15,35 +15,14 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 PCN = "U42510"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-BLOCKING = {"serious", "critical"}
-
-
-def watch(page: Any) -> list[str]:
-    """Collect page errors, failed requests and console errors (CSP violations among them)."""
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    return problems
 
 
 def test_funding_page_chart_and_table_then_the_planner_what_if(
-    browser: Any, e2e_server: Any, admin_state: dict[str, Any], artefacts: Path
+    browser: Any,
+    e2e_server: Any,
+    admin_state: dict[str, Any],
+    artefacts: Path,
+    watch: Any,
 ) -> None:
     context = browser.new_context(
         storage_state=admin_state, viewport={"width": 1280, "height": 900}
@@ -113,7 +92,7 @@ def test_funding_and_workforce_pages_have_no_serious_accessibility_violations(
     e2e_server: Any,
     admin_state: dict[str, Any],
     artefacts: Path,
-    axe_script: Path,
+    axe_blocking: Any,
 ) -> None:
     context = browser.new_context(bypass_csp=True, storage_state=admin_state)
     context.set_default_timeout(15_000)
@@ -122,17 +101,8 @@ def test_funding_and_workforce_pages_have_no_serious_accessibility_violations(
         page.goto(e2e_server.base_url + path)
         page.wait_for_selector(ready)
         page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(axe_script))
-        result = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
-        )
+        blocking = axe_blocking(page)
         page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
     finally:
         context.close()
-    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING]
-    details = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} "
-        + "; ".join(", ".join(map(str, n["target"])) for n in v["nodes"][:5])
-        for v in blocking
-    )
-    assert not blocking, f"axe found on {path}:\n{details}"
+    assert not blocking, f"axe found on {path}:\n{blocking}"

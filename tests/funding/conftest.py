@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import ibis
-import pandas as pd
 import pytest
 
 from openpcn.store.reference import reference_tables
-from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
-
-Build = Callable[..., ibis.BaseBackend]
 
 #: P1: two practices (and X1, which left on 31 Mar 2020); P2: one practice over 100,000.
 #: (practice, pcn, membership start, membership end, {as_of: (registered, weighted)})
@@ -29,21 +24,6 @@ PRACTICES = [
         {"2019-01-01": (120000, 110000), "2020-01-01": (120000, 110000)},
     ),
 ]
-
-
-@pytest.fixture
-def build() -> Build:
-    """`build(path, table=[rows...])`: a read-only warehouse; absent columns are null."""
-
-    def make(path: Path, **tables: list[dict]) -> ibis.BaseBackend:
-        frames = {}
-        for name, rows in tables.items():
-            frame = pd.DataFrame(rows).reindex(columns=TABLES[name].column_names).astype(object)
-            frames[name] = frame.where(frame.notna(), None)
-        write_tables(path, frames)
-        return ibis.duckdb.connect(str(path), read_only=True)
-
-    return make
 
 
 def small_tables() -> dict[str, list[dict]]:

@@ -1,4 +1,4 @@
-"""Small warehouses from inline rows, for the quality tests."""
+"""Fixtures shared by every test folder."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ Build = Callable[..., ibis.BaseBackend]
 
 @pytest.fixture
 def build() -> Build:
-    """`build(path, table=[rows...])`: a read-only warehouse; absent columns are null."""
+    """`build(path, table=[rows...])`: a read-only warehouse from inline rows; absent columns
+    are null."""
 
     def make(path: Path, **tables: list[dict]) -> ibis.BaseBackend:
         frames = {}
