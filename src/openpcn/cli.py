@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openpcn.cli_cohorts import cohorts_app
 from openpcn.cli_funding import funding_app
 from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
 from openpcn.cli_quality import quality_app
@@ -49,6 +50,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(quality_app, name="quality")
 app.add_typer(funding_app, name="funding")
 app.add_typer(workforce_app, name="workforce")
+app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(report_app, name="report")
 
 out = Console()

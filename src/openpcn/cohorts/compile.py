@@ -1,0 +1,268 @@
+"""Compile cohort definitions into one Ibis expression that runs unchanged on DuckDB and Spark.
+
+Every criterion that reads events becomes one conditional aggregate in a single pass over
+`events` (likewise for `medications`), joined once onto the people registered on the date;
+each cohort is then a filter over that joined table. Windows become literal cutoff dates, so
+both engines compare the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from openpcn.cohorts.codelists import Codelist
+from openpcn.cohorts.definitions import Criterion, Definition, Leaf, Node, leaves
+from openpcn.orgs.hierarchy import memberships_on
+
+OUTPUT = ("patient_id", "practice_code", "pcn_code", "spec", "cohort", "reason")
+_EVENT_KINDS = ("has_event", "no_event", "latest_value", "distinct_codes")
+_MEDICINE_KINDS = ("has_medicine", "no_medicine", "repeat_medicines")
+
+
+def _efi_table(con: ibis.BaseBackend, date: dt.date) -> ir.Table:
+    """C2's eFI per patient (patient_id, efi_category); a seam the spec tests can replace."""
+    from openpcn.cohorts.efi import efi_table
+
+    return efi_table(con, date)
+
+
+def _risk_table(con: ibis.BaseBackend, date: dt.date) -> ir.Table:
+    """C2's risk centile per patient (patient_id, centile), as an Ibis table."""
+    from openpcn.cohorts.risk import risk_scores
+
+    scores = risk_scores(con, date)[["patient_id", "centile"]]
+    return ibis.memtable(scores.astype({"centile": "int64"}))
+
+
+def registered(
+    con: ibis.BaseBackend,
+    date: dt.date,
+    *,
+    pcns: Sequence[str] | None = None,
+    practice: str | None = None,
+) -> ir.Table:
+    """People registered and alive on the date, with their practice's PCN, age and care home."""
+    p = con.table("patients")
+    alive = p.filter(
+        p.registration_date <= date,
+        p.deregistration_date.isnull() | (p.deregistration_date > date),
+        p.death_date.isnull() | (p.death_date > date),
+    )
+    m = memberships_on(con, date)
+    # A practice wrongly in two PCNs on one date is counted once (orgs `check` reports it).
+    m = m.group_by("practice_code").aggregate(pcn_code=m.pcn_code.min())
+    homes = con.table("care_homes").select("care_home_code", "aligned_pcn_code")
+    base = alive.left_join(m, "practice_code").select(alive, m.pcn_code)
+    base = base.left_join(homes, "care_home_code").select(base, homes.aligned_pcn_code)
+    birth = base.birth_month
+    age = (date.year - birth.year()) - ibis.ifelse(birth.month() > date.month, 1, 0)
+    base = base.mutate(age=age.cast("int64"))
+    if pcns is not None:
+        base = base.filter(base.pcn_code.isin(list(pcns)))
+    if practice is not None:
+        base = base.filter(base.practice_code == practice)
+    return base
+
+
+def _key(leaf: Leaf) -> tuple[object, ...]:
+    name = leaf.codelist.name if leaf.codelist else None
+    family = {"no_event": "has_event", "no_medicine": "has_medicine"}.get(leaf.kind, leaf.kind)
+    return (family, name, leaf.window, leaf.repeat)
+
+
+def _medicine_match(med: ir.Table, codelist: Codelist) -> ir.BooleanValue:
+    if codelist.system == "dmd":
+        return med.dmd_code.isin(list(codelist.codes))
+    by_length: dict[int, list[str]] = {}
+    for prefix in codelist.codes:
+        by_length.setdefault(len(prefix), []).append(prefix)
+    tests = [med.bnf_code.substr(0, n).isin(sorted(p)) for n, p in sorted(by_length.items())]
+    out = tests[0]
+    for test in tests[1:]:
+        out = out | test
+    return out
+
+
+class Compiled:
+    """The joined per-patient table and how to read each criterion off it."""
+
+    def __init__(self, con: ibis.BaseBackend, date: dt.date, definitions: Iterable[Definition]):
+        self.date = date
+        self.definitions = list(definitions)
+        self.columns: dict[tuple[object, ...], str] = {}
+        self.con = con
+
+    def table(self, base: ir.Table) -> ir.Table:
+        all_leaves = [leaf for d in self.definitions for leaf in leaves(d.criteria)]
+        events = [leaf for leaf in all_leaves if leaf.kind in _EVENT_KINDS]
+        medicines = [leaf for leaf in all_leaves if leaf.kind in _MEDICINE_KINDS]
+        joined = base
+        if events:
+            joined = self._join(joined, self._events(events))
+        if medicines:
+            joined = self._join(joined, self._medicines(medicines))
+        if any(leaf.kind == "efi_category" for leaf in all_leaves):
+            efi = _efi_table(self.con, self.date).select("patient_id", "efi_category")
+            joined = self._join(joined, efi)
+        if any(leaf.kind == "risk_centile" for leaf in all_leaves):
+            joined = self._join(joined, _risk_table(self.con, self.date))
+        return joined
+
+    @staticmethod
+    def _join(left: ir.Table, right: ir.Table) -> ir.Table:
+        extra = [c for c in right.columns if c != "patient_id"]
+        return left.left_join(right, "patient_id").select(left, *(right[c] for c in extra))
+
+    def _name(self, leaf: Leaf, prefix: str) -> str | None:
+        key = _key(leaf)
+        if key in self.columns:
+            return None
+        self.columns[key] = f"{prefix}{len(self.columns)}"
+        return self.columns[key]
+
+    def _events(self, wanted: list[Leaf]) -> ir.Table:
+        ev = self.con.table("events")
+        codes = sorted({c for leaf in wanted if leaf.codelist for c in leaf.codelist.codes})
+        ev = ev.filter(ev.date <= self.date, ev.snomed_code.isin(codes))
+        aggs: dict[str, ir.Value] = {}
+        for leaf in wanted:
+            name = self._name(leaf, "e")
+            if name is None:
+                continue
+            assert leaf.codelist is not None
+            cond = ev.snomed_code.isin(list(leaf.codelist.codes))
+            if leaf.window:
+                cond = cond & (ev.date >= leaf.window.cutoff(self.date))
+            if leaf.kind in ("has_event", "no_event"):
+                aggs[name] = ibis.ifelse(cond, 1, 0).max()
+            elif leaf.kind == "latest_value":
+                aggs[name] = ev.value.argmax(ev.date, where=cond & ev.value.notnull())
+            else:
+                aggs[name] = ev.snomed_code.nunique(where=cond)
+        return ev.group_by("patient_id").aggregate(**aggs)
+
+    def _medicines(self, wanted: list[Leaf]) -> ir.Table:
+        # Each product a person gets is one span, first to latest issue (an extract may keep
+        # only those two issues of a repeat, as the synthetic one does): it counts in a window
+        # when it started by the date and its latest issue is on or after the cutoff, the rule
+        # openpcn.cohorts.efi.repeat_medicines uses too.
+        m = self.con.table("medications")
+        med = m.group_by(["patient_id", "dmd_code", "bnf_code", "repeat"]).aggregate(
+            first=m.date.min(), latest=m.date.max()
+        )
+        med = med.filter(med.first <= self.date)
+        aggs: dict[str, ir.Value] = {}
+        for leaf in wanted:
+            name = self._name(leaf, "m")
+            if name is None:
+                continue
+            cond = med.repeat if leaf.repeat or leaf.kind == "repeat_medicines" else None
+            if leaf.codelist is not None:
+                match = _medicine_match(med, leaf.codelist)
+                cond = match if cond is None else cond & match
+            if leaf.window:
+                recent = med.latest >= leaf.window.cutoff(self.date)
+                cond = recent if cond is None else cond & recent
+            if leaf.kind == "repeat_medicines":
+                aggs[name] = med.dmd_code.nunique(where=cond)
+            else:
+                aggs[name] = ibis.ifelse(cond, 1, 0).max()
+        return med.group_by("patient_id").aggregate(**aggs)
+
+    def condition(self, t: ir.Table, c: Criterion) -> ir.BooleanValue:
+        """The criterion as a boolean over the joined table (missing data reads as 'no')."""
+        if isinstance(c, Node):
+            parts = [self.condition(t, child) for child in c.children]
+            if c.op == "not":
+                return ~parts[0]
+            out = parts[0]
+            for part in parts[1:]:
+                out = (out & part) if c.op == "all" else (out | part)
+            return out
+        column = t[self.columns[_key(c)]] if _key(c) in self.columns else None
+        match c.kind:
+            case "has_event" | "has_medicine":
+                return column.fill_null(0) == 1
+            case "no_event" | "no_medicine":
+                return column.fill_null(0) == 0
+            case "latest_value" | "distinct_codes" | "repeat_medicines" | "age":
+                value = t.age if c.kind == "age" else column
+                if c.kind in ("distinct_codes", "repeat_medicines"):
+                    return _compare(value.fill_null(0), ">=", c.number)
+                return _compare(value, c.op, c.number).fill_null(False)
+            case "care_home_resident":
+                return t.care_home_code.notnull() == c.flag
+            case "care_home_aligned_to_pcn":
+                aligned = (t.aligned_pcn_code == t.pcn_code).fill_null(False)
+                return aligned == c.flag
+            case "efi_category":
+                return t.efi_category.isin(list(c.categories)).fill_null(False)
+            case "risk_centile":
+                return (t.centile >= c.number).fill_null(False)
+        raise AssertionError(c.kind)
+
+    def reason(self, t: ir.Table, c: Criterion) -> ir.StringValue:
+        """Plain words for what matched: every satisfied criterion, '; '-separated."""
+        parts = self._reasons(t, c)
+        text: ir.StringValue = ibis.literal("")
+        for cond, words in parts:
+            text = text + ibis.ifelse(cond, "; " + words, "")
+        return text.substr(2)
+
+    def _reasons(self, t: ir.Table, c: Criterion) -> list[tuple[ir.BooleanValue, str]]:
+        if isinstance(c, Leaf):
+            return [(self.condition(t, c), c.words)]
+        if c.op == "not":
+            return [(self.condition(t, c), c.words)]
+        if c.op == "all":
+            return [pair for child in c.children for pair in self._reasons(t, child)]
+        # any: only the branches that hold explain the match
+        out = []
+        for child in c.children:
+            holds = self.condition(t, child)
+            out += [(holds & cond, words) for cond, words in self._reasons(t, child)]
+        return out
+
+
+def _compare(value: ir.NumericValue, op: str, number: float) -> ir.BooleanValue:
+    match op:
+        case ">=":
+            return value >= number
+        case ">":
+            return value > number
+        case "<=":
+            return value <= number
+        case "<":
+            return value < number
+    return value == number
+
+
+def compile_cohorts(
+    con: ibis.BaseBackend,
+    definitions: Iterable[Definition],
+    date: dt.date,
+    *,
+    pcns: Sequence[str] | None = None,
+    practice: str | None = None,
+) -> ir.Table:
+    """One expression: a row per patient per cohort they belong to (columns: OUTPUT)."""
+    compiled = Compiled(con, date, definitions)
+    if not compiled.definitions:
+        raise ValueError("no definitions to compile")
+    t = compiled.table(registered(con, date, pcns=pcns, practice=practice))
+    pieces = [
+        t.filter(compiled.condition(t, d.criteria)).select(
+            "patient_id",
+            "practice_code",
+            "pcn_code",
+            spec=ibis.literal(d.spec),
+            cohort=ibis.literal(d.id),
+            reason=compiled.reason(t, d.criteria),
+        )
+        for d in compiled.definitions
+    ]
+    return ibis.union(*pieces) if len(pieces) > 1 else pieces[0]

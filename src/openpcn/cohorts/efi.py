@@ -1,0 +1,195 @@
+"""The electronic Frailty Index (eFI, Clegg et al 2016) for people aged 65+, as one Ibis query.
+
+Score = deficits present / 36. 35 deficits are coded events (codelist `efi-deficits.csv`, one
+or more SNOMED CT codes per deficit, recorded on or before the date); the 36th, polypharmacy,
+is 5+ current repeat medicines. Categories use the exact score: fit <= 0.12, mild <= 0.24,
+moderate <= 0.36, severe > 0.36, i.e. 0-4, 5-8, 9-12 and 13+ deficits (13/36 = 0.361 is severe
+even though it shows as 0.36 at two decimals). The query runs unchanged on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import ibis
+import ibis.expr.types as ir
+
+from openpcn.exceptions import InputError
+from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.hierarchy import memberships_on, resolve_ics
+from openpcn.orgs.population import registered_on
+
+CODELIST_FILE = "efi-deficits.csv"
+DEFICITS = 36
+POLYPHARMACY = "polypharmacy"
+POLYPHARMACY_MIN = 5
+MIN_AGE = 65
+CATEGORIES = ("fit", "mild", "moderate", "severe")
+#: upper score of each category but the last (FACTS.md), in hundredths so comparisons are exact
+CUTS_PERCENT = (12, 24, 36)
+#: a repeat medicine stays current for this long after its latest issue
+REPEAT_CURRENT_DAYS = 365
+
+
+@dataclass(frozen=True)
+class EfiCodelist:
+    """The coded deficits: code -> deficit name, and the deficit names in file order."""
+
+    deficit_of: dict[str, str]
+    deficits: tuple[str, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.deficit_of)
+
+
+@cache
+def load_codelist() -> EfiCodelist:
+    """Read and check the shipped eFI codelist: 35 coded deficits plus polypharmacy = 36."""
+    path = resources.files("openpcn.data").joinpath("codelists", CODELIST_FILE)
+    reader = csv.DictReader(io.StringIO(path.read_text("utf-8-sig")))
+    if reader.fieldnames is None or not {"code", "term", "deficit"} <= set(reader.fieldnames):
+        raise InputError(
+            "the eFI codelist needs the columns code, term, deficit",
+            file=CODELIST_FILE,
+            row=1,
+            fix="use the OpenCodelists layout `code,term` plus a `deficit` column",
+        )
+    deficit_of: dict[str, str] = {}
+    order: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        code, deficit = (row["code"] or "").strip(), (row["deficit"] or "").strip()
+        if not code or not deficit:
+            raise InputError(
+                "empty code or deficit",
+                file=CODELIST_FILE,
+                row=line,
+                column="code" if not code else "deficit",
+                fix="fill both",
+            )
+        if code in deficit_of:
+            raise InputError(
+                "duplicate code", file=CODELIST_FILE, row=line, column="code", fix="list it once"
+            )
+        deficit_of[code] = deficit
+        if deficit not in order:
+            order.append(deficit)
+    if POLYPHARMACY in order or len(order) != DEFICITS - 1:
+        raise InputError(
+            f"the eFI codelist names {len(order)} deficits; it must name {DEFICITS - 1} "
+            f"(polypharmacy, the 36th, is read from medications)",
+            file=CODELIST_FILE,
+            column="deficit",
+            fix="give every coded eFI deficit at least one code, and no polypharmacy rows",
+        )
+    return EfiCodelist(deficit_of, tuple(order))
+
+
+def category_of(deficits: ir.IntegerValue) -> ir.StringValue:
+    """The eFI category from a deficit count, on the exact score (no rounding)."""
+    hundredths = deficits * 100
+    fit, mild, moderate = (cut * DEFICITS for cut in CUTS_PERCENT)
+    return ibis.cases(
+        (hundredths <= fit, "fit"),
+        (hundredths <= mild, "mild"),
+        (hundredths <= moderate, "moderate"),
+        else_="severe",
+    )
+
+
+def repeat_medicines(
+    con: ibis.BaseBackend, date: DateLike, people: ir.Table | None = None
+) -> ir.Table:
+    """patient_id, repeat_medicines: distinct repeat medicines (dm+d) current on the date.
+
+    A repeat is current from its first issue until 365 days after its latest issue, so
+    monthly issues and extracts that keep only the first and latest issue count alike.
+    Shared with the risk model (and usable by SMR rules) so every count agrees; `people`
+    (optional) limits the scan to those people.
+    """
+    day = as_date(date)
+    m = con.table("medications")
+    m = m.filter(m.repeat)
+    if people is not None:
+        m = m.semi_join(people, "patient_id")
+    spans = m.group_by(["patient_id", "dmd_code"]).aggregate(
+        first=m.date.min(), latest=m.date.max()
+    )
+    current = spans.filter(
+        (spans.first <= day) & (spans.latest >= day - dt.timedelta(days=REPEAT_CURRENT_DAYS))
+    )
+    return current.group_by("patient_id").aggregate(repeat_medicines=current.dmd_code.count())
+
+
+def coded_deficits(
+    con: ibis.BaseBackend, date: DateLike, people: ir.Table | None = None
+) -> ir.Table:
+    """patient_id, coded_deficits: how many distinct coded deficits are recorded by the date
+    (for `people` only, when given: a semi-join keeps the scan to the people asked about)."""
+    day = as_date(date)
+    codelist = load_codelist()
+    number = {code: codelist.deficits.index(d) for code, d in codelist.deficit_of.items()}
+    e = con.table("events")
+    hits = e.filter(e.snomed_code.isin(codelist.codes) & (e.date <= day))
+    if people is not None:
+        hits = hits.semi_join(people, "patient_id")
+    named = hits.select("patient_id", deficit=hits.snomed_code.substitute(number, else_=-1))
+    return named.group_by("patient_id").aggregate(coded_deficits=named.deficit.nunique())
+
+
+def deficit_count(coded: ir.IntegerValue, repeats: ir.IntegerValue) -> ir.IntegerValue:
+    """Deficits present: coded ones plus polypharmacy (5+ current repeats); nulls read as 0."""
+    poly = (repeats.fill_null(0) >= POLYPHARMACY_MIN).ifelse(1, 0)
+    return (coded.fill_null(0) + poly).cast("int64")
+
+
+def efi_table(con: ibis.BaseBackend, date: DateLike) -> ir.Table:
+    """One row per person aged 65+ registered and alive on the date: patient_id,
+    practice_code, efi_score (deficits / 36), efi_deficits, efi_category."""
+    day = as_date(date)
+    people = registered_on(con, day)
+    people = people.filter(people.age >= MIN_AGE).select("patient_id", "practice_code")
+    coded = coded_deficits(con, day, people)
+    repeats = repeat_medicines(con, day, people)
+    joined = people.left_join(coded, "patient_id").left_join(repeats, "patient_id")
+    count = deficit_count(joined.coded_deficits, joined.repeat_medicines)
+    scored = joined.select(
+        "patient_id",
+        "practice_code",
+        efi_score=count.cast("float64") / DEFICITS,
+        efi_deficits=count,
+    )
+    return scored.mutate(efi_category=category_of(scored.efi_deficits))
+
+
+def efi_distribution(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, dict[str, int]]:
+    """Raw counts per eFI category for every PCN of the ICS on the date:
+    {pcn_code: {"fit": n, "mild": n, "moderate": n, "severe": n}} (zeros included).
+
+    A person counts for the PCN their practice is a core member of on the date. Counts are
+    raw: surfaces pass them through `openpcn.cohorts.disclosure` for users without patient
+    rights.
+    """
+    day = as_date(date)
+    footprint = resolve_ics(con, ics)
+    pcns = con.table("pcns")
+    ics_pcns = pcns.filter(pcns.commissioner_code.isin(footprint.commissioners))
+    members = memberships_on(con, day).select("practice_code", "pcn_code")
+    members = members.filter(members.pcn_code.isin(ics_pcns.pcn_code))
+    efi = efi_table(con, day)
+    placed = efi.inner_join(members, "practice_code")
+    counted = con.execute(
+        placed.group_by(["pcn_code", "efi_category"]).aggregate(people=placed.patient_id.count())
+    )
+    codes = sorted(str(c) for c in con.execute(ics_pcns.select("pcn_code").distinct())["pcn_code"])
+    out = {code: dict.fromkeys(CATEGORIES, 0) for code in codes}
+    for row in counted.itertuples():
+        out.setdefault(str(row.pcn_code), dict.fromkeys(CATEGORIES, 0))[str(row.efi_category)] = (
+            int(row.people)
+        )
+    return out

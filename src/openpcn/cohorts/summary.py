@@ -1,0 +1,160 @@
+"""Counts per spec, PCN and cohort for an ICS, plus the indicators built on them (raw counts).
+
+Surfaces without patient-level rights show `disclosed(summary(...))`: every count through
+`openpcn.cohorts.disclosure.disclose`, and every rate recomputed from the disclosed counts.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import ibis
+
+from openpcn.cohorts.compile import compile_cohorts, registered
+from openpcn.cohorts.definitions import SPECS, load_definitions
+from openpcn.cohorts.disclosure import disclose
+from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.hierarchy import resolve_ics
+from openpcn.quality.stats import wilson_interval
+
+#: CVD-02 comparator. QOF 2018/19 England recorded hypertension prevalence (all ages), from
+#: src/openpcn/data/synth/conditions.csv; the modelled *expected* prevalence (PHE estimates,
+#: about twice as high) is UNCONFIRMED here, so the recorded national figure stands in.
+CVD02_EXPECTED_PCT = 13.96
+CVD02_EXPECTED_SOURCE = (
+    "QOF 2018/19 England recorded hypertension prevalence, all ages (conditions.csv); "
+    "UNCONFIRMED as an expected-prevalence figure: PHE modelled estimates are higher"
+)
+CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}  # FACTS.md: CAN-01
+
+
+def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
+    """A proportion with its Wilson 95% interval, in percent (None where it cannot be formed)."""
+    out: dict[str, Any] = {"numerator": numerator, "denominator": denominator}
+    if numerator is None or denominator is None or denominator <= 0:
+        return out | {"pct": None, "ci_lower_pct": None, "ci_upper_pct": None}
+    numerator = min(numerator, denominator)
+    low, high = wilson_interval(numerator, denominator)
+    return out | {
+        "pct": round(100 * numerator / denominator, 2),
+        "ci_lower_pct": round(100 * low, 2),
+        "ci_upper_pct": round(100 * high, 2),
+    }
+
+
+def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
+    """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw)."""
+    day = as_date(date)
+    footprint = resolve_ics(con, ics)
+    pcns = con.table("pcns")
+    codes = sorted(
+        str(c)
+        for c in con.execute(
+            pcns.filter(pcns.commissioner_code.isin(footprint.commissioners)).select("pcn_code")
+        )["pcn_code"]
+    )
+    definitions = load_definitions()
+    expr = compile_cohorts(con, definitions.values(), day, pcns=codes)
+    counts = con.execute(
+        expr.group_by(["spec", "pcn_code", "cohort"]).aggregate(n=expr.patient_id.count())
+    )
+    out: dict[str, Any] = {
+        spec: {code: {d.id: 0 for d in definitions.values() if d.spec == spec} for code in codes}
+        for spec in SPECS
+    }
+    for row in counts.itertuples():
+        out[row.spec][row.pcn_code][row.cohort] = int(row.n)
+    people = registered(con, day, pcns=codes)
+    listed = con.execute(people.group_by("pcn_code").aggregate(n=people.patient_id.count()))
+    registered_n = dict.fromkeys(codes, 0) | {
+        str(r.pcn_code): int(r.n) for r in listed.itertuples()
+    }
+
+    from openpcn.cohorts.efi import efi_distribution
+
+    out["efi"] = efi_distribution(con, ics, day)
+    out["indicators"] = {
+        "registered": registered_n,
+        "can01_fit_share": {
+            "about": "share of lower-GI urgent referrals (last 12 months) with a FIT",
+            "thresholds": CAN01_THRESHOLDS,
+            "pcns": {
+                code: rate(
+                    out["early_cancer"][code]["early-cancer-lgi-with-fit"],
+                    out["early_cancer"][code]["early-cancer-lgi-with-fit"]
+                    + out["early_cancer"][code]["early-cancer-lgi-without-fit"],
+                )
+                for code in codes
+            },
+        },
+        "cvd02_hypertension_register": {
+            "about": "people on the hypertension register per registered person",
+            "expected_pct": CVD02_EXPECTED_PCT,
+            "expected_source": CVD02_EXPECTED_SOURCE,
+            "pcns": {
+                code: rate(out["cvd"][code]["cvd-02-hypertension-register"], registered_n[code])
+                for code in codes
+            },
+        },
+        "inequalities_raised_bp_diagnosed": _inequalities(con, expr),
+    }
+    return out
+
+
+def _inequalities(con: ibis.BaseBackend, expr: ibis.Table) -> dict[str, Any]:
+    """Share of people with a raised latest BP who are diagnosed, by IMD quintile and ethnicity."""
+    ineq = expr.filter(expr.spec == "inequalities")
+    p = con.table("patients").select("patient_id", "imd_decile", "ethnicity_group")
+    joined = ineq.inner_join(p, "patient_id")
+    quintile = ((joined.imd_decile + 1) // 2).cast("int64")
+    joined = joined.mutate(imd_quintile=quintile.cast("string").fill_null("unknown"))
+    result: dict[str, Any] = {
+        "about": "people whose latest BP is >= 140/90 who have a hypertension diagnosis "
+        "(IMD quintile 1 = most deprived); Wilson 95% intervals",
+    }
+    for key, column in (("by_imd_quintile", "imd_quintile"), ("by_ethnicity", "ethnicity_group")):
+        frame = con.execute(
+            joined.group_by(["pcn_code", column, "cohort"]).aggregate(n=joined.patient_id.count())
+        )
+        cells: dict[tuple[str, str], dict[str, int]] = {}
+        for row in frame.itertuples():
+            cell = cells.setdefault((str(row.pcn_code), str(getattr(row, column))), {})
+            cell[str(row.cohort)] = int(row.n)
+        groups = sorted({g for _, g in cells})
+        ics_total = {
+            g: rate(
+                sum(
+                    c.get("inequalities-raised-bp-diagnosed", 0)
+                    for (_, gg), c in cells.items()
+                    if gg == g
+                ),
+                sum(c.get("inequalities-raised-bp", 0) for (_, gg), c in cells.items() if gg == g),
+            )
+            for g in groups
+        }
+        per_pcn: dict[str, dict[str, Any]] = {}
+        for (pcn, group), cell in sorted(cells.items()):
+            per_pcn.setdefault(pcn, {})[group] = rate(
+                cell.get("inequalities-raised-bp-diagnosed", 0),
+                cell.get("inequalities-raised-bp", 0),
+            )
+        result[key] = {"ics": ics_total, "pcns": per_pcn}
+    return result
+
+
+def disclosed(raw: dict[str, Any]) -> dict[str, Any]:
+    """The summary as it may be shown without patient rights: counts disclosed, rates redone."""
+    return _walk(copy.deepcopy(raw))
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, dict):
+        if "numerator" in node and "denominator" in node:
+            return rate(disclose(node["numerator"]), disclose(node["denominator"]))
+        return {
+            k: (v if k in ("expected_pct", "thresholds") else _walk(v)) for k, v in node.items()
+        }
+    if isinstance(node, bool) or not isinstance(node, int):
+        return node
+    return disclose(node)

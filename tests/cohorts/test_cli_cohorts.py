@@ -1,0 +1,70 @@
+"""`openpcn cohorts list | run | summary` on a tiny warehouse."""
+
+import json
+
+import ibis
+import pandas as pd
+import pytest
+from tests.spec.conftest import World
+from typer.testing import CliRunner
+
+from openpcn.cli_cohorts import cohorts_app
+from openpcn.cohorts import compile as compiled
+from openpcn.config import Settings
+from openpcn.exceptions import NotFoundError
+from openpcn.store.warehouse import write_tables
+
+SYS = "271649006"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    w = World()
+    for i in range(9):
+        w.patient(f"p{i}", practice="J81001" if i < 6 else "J81002").event(f"p{i}", SYS, 30, 160)
+    settings = Settings(home=tmp_path / "home")
+    write_tables(settings.warehouse_path, w.frames())
+    monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
+    monkeypatch.delenv("OPENPCN_ENGINE", raising=False)
+    empty = ibis.memtable(pd.DataFrame({"patient_id": ["nobody"], "centile": [1]}))
+    monkeypatch.setattr(compiled, "_risk_table", lambda con, date: empty)
+    return settings.home
+
+
+def test_list_shows_every_cohort_with_its_criteria():
+    run = CliRunner().invoke(cohorts_app, ["list", "--json"])
+    assert run.exit_code == 0, run.output
+    cohorts = {d["id"]: d for d in json.loads(run.stdout)}
+    assert cohorts["smr-a-care-home"]["criteria"] == (
+        "care home resident and no structured medication review in the last 12 months"
+    )
+
+
+def test_run_writes_the_worklist_as_json_and_csv(home, tmp_path):
+    run = CliRunner().invoke(cohorts_app, ["run", "cvd", "--practice", "J81002", "--json"])
+    assert run.exit_code == 0, run.output
+    rows = json.loads(run.stdout)
+    assert [r["patient_id"] for r in rows] == ["p6", "p7", "p8"]
+    assert rows[0]["cohort"] == "cvd-01-raised-bp-undiagnosed"
+    target = tmp_path / "worklist.csv"
+    run = CliRunner().invoke(
+        cohorts_app, ["run", "cvd-01-raised-bp-undiagnosed", "--csv", str(target)]
+    )
+    assert run.exit_code == 0, run.output
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "patient_id,practice_code,cohort,reason" and len(lines) == 10
+
+
+def test_run_an_unknown_spec_says_what_exists(home):
+    run = CliRunner().invoke(cohorts_app, ["run", "smrr"])
+    assert isinstance(run.exception, NotFoundError)
+    assert "cohorts list" in run.exception.fix
+
+
+def test_summary_is_disclosure_controlled(home):
+    run = CliRunner().invoke(cohorts_app, ["summary", "--ics", "11J", "--json"])
+    assert run.exit_code == 0, run.output
+    result = json.loads(run.stdout)
+    assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 10  # 9 -> nearest 5
+    assert result["cvd"]["U00002"]["cvd-01-raised-bp-undiagnosed"] == 0
+    assert set(result["efi"]) == {"U00001", "U00002"}

@@ -1,0 +1,127 @@
+"""Definitions and codelists fail at load time, with the file and the fix, before any query."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from openpcn.cohorts.codelists import load_codelists
+from openpcn.cohorts.definitions import SPECS, load_definitions, parse_window
+from openpcn.exceptions import InputError
+
+GOOD = """
+id = "x"
+spec = "cvd"
+title = "X"
+description = "words"
+source = "FACTS.md"
+checked_by = "me"
+date = "2026-11-25"
+[criteria]
+all = [ { has_event = { codelist = "openpcn-hypertension", within = "12 months" } } ]
+"""
+
+
+def write(folder: Path, text: str, name: str = "x.toml") -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_shipped_definitions_cover_all_seven_specs():
+    definitions = load_definitions()
+    assert {d.spec for d in definitions.values()} == set(SPECS)
+    cvd01 = definitions["cvd-01-raised-bp-undiagnosed"]
+    assert cvd01.criteria.words == (
+        "(latest systolic blood pressure >= 140 or latest diastolic blood pressure >= 90) "
+        "and no hypertension diagnosis recorded"
+    )
+
+
+def test_the_shipped_codelists_load_with_their_systems():
+    lists = load_codelists()
+    assert lists["openpcn-nsaids"].system == "bnf"
+    assert lists["openpcn-hypertension"].codes == ("38341003",)
+    assert len(lists["openpcn-long-term-conditions"].codes) == 18
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "column"),
+    [
+        (('"openpcn-hypertension"', '"openpcn-hypertensoin"'), "unknown codelist", None),
+        (('"12 months"', '"12 mnths"'), "malformed window '12 mnths'", None),
+        (("has_event", "had_event"), "unknown criterion 'had_event'", None),
+        (('spec = "cvd"', 'spec = "cardio"'), "unknown spec", "spec"),
+        (('checked_by = "me"', ""), "missing checked_by", "checked_by"),
+    ],
+)
+def test_a_bad_definition_fails_at_load_time(tmp_path, change, message, column):
+    folder = write(tmp_path / "defs", GOOD.replace(*change))
+    with pytest.raises(InputError) as caught:
+        load_definitions(folder)
+    assert message in caught.value.what
+    assert caught.value.where.file == "x.toml"
+    assert caught.value.fix
+    if column:
+        assert caught.value.where.column == column
+
+
+def test_a_medicine_list_cannot_be_used_as_an_event_list(tmp_path):
+    folder = write(tmp_path / "defs", GOOD.replace("openpcn-hypertension", "openpcn-statins"))
+    with pytest.raises(InputError, match="cannot be used with has_event"):
+        load_definitions(folder)
+
+
+def test_windows():
+    assert parse_window("5 years").cutoff(dt.date(2020, 2, 29)) == dt.date(2015, 2, 28)
+    assert parse_window("6 months").cutoff(dt.date(2019, 12, 1)) == dt.date(2019, 6, 1)
+    assert parse_window("21 days").cutoff(dt.date(2019, 12, 1)) == dt.date(2019, 11, 10)
+    for bad in ("12 mnths", "0 months", "twelve months", 12):
+        with pytest.raises(InputError, match="malformed window"):
+            parse_window(bad)
+
+
+REGISTRY = """
+[my-list]
+file = "my-list.csv"
+system = "snomedct"
+title = "t"
+source = "s"
+verified = "v"
+"""
+
+
+@pytest.mark.parametrize(
+    ("registry", "csv", "message", "file"),
+    [
+        (
+            REGISTRY.replace("my-list.csv", "gone.csv"),
+            "code,term\n1,a\n",
+            "does not exist",
+            "gone.csv",
+        ),
+        (
+            REGISTRY.replace('"snomedct"', '"icd10"'),
+            "code,term\n1,a\n",
+            "unknown code system",
+            "codelists.toml",
+        ),
+        (REGISTRY, "code,term\n", "empty", "my-list.csv"),
+        (REGISTRY, "code,term\n1,a\n2,b\n1,c\n", "duplicate code", "my-list.csv"),
+        (REGISTRY, "id,term\n1,a\n", "no `code` column", "my-list.csv"),
+        (
+            REGISTRY.replace('verified = "v"', ""),
+            "code,term\n1,a\n",
+            "lacks verified",
+            "codelists.toml",
+        ),
+    ],
+)
+def test_a_bad_codelist_fails_naming_the_file(tmp_path, registry, csv, message, file):
+    write(tmp_path, registry, "codelists.toml")
+    (tmp_path / "my-list.csv").write_text(csv, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_codelists(tmp_path)
+    assert message in caught.value.what
+    assert caught.value.where.file.endswith(file)
+    assert caught.value.fix

@@ -1,0 +1,78 @@
+"""The ICS summary: counts per spec, PCN and cohort, the indicators, and disclosure control."""
+
+import ibis
+import pandas as pd
+import pytest
+from tests.spec.conftest import DAY, World
+
+from openpcn.cohorts import compile as compiled
+from openpcn.cohorts.summary import disclosed, rate, summary
+from openpcn.config import Settings
+from openpcn.store.warehouse import connect, write_tables
+
+SYS, HYP, LGI, FIT = "271649006", "38341003", "276401000000108", "1049361000000101"
+
+
+@pytest.fixture
+def result(tmp_path, monkeypatch):
+    w = World()
+    for i in range(10):  # IMD quintile 1: 10 raised, 4 diagnosed
+        pid = f"q1-{i}"
+        w.patient(pid, imd_decile=1 + i % 2, ethnicity="Asian").event(pid, SYS, 30, 150)
+        if i < 4:
+            w.event(pid, HYP, 900)
+    for i in range(5):  # quintile 5: 5 raised, all diagnosed
+        pid = f"q5-{i}"
+        w.patient(pid, imd_decile=10, practice="J81003").event(pid, SYS, 30, 150)
+        w.event(pid, HYP, 900)
+    w.patient("lgi-fit").event("lgi-fit", LGI, 10).event("lgi-fit", FIT, 20, 4.0)
+    w.patient("lgi-no-fit").event("lgi-no-fit", LGI, 10)
+    settings = Settings(home=tmp_path)
+    write_tables(settings.warehouse_path, w.frames())
+    empty = ibis.memtable(pd.DataFrame({"patient_id": ["nobody"], "centile": [1]}))
+    monkeypatch.setattr(compiled, "_risk_table", lambda con, date: empty)
+    return summary(connect(settings), "11J", DAY)
+
+
+def test_every_spec_has_counts_per_pcn(result):
+    assert set(result) >= {
+        "smr",
+        "ehch",
+        "anticipatory_care",
+        "personalised_care",
+        "early_cancer",
+        "cvd",
+        "inequalities",
+        "efi",
+        "indicators",
+    }
+    assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 6
+    assert result["cvd"]["U00002"]["cvd-02-hypertension-register"] == 5
+    assert result["smr"]["U00002"] == {
+        "smr-a-care-home": 0,
+        "smr-b-polypharmacy": 0,
+        "smr-c-severe-frailty": 0,
+        "smr-d-medicines-linked-to-harm": 0,
+    }
+
+
+def test_indicators(result):
+    can01 = result["indicators"]["can01_fit_share"]["pcns"]["U00001"]
+    assert (can01["numerator"], can01["denominator"], can01["pct"]) == (1, 2, 50.0)
+    cvd02 = result["indicators"]["cvd02_hypertension_register"]
+    assert cvd02["pcns"]["U00002"]["pct"] == 100.0 and cvd02["expected_pct"] == 13.96
+    by_imd = result["indicators"]["inequalities_raised_bp_diagnosed"]["by_imd_quintile"]["ics"]
+    assert by_imd["1"] == rate(4, 10)
+    assert by_imd["1"]["ci_lower_pct"] == pytest.approx(16.82, abs=0.01)
+    assert by_imd["5"]["pct"] == 100.0
+    by_ethnicity = result["indicators"]["inequalities_raised_bp_diagnosed"]["by_ethnicity"]
+    assert by_ethnicity["pcns"]["U00001"]["Asian"]["denominator"] == 10
+
+
+def test_disclosed_summary_redacts_small_counts_and_recomputes_rates(result):
+    shown = disclosed(result)
+    assert shown["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] is None  # 6 -> redacted
+    assert shown["indicators"]["registered"]["U00001"] == 10  # 12 -> 10
+    by_imd = shown["indicators"]["inequalities_raised_bp_diagnosed"]["by_imd_quintile"]["ics"]
+    assert by_imd["1"] == rate(None, 10)  # numerator 4 redacted: no rate can be shown
+    assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 6  # raw left alone
