@@ -23,7 +23,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from openpcn.exceptions import NotFoundError
+from openpcn.exceptions import InputError, NotFoundError
 from openpcn.exports import csv_text
 from openpcn.orgs import ics_view
 from openpcn.orgs.dates import DateLike
@@ -101,7 +101,7 @@ def variation(
 ) -> dict[str, Any]:
     """Each practice's (or PCN's) value on `measure` against the ICS value, limits and flag."""
     if by not in BY:
-        raise NotFoundError(f"cannot group survey results by {by!r}", fix="use practice or pcn")
+        raise InputError(f"cannot group survey results by {by!r}", fix="use practice or pcn")
     view = ics_view(con, ics, date)
     practices, rows = _survey(view, con)
     own = rows[rows["measure"] == measure] if len(rows) else rows
@@ -114,8 +114,7 @@ def variation(
             fix=(
                 f"choose one of: {', '.join(known)}"
                 if known
-                else "import survey results with "
-                "`openpcn import gpps FILE`, or choose a date when the ICS has PCN members"
+                else "import survey results with `openpcn import gpps FILE`"
             ),
         )
     year = int(own["year"].iloc[0])
