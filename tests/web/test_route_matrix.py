@@ -60,9 +60,10 @@ def samples(route: APIRoute, who: Who) -> list[tuple[str, bool]]:
     params = re.findall(r"{(\w+)}", route.path)
     if not params:
         return [(route.path, True)]
-    unknown = set(params) - {"code", "ics", "measure"}
+    unknown = set(params) - {"code", "ics", "measure", "cohort"}
     assert not unknown, f"{route.path}: add sample values for {unknown} to this test"
     path = route.path.replace("{ics}", "11J").replace("{measure}", "overall_good")
+    path = path.replace("{cohort}", "smr-d-medicines-linked-to-harm")
     if "{code}" not in path:
         return [(path, True)]
     if path.startswith(("/pcns/", "/api/v1/pcns/")):

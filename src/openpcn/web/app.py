@@ -117,10 +117,10 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         """Liveness for load balancers and the bench: the app answers."""
         return Health(status="ok", version=__version__)
 
-    from openpcn.web.routes import admin, funding, orgs, quality, report, workforce
+    from openpcn.web.routes import admin, cohorts, funding, orgs, quality, report, workforce
     from openpcn.web.routes import auth as auth_routes
 
-    for module in (auth_routes, admin, orgs, quality, report, funding, workforce):
+    for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts):
         app.include_router(module.router)
     _describe_auth_in_openapi(app)
     return app

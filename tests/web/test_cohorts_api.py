@@ -1,0 +1,221 @@
+"""The case-finding JSON API on the 1% Dorset warehouse: counts equal `summary`/`disclosed`,
+worklists equal `engine.run`, who sees exact counts and patient rows, and the audit trail.
+
+Scope examples: PCN U42510 (BLANDFORD PCN) has J81019 and J81031; PCN U19923 has J81002.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+from openpcn.cohorts import engine
+from openpcn.cohorts.definitions import SPECS, load_definitions
+from openpcn.cohorts.risk import fit_model, model_card
+from openpcn.cohorts.summary import disclosed, summary
+from openpcn.web.audit import entries
+
+DAY = dt.date(2019, 12, 1)
+PCN, OTHER_PCN = "U42510", "U19923"
+COHORT = "smr-d-medicines-linked-to-harm"
+WORKLIST = f"/api/v1/pcns/{PCN}/cohorts/{COHORT}/worklist"
+PSEUDONYM = re.compile(r"\bp[0-9a-f]{16}\b")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def raw(app) -> dict[str, Any]:
+    with app.state.warehouse_pool.lease() as con:
+        return summary(con, "11J", DAY)
+
+
+@pytest.fixture(scope="module")
+def analyst(token_for) -> dict[str, str]:
+    return bearer(token_for("ics_analyst"))
+
+
+@pytest.fixture(scope="module")
+def manager(token_for) -> dict[str, str]:
+    return bearer(token_for("pcn_manager", pcn=PCN))
+
+
+def run(app, cohort: str, **scope: str):
+    with app.state.warehouse_pool.lease() as con:
+        return engine.run(con, cohort, DAY, **scope)
+
+
+def counts_of(answer: dict[str, Any], spec: str, pcn: str) -> dict[str, int | None]:
+    row = next(p for p in answer["pcns"] if p["code"] == pcn)
+    ids = [k["id"] for s in answer["specs"] if s["spec"] == spec for k in s["cohorts"]]
+    return {k: row["counts"][k] for k in ids}
+
+
+def test_the_ics_view_is_the_disclosed_summary_for_an_analyst(anonymous, analyst, raw):
+    got = anonymous.get("/api/v1/ics/11J/cohorts", headers=analyst)
+    assert got.status_code == 200
+    body = got.json()
+    assert (body["ics"], body["date"], body["disclosure_controlled"]) == ("11J", "2019-12-01", True)
+    shown = disclosed(raw)
+    assert [p["code"] for p in body["pcns"]] == sorted(raw["indicators"]["registered"])
+    assert len(body["pcns"]) == 18
+    for pcn in raw["indicators"]["registered"]:
+        for spec in SPECS:
+            assert counts_of(body, spec, pcn) == shown[spec][pcn]
+        row = next(p for p in body["pcns"] if p["code"] == pcn)
+        assert row["efi"] == shown["efi"][pcn]
+        assert row["registered"] == shown["indicators"]["registered"][pcn]
+    values = [v for p in body["pcns"] for v in (*p["counts"].values(), *p["efi"].values())]
+    assert None in values  # the small warehouse has counts of 1-7: they are hidden
+    assert all(v is None or v % 5 == 0 for v in values)
+    assert not PSEUDONYM.search(got.text)
+
+
+def test_the_ics_view_is_disclosed_for_admins_and_managers_too(anonymous, token_for, raw):
+    shown = disclosed(raw)
+    for headers in (bearer(token_for("admin")), bearer(token_for("pcn_manager", pcn=PCN))):
+        body = anonymous.get("/api/v1/ics/11J/cohorts", headers=headers).json()
+        assert body["disclosure_controlled"] is True
+        assert counts_of(body, "smr", PCN) == shown["smr"][PCN]
+
+
+def test_the_ics_view_is_not_for_practice_users(anonymous, token_for):
+    got = anonymous.get(
+        "/api/v1/ics/11J/cohorts", headers=bearer(token_for("practice_user", practice="J81019"))
+    )
+    assert got.status_code == 403
+
+
+def test_the_efi_chart_draws_the_disclosed_counts(anonymous, analyst, raw):
+    spec = anonymous.get("/api/v1/ics/11J/cohorts/efi-chart", headers=analyst).json()
+    assert spec["$schema"].endswith("vega-lite/v5.json")
+    values = spec["data"]["values"]
+    assert len(values) == 18 * 4
+    shown = disclosed(raw)["efi"]
+    for v in values:
+        code = v["pcn"][-7:-1]
+        expected = shown[code][v["category"]]
+        assert v["people"] == (expected or 0)
+
+
+def test_the_pcn_dashboard_is_exact_and_audited_for_its_manager(app, anonymous, manager, raw):
+    got = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts", headers=manager).json()
+    assert got["disclosure_controlled"] is False
+    counts = {c["id"]: c["count"] for c in got["cohorts"]}
+    for spec in SPECS:
+        for cohort, n in raw[spec][PCN].items():
+            assert counts[cohort] == n
+    assert got["efi"] == raw["efi"][PCN]
+    assert got["registered"] == raw["indicators"]["registered"][PCN]
+    fit = raw["indicators"]["can01_fit_share"]["pcns"][PCN]
+    assert {k: got["can01_fit_share"][k] for k in fit} == fit
+    assert (got["can01_fit_share"]["lower_pct"], got["can01_fit_share"]["upper_pct"]) == (40, 80)
+    cvd = raw["indicators"]["cvd02_hypertension_register"]
+    assert got["cvd02_hypertension_register"]["expected_pct"] == cvd["expected_pct"]
+    assert got["cvd02_hypertension_register"]["numerator"] == cvd["pcns"][PCN]["numerator"]
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.route, latest.scope, latest.action) == (
+        f"/api/v1/pcns/{PCN}/cohorts",
+        f"pcn:{PCN}:cohort-counts",
+        "view",
+    )
+    assert latest.rows == sum(c["count"] for c in got["cohorts"])
+    assert latest.username.startswith("pcn_manager")
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [("ics_analyst", {}), ("admin", {}), ("practice_user", {"practice": "J81019"})],
+)
+def test_the_pcn_dashboard_is_disclosed_without_patient_rights(
+    app, anonymous, token_for, raw, role, scope
+):
+    before = entries(app.state.appdb, limit=1)
+    got = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts", headers=bearer(token_for(role, **scope)))
+    body = got.json()
+    assert body["disclosure_controlled"] is True
+    shown = disclosed(raw)
+    counts = {c["id"]: c["count"] for c in body["cohorts"]}
+    for spec in SPECS:
+        for cohort, n in shown[spec][PCN].items():
+            assert counts[cohort] == n
+    fit = shown["indicators"]["can01_fit_share"]["pcns"][PCN]
+    assert body["can01_fit_share"]["pct"] == fit["pct"]
+    assert entries(app.state.appdb, limit=1) == before  # nothing exact shown: nothing audited
+    assert not PSEUDONYM.search(got.text)
+
+
+def test_a_manager_cannot_open_another_pcns_dashboard(anonymous, manager):
+    assert anonymous.get(f"/api/v1/pcns/{OTHER_PCN}/cohorts", headers=manager).status_code == 403
+
+
+def test_the_worklist_is_engine_run_and_every_call_is_audited(app, anonymous, manager):
+    got = anonymous.get(WORKLIST, headers=manager)
+    assert got.status_code == 200
+    body = got.json()
+    expected = run(app, COHORT, pcn=PCN)
+    assert body["count"] == len(expected) > 0
+    assert body["rows"] == expected.loc[:, ["patient_id", "practice_code", "reason"]].to_dict(
+        "records"
+    )
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.route, latest.scope, latest.rows, latest.action) == (
+        WORKLIST,
+        f"pcn:{PCN}:{COHORT}",
+        len(expected),
+        "view",
+    )
+    anonymous.get(WORKLIST, headers=manager)
+    assert entries(app.state.appdb, limit=1)[0].id == latest.id + 1
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        ("ics_analyst", {}),
+        ("admin", {}),
+        ("pcn_manager", {"pcn": OTHER_PCN}),
+        ("practice_user", {"practice": "J81019"}),
+    ],
+)
+def test_the_worklist_is_refused_without_patient_rights(app, anonymous, token_for, role, scope):
+    before = entries(app.state.appdb, limit=1)
+    got = anonymous.get(WORKLIST, headers=bearer(token_for(role, **scope)))
+    assert got.status_code == 403
+    assert not PSEUDONYM.search(got.text)
+    assert entries(app.state.appdb, limit=1) == before
+
+
+def test_an_unknown_cohort_or_an_impossible_date_is_a_client_error(anonymous, manager):
+    unknown = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts/no-such-cohort/worklist", headers=manager)
+    assert unknown.status_code == 422
+    for date in ("0001-01-01", "9999-12-31"):
+        got = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts?date={date}", headers=manager)
+        assert got.status_code == 422
+        assert "1900-01-01" in got.json()["fix"]
+
+
+def test_the_definitions_are_listed_in_spec_order(anonymous, analyst):
+    body = anonymous.get("/api/v1/cohorts", headers=analyst).json()
+    definitions = load_definitions()
+    assert [d["id"] for d in body["items"]] == list(definitions)
+    first = body["items"][0]
+    assert first["criteria"] == definitions[first["id"]].criteria.words
+    assert first["spec_title"] == SPECS[first["spec"]]
+
+
+def test_the_model_card_is_the_fitted_models_card(app, anonymous, token_for):
+    headers = bearer(token_for("practice_user", practice="J81019"))
+    body = anonymous.get("/api/v1/cohorts/risk-model", headers=headers).json()
+    with app.state.warehouse_pool.lease() as con:
+        card = model_card(fit_model(con, DAY))
+    assert body == card
+    assert 0.5 < body["metrics"]["auroc"] <= 1
+    assert len(body["metrics"]["calibration"]) == 10
+    chart = anonymous.get("/api/v1/cohorts/risk-model/chart", headers=headers).json()
+    assert len(chart["layer"][1]["data"]["values"]) == 10

@@ -1,0 +1,137 @@
+"""The case-finding pages on the 1% Dorset warehouse: the ICS view says its counts are
+disclosure-controlled, the PCN dashboard is exact only for the PCN's manager, worklists show
+and export patient rows only with patient rights (every view and export audited), and the
+model card is open to every role.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from openpcn.cohorts import engine
+from openpcn.cohorts.summary import disclosed, summary
+from openpcn.web.audit import entries
+
+DAY = dt.date(2019, 12, 1)
+PCN = "U42510"
+COHORT = "smr-d-medicines-linked-to-harm"
+PSEUDONYM = re.compile(r"\bp[0-9a-f]{16}\b")
+NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
+
+
+def rows_of(app, **scope: str) -> list[dict[str, str]]:
+    with app.state.warehouse_pool.lease() as con:
+        return engine.run(con, COHORT, DAY, **scope).to_dict("records")
+
+
+def test_the_ics_page_has_the_note_the_chart_the_tables_and_the_csv(app, client_as):
+    page = client_as("ics_analyst").get("/ics/11J/cohorts")
+    assert page.status_code == 200
+    html = page.text
+    assert NOTE in html
+    assert (
+        'class="app-chart app-spec-chart" data-spec-url="/api/v1/ics/11J/cohorts/efi-chart' in html
+    )
+    for spec in ("smr", "ehch", "anticipatory_care", "cvd"):
+        assert f'id="table-{spec}"' in html
+    assert 'id="efi-table"' in html and "data-sortable" in html
+    assert 'href="/ics/11J/cohorts.csv?date=2019-12-01"' in html
+    assert not PSEUDONYM.search(html)
+
+
+def test_the_ics_csv_holds_the_disclosed_counts(app, client_as):
+    got = client_as("ics_analyst").get("/ics/11J/cohorts.csv")
+    assert got.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    with app.state.warehouse_pool.lease() as con:
+        shown = disclosed(summary(con, "11J", DAY))
+    assert len(rows) == 18
+    row = next(r for r in rows if r["pcn_code"] == PCN)
+    expected = {**shown["smr"][PCN], **{f"efi_{k}": n for k, n in shown["efi"][PCN].items()}}
+    for column, n in expected.items():
+        assert row[column] == ("" if n is None else str(n))  # hidden counts are empty cells
+
+
+def test_the_pcn_dashboard_for_its_manager_is_exact_with_worklist_links(client_as):
+    html = client_as("pcn_manager", pcn=PCN).get(f"/pcns/{PCN}/cohorts").text
+    assert "Exact counts" in html and NOTE not in html
+    assert f'href="/pcns/{PCN}/cohorts/{COHORT}?date=2019-12-01"' in html
+    assert 'id="can01"' in html and 'id="cvd02"' in html and 'id="efi-table"' in html
+
+
+def test_the_pcn_dashboard_for_others_is_disclosed_without_worklist_links(client_as):
+    for client in (client_as("ics_analyst"), client_as("practice_user", practice="J81019")):
+        html = client.get(f"/pcns/{PCN}/cohorts").text
+        assert NOTE in html and "Exact counts" not in html
+        assert f"/pcns/{PCN}/cohorts/{COHORT}" not in html
+        assert not PSEUDONYM.search(html)
+
+
+def test_the_worklist_page_and_csv_are_audited_with_their_row_counts(app, client_as):
+    client = client_as("pcn_manager", pcn=PCN)
+    expected = rows_of(app, pcn=PCN)
+    page = client.get(f"/pcns/{PCN}/cohorts/{COHORT}")
+    assert page.status_code == 200
+    assert 'id="worklist-table"' in page.text and "data-sortable" in page.text
+    assert set(PSEUDONYM.findall(page.text)) == {r["patient_id"] for r in expected}
+    viewed = entries(app.state.appdb, limit=1)[0]
+    assert (viewed.scope, viewed.rows, viewed.action) == (f"pcn:{PCN}:{COHORT}", len(expected),
+                                                          "view")  # fmt: skip
+    export = client.get(f"/pcns/{PCN}/cohorts/{COHORT}.csv")
+    assert export.headers["content-disposition"].startswith("attachment;")
+    assert list(csv.DictReader(io.StringIO(export.text))) == expected
+    exported = entries(app.state.appdb, limit=1)[0]
+    assert (exported.route, exported.rows, exported.action) == (
+        f"/pcns/{PCN}/cohorts/{COHORT}.csv",
+        len(expected),
+        "export",
+    )
+
+
+def test_a_practice_worklist_is_for_its_practice_user_and_its_pcns_manager(app, client_as):
+    expected = rows_of(app, practice="J81031")
+    for client in (
+        client_as("practice_user", practice="J81031"),
+        client_as("pcn_manager", pcn=PCN),
+    ):
+        page = client.get(f"/practices/J81031/cohorts/{COHORT}")
+        assert page.status_code == 200
+        assert set(PSEUDONYM.findall(page.text)) == {r["patient_id"] for r in expected}
+        latest = entries(app.state.appdb, limit=1)[0]
+        assert (latest.scope, latest.rows) == (f"practice:J81031:{COHORT}", len(expected))
+
+
+def test_worklist_pages_are_refused_without_patient_rights(app, client_as):
+    before = entries(app.state.appdb, limit=1)
+    refusals = [
+        (client_as("ics_analyst"), f"/pcns/{PCN}/cohorts/{COHORT}"),
+        (client_as("admin"), f"/pcns/{PCN}/cohorts/{COHORT}.csv"),
+        (client_as("pcn_manager", pcn="U19923"), f"/pcns/{PCN}/cohorts/{COHORT}"),
+        (client_as("practice_user", practice="J81019"), f"/pcns/{PCN}/cohorts/{COHORT}"),
+        (client_as("practice_user", practice="J81019"), f"/practices/J81031/cohorts/{COHORT}"),
+        (client_as("ics_analyst"), f"/practices/J81031/cohorts/{COHORT}.csv"),
+    ]
+    for client, url in refusals:
+        got = client.get(url)
+        assert got.status_code == 403, url
+        assert not PSEUDONYM.search(got.text), url
+    assert entries(app.state.appdb, limit=1) == before
+
+
+def test_the_model_card_page_is_open_to_every_role(client_as):
+    html = client_as("practice_user", practice="J81019").get("/cohorts/risk-model").text
+    assert 'id="auroc"' in html and 'id="calibration-table"' in html
+    assert 'data-spec-url="/api/v1/cohorts/risk-model/chart?date=2019-12-01"' in html
+    assert "Training window" in html
+
+
+def test_the_menu_and_the_organisation_pages_link_to_case_finding(client_as):
+    client = client_as("ics_analyst")
+    overview = client.get("/ics/11J").text
+    assert 'href="/ics/11J/cohorts' in overview
+    assert f'href="/pcns/{PCN}/cohorts' in client.get(f"/pcns/{PCN}").text
+    practice = client_as("practice_user", practice="J81019").get("/ics/11J/quality").text
+    assert "/ics/11J/cohorts" not in practice  # the ICS view is not theirs
