@@ -125,3 +125,12 @@ def test_a_bad_codelist_fails_naming_the_file(tmp_path, registry, csv, message, 
     assert message in caught.value.what
     assert caught.value.where.file.endswith(file)
     assert caught.value.fix
+
+
+def test_a_date_outside_the_years_cohorts_can_use_is_an_input_error():
+    from openpcn.cohorts.definitions import cohort_date
+
+    assert cohort_date("2019-12-01").isoformat() == "2019-12-01"
+    for bad in ("0001-01-01", "9999-12-31"):
+        with pytest.raises(InputError, match="cannot find cohorts"):
+            cohort_date(bad)

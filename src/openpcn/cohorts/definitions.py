@@ -17,6 +17,7 @@ from typing import Any
 
 from openpcn.cohorts.codelists import Codelist, load_codelists
 from openpcn.exceptions import InputError
+from openpcn.orgs.dates import DateLike, as_date
 
 #: The seven national service specifications (FACTS.md), in the order they are shown.
 SPECS: dict[str, str] = {
@@ -74,6 +75,22 @@ class Window:
         month += 1
         last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
         return dt.date(year, month, min(date.day, last))
+
+
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+"""Dates cohorts can be found on: look-back windows and the risk model's years stay valid dates."""
+
+
+def cohort_date(value: DateLike) -> dt.date:
+    """The date to find cohorts on, or an InputError for one outside EARLIEST..LATEST."""
+    day = as_date(value)
+    if not EARLIEST <= day <= LATEST:
+        raise InputError(
+            f"cannot find cohorts on {day.isoformat()}",
+            column="date",
+            fix=f"use a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
+        )
+    return day
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import ibis
 import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts
-from openpcn.cohorts.definitions import SPECS, Definition, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.exceptions import NotFoundError
-from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.dates import DateLike
 
 COLUMNS = ["patient_id", "practice_code", "cohort", "reason"]
 
@@ -43,7 +43,7 @@ def run(
     expr = compile_cohorts(
         con,
         chosen,
-        as_date(date),
+        cohort_date(date),
         pcns=None if pcn is None else [pcn.strip().upper()],
         practice=None if practice is None else practice.strip().upper(),
     )

@@ -12,9 +12,9 @@ from typing import Any
 import ibis
 
 from openpcn.cohorts.compile import compile_cohorts, registered
-from openpcn.cohorts.definitions import SPECS, load_definitions
+from openpcn.cohorts.definitions import SPECS, cohort_date, load_definitions
 from openpcn.cohorts.disclosure import disclose
-from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.quality.stats import wilson_interval
 
@@ -45,7 +45,7 @@ def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
 
 def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
     """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw)."""
-    day = as_date(date)
+    day = cohort_date(date)
     footprint = resolve_ics(con, ics)
     pcns = con.table("pcns")
     codes = sorted(

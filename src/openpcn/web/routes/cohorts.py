@@ -30,12 +30,11 @@ from pydantic import BaseModel, Field
 
 from openpcn.cohorts import engine
 from openpcn.cohorts.charts import calibration_spec, efi_spec
-from openpcn.cohorts.definitions import SPECS, Definition, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.risk import fit_model, model_card
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.config import DEFAULT_DATE
-from openpcn.exceptions import InputError
 from openpcn.exports import csv_text
 from openpcn.web import audit
 from openpcn.web.auth import Principal, Role, forbid_unless, require
@@ -55,9 +54,6 @@ EVERYONE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER, Role.PRACTICE_USER)
 ICS_WIDE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER)
 API = "/api/v1"
 DAY = dt.date.fromisoformat(DEFAULT_DATE)
-#: dates the cohort windows and the risk model's year arithmetic can take (a look-back of years
-#: from 0001-01-01 or a year after 9999-12-31 does not exist)
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 DISCLOSURE_NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
 T = TypeVar("T")
 
@@ -244,13 +240,7 @@ def cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) 
 
 def checked(day: dt.date) -> dt.date:
     """The date, if cohorts can be found on it (a 422 otherwise)."""
-    if not EARLIEST <= day <= LATEST:
-        raise InputError(
-            f"cannot find cohorts on {day.isoformat()}",
-            column="date",
-            fix=f"use a date from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
-        )
-    return day
+    return cohort_date(day)
 
 
 def raw_summary(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
