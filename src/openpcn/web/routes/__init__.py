@@ -9,8 +9,11 @@ one database the app opened; Spark sessions are shared as they are.
 from __future__ import annotations
 
 import queue
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import ibis
 from fastapi import Request
@@ -62,3 +65,32 @@ def warehouse(request: Request) -> Iterator[ibis.BaseBackend]:
 def appdb(request: Request) -> AppDB:
     """Dependency: the app database (sessions via `db.session()`)."""
     return request.app.state.appdb
+
+
+T = TypeVar("T")
+_CACHE_LOCK = threading.Lock()
+
+
+def cached(
+    request: Request, name: str, key: tuple[object, ...], compute: Callable[[], T], size: int = 256
+) -> T:
+    """compute() once per app, cache `name` and key, keeping the `size` most recently used.
+
+    The warehouse is read-only under the app, so answers do not go stale. compute() runs
+    outside the lock (on the request's own cursor); errors are not cached.
+    """
+    state = request.app.state
+    with _CACHE_LOCK:
+        caches = getattr(state, "answer_caches", None)
+        if caches is None:
+            caches = state.answer_caches = {}
+        cache = caches.setdefault(name, OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    value = compute()
+    with _CACHE_LOCK:
+        cache[key] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
+    return value

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -38,6 +36,7 @@ from openpcn.config import DEFAULT_DATE
 from openpcn.exports import csv_text
 from openpcn.web import audit
 from openpcn.web.auth import Principal, Role, forbid_unless, require
+from openpcn.web.routes import cached as cached_answer
 from openpcn.web.routes import warehouse
 from openpcn.web.routes.funding import may_see_ics
 from openpcn.web.routes.orgs import (
@@ -217,25 +216,11 @@ class ModelCard(BaseModel):
 
 # ---------------------------------------------------------------- cache and computations
 _CACHE_SIZE = 64
-_LOCK = threading.Lock()
 
 
 def cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """compute() once per app and key (errors are not kept)."""
-    state = request.app.state
-    with _LOCK:
-        cache = getattr(state, "cohorts_cache", None)
-        if cache is None:
-            cache = state.cohorts_cache = OrderedDict()
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = compute()
-    with _LOCK:
-        cache[key] = value
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
+    """compute() once per app and key (see openpcn.web.routes.cached)."""
+    return cached_answer(request, "cohorts", key, compute, _CACHE_SIZE)
 
 
 def checked(day: dt.date) -> dt.date:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -29,6 +27,7 @@ from openpcn.funding.rules import YearRules, financial_years, rules_for
 from openpcn.funding.split import split
 from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.web.auth import Principal, Role, forbid_unless, require
+from openpcn.web.routes import cached as cached_answer
 from openpcn.web.routes import warehouse
 from openpcn.web.routes.orgs import ICS_PATTERN, may_see_pcn, pcn_detail
 
@@ -152,25 +151,11 @@ class Rules(BaseModel):
 
 # ---------------------------------------------------------------- cache and computations
 _CACHE_SIZE = 256
-_LOCK = threading.Lock()
 
 
 def cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """compute() once per app and key (errors are not kept); each request has its own cursor."""
-    state = request.app.state
-    with _LOCK:
-        cache = getattr(state, "funding_cache", None)
-        if cache is None:
-            cache = state.funding_cache = OrderedDict()
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = compute()
-    with _LOCK:
-        cache[key] = value
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
+    """compute() once per app and key (see openpcn.web.routes.cached)."""
+    return cached_answer(request, "funding", key, compute, _CACHE_SIZE)
 
 
 @functools.lru_cache(maxsize=16)

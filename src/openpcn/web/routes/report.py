@@ -10,8 +10,6 @@ it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,7 +23,7 @@ from openpcn.config import DEFAULT_DATE
 from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
 from openpcn.web.auth import Principal, Role, require
-from openpcn.web.routes import warehouse
+from openpcn.web.routes import cached, warehouse
 
 router = APIRouter()
 
@@ -34,7 +32,6 @@ DateQuery = Query(
     dt.date.fromisoformat(DEFAULT_DATE), description="the date the report is made for (YYYY-MM-DD)"
 )
 _CACHE_SIZE = 32
-_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
@@ -71,21 +68,8 @@ class Report(BaseModel):
 
 # ---------------------------------------------------------------- cache
 def _cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """compute() once per app and key (the warehouse is read-only under the app)."""
-    state = request.app.state
-    with _LOCK:
-        cache = getattr(state, "report_cache", None)
-        if cache is None:
-            cache = state.report_cache = OrderedDict()
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    value = compute()  # outside the lock: a PDF takes a second or two; errors are not cached
-    with _LOCK:
-        cache[key] = value
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return value
+    """compute() once per app and key (see openpcn.web.routes.cached)."""
+    return cached(request, "report", key, compute, _CACHE_SIZE)
 
 
 def _code(ics: str) -> str:
