@@ -83,6 +83,7 @@ def run_command(
     with err.status("finding the cohort's patients..."):
         frame = run(_connect(engine), spec, date, pcn=pcn, practice=practice)
     rows = frame.to_dict("records")
+    _audit(spec, pcn or practice, len(rows), "export" if csv_file is not None else "view")
     if csv_file is not None:
         csv_file.write_text(csv_text(rows, COLUMNS), encoding="utf-8")
         out.print(f"wrote {len(rows)} rows to {csv_file}")
@@ -96,6 +97,29 @@ def run_command(
             table.add_row(*(row[c] for c in COLUMNS))
         out.print(table)
         out.print(f"{len(rows)} rows")
+
+
+def _audit(spec: str, scope: str | None, rows: int, action: str) -> None:
+    """A worklist is a patient-level view: one audit row in the app database, as the web writes."""
+    import getpass
+
+    from openpcn.config import load_settings
+    from openpcn.store import appdb
+
+    db = appdb.open_appdb(appdb.appdb_url(load_settings()))
+    try:
+        with db.session() as session:
+            session.add(
+                appdb.AuditLog(
+                    username=f"cli:{getpass.getuser()}"[:64],
+                    route="openpcn cohorts run",
+                    scope=f"{scope or 'all'}:{spec}"[:255],
+                    rows=rows,
+                    action=action,
+                )
+            )
+    finally:
+        db.dispose()
 
 
 @cohorts_app.command("summary")

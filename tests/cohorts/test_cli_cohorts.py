@@ -68,3 +68,18 @@ def test_summary_is_disclosure_controlled(home):
     assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 10  # 9 -> nearest 5
     assert result["cvd"]["U00002"]["cvd-01-raised-bp-undiagnosed"] == 0
     assert set(result["efi"]) == {"U00001", "U00002"}
+
+
+def test_a_worklist_from_the_cli_writes_an_audit_row(home):
+    from openpcn.store import appdb
+    from openpcn.web.audit import entries
+
+    run = CliRunner().invoke(cohorts_app, ["run", "cvd", "--pcn", "U00001", "--json"])
+    assert run.exit_code == 0, run.output
+    db = appdb.open_appdb(f"sqlite:///{home / 'app.db'}")
+    try:
+        (row,) = entries(db)
+    finally:
+        db.dispose()
+    assert (row.route, row.scope, row.action) == ("openpcn cohorts run", "U00001:cvd", "view")
+    assert row.rows == len(json.loads(run.stdout)) and row.username.startswith("cli:")
