@@ -219,3 +219,36 @@ def _watch(page: Any) -> list[str]:
 def watch() -> Any:
     """`watch(page) -> list[str]`: the page's errors, failed requests and console errors."""
     return _watch
+
+
+@pytest.fixture(scope="session")
+def axe_as_admin(
+    browser: Any,
+    e2e_server: Server,
+    admin_state: dict[str, Any],
+    artefacts: Path,
+    axe_blocking: Any,
+) -> Any:
+    """`axe_as_admin(name, path, ready, *, status=None, timeout=15_000) -> str`: open the page
+    logged in as admin (CSP bypassed so axe can be injected), wait for the `ready` selector,
+    save a screenshot as axe-NAME.png, and return axe's blocking violations as text."""
+
+    def run(
+        name: str, path: str, ready: str, *, status: int | None = None, timeout: int = 15_000
+    ) -> str:
+        context = browser.new_context(bypass_csp=True, storage_state=admin_state)
+        context.set_default_timeout(timeout)
+        try:
+            page = context.new_page()
+            response = page.goto(e2e_server.base_url + path)
+            if status is not None:
+                assert response is not None and response.status == status
+            page.wait_for_selector(ready)
+            page.wait_for_load_state("networkidle")
+            blocking = axe_blocking(page)
+            page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
+        finally:
+            context.close()
+        return blocking
+
+    return run

@@ -66,24 +66,7 @@ def test_the_ics_cohorts_page_draws_its_chart_and_sorts_its_tables(
     ],
 )
 def test_case_finding_pages_have_no_serious_accessibility_violations(
-    name: str,
-    path: str,
-    ready: str,
-    browser: Any,
-    e2e_server: Any,
-    admin_state: dict[str, Any],
-    artefacts: Path,
-    axe_blocking: Any,
+    name: str, path: str, ready: str, axe_as_admin: Any
 ) -> None:
-    context = browser.new_context(bypass_csp=True, storage_state=admin_state)
-    context.set_default_timeout(20_000)
-    try:
-        page = context.new_page()
-        page.goto(e2e_server.base_url + path)
-        page.wait_for_selector(ready)
-        page.wait_for_load_state("networkidle")
-        blocking = axe_blocking(page)
-        page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
-    finally:
-        context.close()
+    blocking = axe_as_admin(name, path, ready, timeout=20_000)
     assert not blocking, f"axe found on {path}:\n{blocking}"

@@ -85,24 +85,7 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
     ],
 )
 def test_funding_and_workforce_pages_have_no_serious_accessibility_violations(
-    name: str,
-    path: str,
-    ready: str,
-    browser: Any,
-    e2e_server: Any,
-    admin_state: dict[str, Any],
-    artefacts: Path,
-    axe_blocking: Any,
+    name: str, path: str, ready: str, axe_as_admin: Any
 ) -> None:
-    context = browser.new_context(bypass_csp=True, storage_state=admin_state)
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
-        page.goto(e2e_server.base_url + path)
-        page.wait_for_selector(ready)
-        page.wait_for_load_state("networkidle")
-        blocking = axe_blocking(page)
-        page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
-    finally:
-        context.close()
+    blocking = axe_as_admin(name, path, ready)
     assert not blocking, f"axe found on {path}:\n{blocking}"

@@ -86,25 +86,7 @@ def test_quality_page_draws_its_charts_and_sorts_its_tables(
     ],
 )
 def test_quality_pages_have_no_serious_accessibility_violations(
-    name: str,
-    path: str,
-    ready: str,
-    browser: Any,
-    e2e_server: Any,
-    admin_state: dict[str, Any],
-    artefacts: Path,
-    axe_blocking: Any,
+    name: str, path: str, ready: str, axe_as_admin: Any
 ) -> None:
-    context = browser.new_context(bypass_csp=True, storage_state=admin_state)
-    context.set_default_timeout(15_000)
-    try:
-        page = context.new_page()
-        response = page.goto(e2e_server.base_url + path)
-        assert response is not None and response.status == 200
-        page.wait_for_selector(ready)
-        page.wait_for_load_state("networkidle")
-        blocking = axe_blocking(page)
-        page.screenshot(path=str(artefacts / f"axe-{name}.png"), full_page=True)
-    finally:
-        context.close()
+    blocking = axe_as_admin(name, path, ready, status=200)
     assert not blocking, f"axe found on {path}:\n{blocking}"
