@@ -30,8 +30,8 @@ from openpcn.cli_quality import quality_app
 from openpcn.cli_report import report_app
 from openpcn.cli_web import serve_command, tokens_app, users_app
 from openpcn.cli_workforce import workforce_app
-from openpcn.config import DEFAULT_ICS, DEFAULT_SEED, load_settings
-from openpcn.exceptions import OpenPCNError, UserError
+from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
+from openpcn.exceptions import InputError, OpenPCNError, UserError
 
 app = typer.Typer(
     name="openpcn",
@@ -102,6 +102,24 @@ def init(
     for name, count in result.rows.items():
         table.add_row(name, f"{count:,}")
     out.print(table)
+    _score_risk(settings)
+
+
+def _score_risk(settings: Settings) -> None:
+    """Train the risk model and score everyone on the extract date now, once, rather than on
+    the first page or report that needs the anticipatory-care cohort (kept beside the
+    warehouse; see openpcn.cohorts.risk)."""
+    from openpcn.cohorts.risk import scored
+    from openpcn.store.warehouse import connect
+
+    with out.status(f"Training the emergency admission risk model for {DEFAULT_DATE}"):
+        try:
+            card = scored(connect(settings), DEFAULT_DATE).card
+        except InputError as err:
+            out.print(f"Risk model not trained yet: {err.message}", highlight=False)
+            return
+    auroc = card["metrics"]["auroc"]  # type: ignore[index]
+    out.print(f"Risk model trained and everyone scored for {DEFAULT_DATE} (AUROC {auroc})")
 
 
 @app.command("import")

@@ -27,7 +27,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
     monkeypatch.delenv("OPENPCN_ENGINE", raising=False)
     empty = ibis.memtable(pd.DataFrame({"patient_id": ["nobody"], "centile": [1]}))
-    monkeypatch.setattr(compiled, "_risk_table", lambda con, date: empty)
+    monkeypatch.setattr(compiled, "_risk_table", lambda con, date, at_least: empty)
     return settings.home
 
 

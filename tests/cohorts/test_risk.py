@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 
 import ibis
 import numpy as np
@@ -179,15 +181,47 @@ def test_years_later_keeps_the_calendar_day():
     assert years_later(dt.date(2020, 2, 29), 1) == dt.date(2021, 2, 28)
 
 
-def test_default_scores_are_trained_once_per_warehouse_and_date(dorset, model, monkeypatch):
+def _copy_of(settings: Settings, tmp_path) -> Settings:
+    """A private copy of a warehouse: scores kept beside it start empty."""
+    copy = Settings(home=tmp_path / "home")
+    copy.home.mkdir()
+    shutil.copy(settings.warehouse_path, copy.warehouse_path)
+    return copy
+
+
+def test_default_scores_are_trained_once_per_warehouse_and_date(
+    dorset, model, monkeypatch, tmp_path
+):
     import openpcn.cohorts.risk as risk
 
     fits = []
-    monkeypatch.setattr(risk, "fit_model", lambda con, day: fits.append(day) or model)
-    con = connect(dorset)
+    monkeypatch.setattr(risk, "fit_model", lambda con, day, seed: fits.append(day) or model)
+    settings = _copy_of(dorset, tmp_path)
+    con = connect(settings)
     first = risk.risk_scores(con, DAY)
     first.loc[0, "risk"] = -1.0  # a caller changing its copy changes nothing cached
     again = risk.risk_scores(con, DAY)
     assert len(fits) == 1 and again.loc[0, "risk"] != -1.0
     risk.risk_scores(con, "2020-02-29")  # another date trains its own
     assert len(fits) == 2
+
+    # a new connection (the next CLI call, a restarted app) reads them from beside the file
+    later = risk.scored(connect(settings), DAY)
+    assert len(fits) == 2
+    pd.testing.assert_frame_equal(later.scores, again)
+    assert later.card == model_card(model)
+
+
+def test_kept_scores_are_not_used_once_the_warehouse_changes(dorset, model, monkeypatch, tmp_path):
+    import openpcn.cohorts.risk as risk
+
+    fits = []
+    monkeypatch.setattr(risk, "fit_model", lambda con, day, seed: fits.append(day) or model)
+    settings = _copy_of(dorset, tmp_path)
+    risk.scored(connect(settings), DAY)
+    kept = settings.warehouse_path.with_name(settings.warehouse_path.name + risk.STORE_SUFFIX)
+    assert len(list(kept.iterdir())) == 2  # the scores and the model card
+    os.utime(settings.warehouse_path, ns=(10**18, 10**18))  # as an import or rebuild would
+    risk.scored(connect(settings), DAY)
+    assert len(fits) == 2
+    assert len(list(kept.iterdir())) == 2  # the earlier build's files are gone

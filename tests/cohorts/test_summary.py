@@ -30,7 +30,7 @@ def result(tmp_path, monkeypatch):
     settings = Settings(home=tmp_path)
     write_tables(settings.warehouse_path, w.frames())
     empty = ibis.memtable(pd.DataFrame({"patient_id": ["nobody"], "centile": [1]}))
-    monkeypatch.setattr(compiled, "_risk_table", lambda con, date: empty)
+    monkeypatch.setattr(compiled, "_risk_table", lambda con, date, at_least: empty)
     return summary(connect(settings), "11J", DAY)
 
 

@@ -38,7 +38,7 @@ def stub_efi(con, date):
     )
 
 
-def stub_risk(con, date):
+def stub_risk(con, date, at_least):
     return ibis.memtable(
         pd.DataFrame({"patient_id": ["top-centile", "centile-99"], "centile": [100, 99]})
     )

@@ -133,12 +133,18 @@ def coded_deficits(
     (for `people` only, when given: a semi-join keeps the scan to the people asked about)."""
     day = as_date(date)
     codelist = load_codelist()
-    number = {code: codelist.deficits.index(d) for code, d in codelist.deficit_of.items()}
+    # a join with a small code -> deficit table, not IN (...) plus CASE: half the time on DuckDB
+    codes = ibis.memtable(
+        {
+            "snomed_code": list(codelist.deficit_of),
+            "deficit": [codelist.deficits.index(d) for d in codelist.deficit_of.values()],
+        }
+    )
     e = con.table("events")
-    hits = e.filter(e.snomed_code.isin(codelist.codes) & (e.date <= day))
+    e = e.filter(e.date <= day)
     if people is not None:
-        hits = hits.semi_join(people, "patient_id")
-    named = hits.select("patient_id", deficit=hits.snomed_code.substitute(number, else_=-1))
+        e = e.semi_join(people, "patient_id")
+    named = e.inner_join(codes, "snomed_code").select("patient_id", "deficit")
     return named.group_by("patient_id").aggregate(coded_deficits=named.deficit.nunique())
 
 

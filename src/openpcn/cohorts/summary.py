@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 import ibis
+import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts, registered
 from openpcn.cohorts.definitions import SPECS, cohort_date, load_definitions
@@ -26,6 +27,8 @@ CVD02_EXPECTED_SOURCE = (
     "QOF 2018/19 England recorded hypertension prevalence, all ages (conditions.csv); "
     "UNCONFIRMED as an expected-prevalence figure: PHE modelled estimates are higher"
 )
+#: patient columns the summary's one query carries for the inequalities breakdowns
+BREAKDOWN_COLUMNS = ("imd_decile", "ethnicity_group")
 CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}  # FACTS.md: CAN-01
 
 
@@ -55,10 +58,20 @@ def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
         )["pcn_code"]
     )
     definitions = load_definitions()
-    expr = compile_cohorts(con, definitions.values(), day, pcns=codes)
-    counts = con.execute(
-        expr.group_by(["spec", "pcn_code", "cohort"]).aggregate(n=expr.patient_id.count())
+    # one query for everything: counts per PCN and cohort, split by the breakdowns the
+    # inequalities indicator needs (summed over them here for the plain counts)
+    expr = compile_cohorts(con, definitions.values(), day, pcns=codes, carry=BREAKDOWN_COLUMNS)
+    imd_quintile = ((expr.imd_decile + 1) // 2).cast("int64").cast("string").fill_null("unknown")
+    cells = con.execute(
+        expr.group_by(
+            "spec",
+            "pcn_code",
+            "cohort",
+            imd_quintile=imd_quintile,
+            ethnicity_group=expr.ethnicity_group.fill_null("unknown"),
+        ).aggregate(n=expr.patient_id.count())
     )
+    counts = cells.groupby(["spec", "pcn_code", "cohort"], as_index=False)["n"].sum()
     out: dict[str, Any] = {
         spec: {code: {d.id: 0 for d in definitions.values() if d.spec == spec} for code in codes}
         for spec in SPECS
@@ -97,26 +110,21 @@ def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
                 for code in codes
             },
         },
-        "inequalities_raised_bp_diagnosed": _inequalities(con, expr),
+        "inequalities_raised_bp_diagnosed": _inequalities(cells),
     }
     return out
 
 
-def _inequalities(con: ibis.BaseBackend, expr: ibis.Table) -> dict[str, Any]:
-    """Share of people with a raised latest BP who are diagnosed, by IMD quintile and ethnicity."""
-    ineq = expr.filter(expr.spec == "inequalities")
-    p = con.table("patients").select("patient_id", "imd_decile", "ethnicity_group")
-    joined = ineq.inner_join(p, "patient_id")
-    quintile = ((joined.imd_decile + 1) // 2).cast("int64")
-    joined = joined.mutate(imd_quintile=quintile.cast("string").fill_null("unknown"))
+def _inequalities(counted: pd.DataFrame) -> dict[str, Any]:
+    """Share of people with a raised latest BP who are diagnosed, by IMD quintile and ethnicity
+    (`counted`: the summary's counts per spec, PCN, cohort, IMD quintile and ethnicity)."""
+    ineq = counted[counted["spec"] == "inequalities"]
     result: dict[str, Any] = {
         "about": "people whose latest BP is >= 140/90 who have a hypertension diagnosis "
         "(IMD quintile 1 = most deprived); Wilson 95% intervals",
     }
     for key, column in (("by_imd_quintile", "imd_quintile"), ("by_ethnicity", "ethnicity_group")):
-        frame = con.execute(
-            joined.group_by(["pcn_code", column, "cohort"]).aggregate(n=joined.patient_id.count())
-        )
+        frame = ineq.groupby(["pcn_code", column, "cohort"], as_index=False)["n"].sum()
         cells: dict[tuple[str, str], dict[str, int]] = {}
         for row in frame.itertuples():
             cell = cells.setdefault((str(row.pcn_code), str(getattr(row, column))), {})
