@@ -7,6 +7,8 @@ Surfaces without patient-level rights show `disclosed(summary(...))`: every coun
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import weakref
 from typing import Any
 
 import ibis
@@ -46,9 +48,26 @@ def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
     }
 
 
+# Summaries already counted, per connection, ICS and date: the ICS view, each PCN dashboard and
+# the report all start from the same counts. The warehouse is read-only while it is open, so
+# they cannot go stale; weak keys let them go with the connection.
+_COUNTED: weakref.WeakKeyDictionary[ibis.BaseBackend, dict[tuple[str, dt.date], dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
-    """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw)."""
+    """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw).
+    Counted once per connection, ICS and date; each caller gets its own copy."""
     day = cohort_date(date)
+    memo = _COUNTED.setdefault(con, {})
+    key = (ics.strip().upper(), day)
+    if key not in memo:
+        memo[key] = _summary(con, ics, day)
+    return copy.deepcopy(memo[key])
+
+
+def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     footprint = resolve_ics(con, ics)
     pcns = con.table("pcns")
     codes = sorted(
