@@ -157,9 +157,13 @@ def _print(result: dict[str, Any]) -> None:
         table.add_column("PCN", no_wrap=True)
         for cohort in cohorts:
             table.add_column(cohort, justify="right")
+        not_counted = result.get("not_counted", {})
         for pcn, counts in per_pcn.items():
-            table.add_row(pcn, *(_cell(counts.get(c)) for c in cohorts))
+            cells = ("not counted" if c in not_counted else _cell(counts.get(c)) for c in cohorts)
+            table.add_row(pcn, *cells)
         out.print(table)
+    for cohort, reason in result.get("not_counted", {}).items():
+        out.print(f"{cohort} not counted: {reason}", highlight=False)
     efi = result.get("efi", {})
     if efi:
         table = Table(title="eFI (people aged 65+)", show_edge=False)

@@ -76,3 +76,16 @@ def test_disclosed_summary_redacts_small_counts_and_recomputes_rates(result):
     by_imd = shown["indicators"]["inequalities_raised_bp_diagnosed"]["by_imd_quintile"]["ics"]
     assert by_imd["1"] == rate(None, 10)  # numerator 4 redacted: no rate can be shown
     assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 6  # raw left alone
+
+
+def test_cohorts_on_the_risk_model_are_not_counted_when_it_cannot_be_trained(tmp_path):
+    w = World()  # people, but no hospital activity to learn from
+    w.patient("raised").event("raised", SYS, 30, 150)
+    settings = Settings(home=tmp_path)
+    write_tables(settings.warehouse_path, w.frames())
+    raw = summary(connect(settings), "11J", DAY)
+    top = "anticipatory-top-risk-centile"
+    assert {counts[top] for counts in raw["anticipatory_care"].values()} == {None}
+    assert "no hospital activity" in raw["not_counted"][top]
+    assert list(raw["not_counted"]) == [top]
+    assert sum(c["inequalities-raised-bp"] for c in raw["inequalities"].values()) == 1

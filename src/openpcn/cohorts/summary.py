@@ -15,8 +15,9 @@ import ibis
 import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts, registered
-from openpcn.cohorts.definitions import SPECS, cohort_date, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
 from openpcn.cohorts.disclosure import disclose
+from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.quality.stats import wilson_interval
@@ -77,9 +78,10 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
         )["pcn_code"]
     )
     definitions = load_definitions()
+    counted, unknown = _countable(con, day, list(definitions.values()))
     # one query for everything: counts per PCN and cohort, split by the breakdowns the
     # inequalities indicator needs (summed over them here for the plain counts)
-    expr = compile_cohorts(con, definitions.values(), day, pcns=codes, carry=BREAKDOWN_COLUMNS)
+    expr = compile_cohorts(con, counted, day, pcns=codes, carry=BREAKDOWN_COLUMNS)
     imd_quintile = ((expr.imd_decile + 1) // 2).cast("int64").cast("string").fill_null("unknown")
     cells = con.execute(
         expr.group_by(
@@ -97,6 +99,9 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     }
     for row in counts.itertuples():
         out[row.spec][row.pcn_code][row.cohort] = int(row.n)
+    for cohort in unknown:  # not counted: None, never a zero nobody counted
+        for code in codes:
+            out[definitions[cohort].spec][code][cohort] = None
     people = registered(con, day, pcns=codes)
     listed = con.execute(people.group_by("pcn_code").aggregate(n=people.patient_id.count()))
     registered_n = dict.fromkeys(codes, 0) | {
@@ -106,6 +111,7 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     from openpcn.cohorts.efi import efi_distribution
 
     out["efi"] = efi_distribution(con, ics, day)
+    out["not_counted"] = unknown
     out["indicators"] = {
         "registered": registered_n,
         "can01_fit_share": {
@@ -132,6 +138,26 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
         "inequalities_raised_bp_diagnosed": _inequalities(cells),
     }
     return out
+
+
+def _countable(
+    con: ibis.BaseBackend, day: dt.date, definitions: list[Definition]
+) -> tuple[list[Definition], dict[str, str]]:
+    """The definitions that can be counted, and why the others cannot: cohorts on the risk
+    model are left out (with the reason) when the warehouse cannot train it, e.g. one that holds
+    the reference data only or too little hospital activity."""
+    from openpcn.cohorts.risk import scored
+
+    risky = [d for d in definitions if any(x.kind == "risk_centile" for x in leaves(d.criteria))]
+    if not risky:
+        return definitions, {}
+    try:
+        scored(con, day)
+    except InputError as err:
+        reason = f"the risk model could not be trained: {err.what}"
+        left_out = {d.id for d in risky}
+        return [d for d in definitions if d.id not in left_out], dict.fromkeys(left_out, reason)
+    return definitions, {}
 
 
 def _inequalities(counted: pd.DataFrame) -> dict[str, Any]:
