@@ -1,7 +1,8 @@
 """One small Dorset warehouse, its report (data, HTML, PDF) and an app over it, per session.
 
 The Dorset reference data is in every warehouse; 1% of the synthetic population is enough
-because the report holds organisation, CQC and survey figures only.
+for the organisation, CQC, survey and funding figures, and small enough that the case-finding
+section has counts of 1 to 7 to hide.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ def test_report_ics_writes_both_files_named_after_the_ics_and_date(settings, tmp
     html = tmp_path / "report-11J-2019-12-01.html"
     assert "wrote report-11J-2019-12-01.html" in done.output
     assert "wrote dorset.pdf" in done.output
-    assert 'data-figure="practices_networks.practices">81</data>' in html.read_text()
+    text = html.read_text()
+    assert 'data-figure="practices_networks.practices">81</data>' in text
+    assert 'data-section="case_finding"' in text
     assert (tmp_path / "dorset.pdf").read_bytes().startswith(b"%PDF")
 
 

@@ -18,6 +18,10 @@ import ibis
 from markupsafe import escape
 
 from openpcn import orgs
+from openpcn.cohorts.definitions import SPECS
+from openpcn.cohorts.disclosure import disclose
+from openpcn.cohorts.efi import CATEGORIES
+from openpcn.cohorts.summary import disclosed, rate, summary
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import entitlements
@@ -137,6 +141,52 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
     staff = risk(con, None, ics, date)["ics"]
     for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
         out[fw + key] = staff[key]
+    out |= case_finding_figures(con, ics, date)
+    return out
+
+
+def case_finding_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, Any]:
+    """Every PCN figure as `disclosed(summary(...))` gives it; every ICS total is the total of
+    the raw counts, disclosed once (rates recomputed from the disclosed totals)."""
+    raw = summary(con, ics, date)
+    shown = disclosed(raw)
+    registered = shown["indicators"]["registered"]
+    cf = "case_finding."
+    out: dict[str, Any] = {cf + "pcns": len(registered)}
+    out[cf + "ics.registered"] = disclose(sum(raw["indicators"]["registered"].values()))
+    ics_raw: dict[str, int | None] = {}
+    for spec in SPECS:
+        for code, counts in shown[spec].items():
+            for cohort, n in counts.items():
+                out[f"{cf}pcn.{code}.{cohort}"] = n
+                before, count = ics_raw.get(cohort, 0), raw[spec][code][cohort]
+                # a cohort the summary could not count (None) has no ICS total
+                ics_raw[cohort] = None if None in (before, count) else before + count
+    for cohort, n in ics_raw.items():
+        out[f"{cf}ics.{cohort}"] = disclose(n)
+    for category in CATEGORIES:
+        out[f"{cf}efi.ics.{category}"] = disclose(sum(c[category] for c in raw["efi"].values()))
+        for code, counts in shown["efi"].items():
+            out[f"{cf}efi.pcn.{code}.{category}"] = counts[category]
+    can01 = shown["indicators"]["can01_fit_share"]
+    out[cf + "can01.lower_pct"] = can01["thresholds"]["lower_pct"]
+    out[cf + "can01.upper_pct"] = can01["thresholds"]["upper_pct"]
+    cvd02 = shown["indicators"]["cvd02_hypertension_register"]
+    out[cf + "cvd02.expected_pct"] = cvd02["expected_pct"]
+    with_fit = ics_raw["early-cancer-lgi-with-fit"]
+    referrals = with_fit + ics_raw["early-cancer-lgi-without-fit"]
+    register = ics_raw["cvd-02-hypertension-register"]
+    people = sum(raw["indicators"]["registered"].values())
+    ics_rates = {
+        "can01": rate(disclose(with_fit), disclose(referrals)),
+        "cvd02": rate(disclose(register), disclose(people)),
+    }
+    for short, indicator in (("can01", can01), ("cvd02", cvd02)):
+        for key, value in ics_rates[short].items():
+            out[f"{cf}{short}.ics.{key}"] = value
+        for code, shares in indicator["pcns"].items():
+            for key, value in shares.items():
+                out[f"{cf}{short}.pcn.{code}.{key}"] = value
     return out
 
 
@@ -184,12 +234,24 @@ def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
 
 def test_the_present_sections_and_the_capabilities_not_yet_built(dorset, dorset_html):
     keys = [s["key"] for s in dorset["sections"]]
-    assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce"]
+    assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce", "case_finding"]
     assert parse(dorset_html).sections == [*keys, "sources"]
     later = {s.key for s in SECTIONS} - set(keys)
-    assert later == {"case_finding", "formation", "evaluation"}
-    assert "Case-finding" not in dorset_html
+    assert later == {"formation", "evaluation"}
+    assert 'id="section-formation"' not in dorset_html
     assert all(p["source"] and p["date"] == DEFAULT_DATE for p in dorset["provenance"])
+
+
+def test_case_finding_shows_no_count_from_1_to_7(dorset_html):
+    found = [f for f in parse(dorset_html).found if f[0].startswith("case_finding.")]
+    counts = [f for f in found if not f[0].endswith(("pct", ".pcns"))]
+    hidden = [(key, text) for key, raw, text in counts if raw == ""]
+    assert hidden and {text for _, text in hidden} == {"1–7"}  # 1% of Dorset has small counts
+    shown = [int(raw) for _, raw, _ in counts if raw != ""]
+    assert all(n == 0 or (n >= 10 and n % 5 == 0) for n in shown)
+    # a hidden share says why: a hidden count, or nothing to share
+    shares = {text for key, raw, text in found if key.endswith(".pct") and raw == ""}
+    assert shares <= {"not shown", "no referrals", "none registered"}
 
 
 def test_a_registered_section_appears_when_its_capability_exists(con, monkeypatch):

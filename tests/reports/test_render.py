@@ -16,7 +16,8 @@ def test_the_html_is_self_contained(dorset_html):
     assert "<style>" in dorset_html and "@page" in dorset_html
     assert "<script" not in dorset_html and "<link" not in dorset_html
     assert not re.search(r'(src|href)="(https?:)?//', dorset_html)  # nothing fetched
-    assert dorset_html.count("<svg") >= 5  # map, sizes, CQC ratings, two funnel plots
+    # map, sizes, CQC ratings, two funnel plots, funding streams, eFI categories
+    assert dorset_html.count("<svg") >= 7
 
 
 def test_every_table_and_chart_has_its_source_and_date(dorset, dorset_html):

@@ -49,6 +49,7 @@ def test_the_api_gives_the_figures_the_page_shows(client_as, dorset):
         "cqc",
         "gpps",
         "funding_workforce",
+        "case_finding",
     ]
     assert set(body["figures"]) == set(dorset["figures"])
     for key, figure in dorset["figures"].items():
