@@ -18,6 +18,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from openpcn.reports.charts import FONT
+
 TEMPLATES = "templates"
 
 
@@ -97,8 +99,17 @@ def chart_svgs(data: dict[str, Any]) -> dict[str, str]:
     for section in data["sections"]:
         for chart in section.get("charts", []):
             if chart.get("spec"):
-                out[chart["key"]] = vlc.vegalite_to_svg(chart["spec"])
+                out[chart["key"]] = vlc.vegalite_to_svg(_with_report_font(chart["spec"]))
     return out
+
+
+def _with_report_font(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with the report's font unless it names one: vl-convert lays text out with the
+    font it is given, so a chart drawn in Vega's default overflows in the PDF's Arial."""
+    config = spec.get("config", {})
+    if "font" in config:
+        return spec
+    return spec | {"config": config | {"font": FONT}}
 
 
 def _svg_markup(svgs: dict[str, str]) -> dict[str, Markup]:
