@@ -1,8 +1,10 @@
 """A real server and a real browser for the end-to-end tests.
 
-One small warehouse (scale 0.01) and one app database per session; the app runs under uvicorn in
-a background thread on a free loopback port (plain http, so OPENPCN_INSECURE_COOKIES=1), and
-Playwright drives Debian's Chromium at /usr/bin/chromium. Screenshots go to tests/artefacts/.
+One small warehouse (scale 0.01) and one app database per session, with an admin and the
+pcn_manager of MANAGED_PCN (patient rights there: worklists, exact counts); the app runs under
+uvicorn in a background thread on a free loopback port (plain http, so
+OPENPCN_INSECURE_COOKIES=1), and Playwright drives Debian's Chromium at /usr/bin/chromium.
+Screenshots go to tests/artefacts/.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = REPO / "tests" / "artefacts"
 AXE = REPO / "src" / "openpcn" / "web" / "static" / "vendor" / "axe" / "axe.min.js"
+MANAGED_PCN = "U42510"  # BLANDFORD PCN: practices J81019 and J81031
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -44,6 +47,7 @@ class Account:
 class Server:
     base_url: str
     admin: Account
+    manager: Account  # pcn_manager of MANAGED_PCN
 
 
 def _free_port() -> int:
@@ -68,8 +72,10 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     appdb_url = f"sqlite:///{home / 'app.db'}"
     db = open_appdb(appdb_url)
     admin = Account("e2e-admin", secrets.token_urlsafe(16))
+    manager = Account("e2e-pcn-manager", secrets.token_urlsafe(16))
     try:
         add_user(db, admin.username, admin.password, "admin")
+        add_user(db, manager.username, manager.password, "pcn_manager", pcn_code=MANAGED_PCN)
     finally:
         db.dispose()
 
@@ -95,7 +101,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail("the app did not start under uvicorn within 30 s")
         time.sleep(0.05)
     try:
-        yield Server(base_url=f"http://127.0.0.1:{port}", admin=admin)
+        yield Server(base_url=f"http://127.0.0.1:{port}", admin=admin, manager=manager)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -134,16 +140,26 @@ def _log_in(page: Any, base_url: str, account: Account) -> None:
     assert "/login" not in page.url, f"log-in failed; still on {page.url}"
 
 
-@pytest.fixture(scope="session")
-def admin_state(browser: Any, e2e_server: Server) -> dict[str, Any]:
-    """The cookies of a logged-in admin, for contexts that start logged in."""
+def _state_of(browser: Any, base_url: str, account: Account) -> dict[str, Any]:
     context = browser.new_context()
     try:
         page = context.new_page()
-        _log_in(page, e2e_server.base_url, e2e_server.admin)
+        _log_in(page, base_url, account)
         return context.storage_state()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser: Any, e2e_server: Server) -> dict[str, Any]:
+    """The cookies of a logged-in admin, for contexts that start logged in."""
+    return _state_of(browser, e2e_server.base_url, e2e_server.admin)
+
+
+@pytest.fixture(scope="session")
+def manager_state(browser: Any, e2e_server: Server) -> dict[str, Any]:
+    """The cookies of the logged-in pcn_manager of MANAGED_PCN (patient rights there)."""
+    return _state_of(browser, e2e_server.base_url, e2e_server.manager)
 
 
 @pytest.fixture(scope="session")
@@ -229,14 +245,21 @@ def axe_as_admin(
     artefacts: Path,
     axe_blocking: Any,
 ) -> Any:
-    """`axe_as_admin(name, path, ready, *, status=None, timeout=15_000) -> str`: open the page
-    logged in as admin (CSP bypassed so axe can be injected), wait for the `ready` selector,
-    save a screenshot as axe-NAME.png, and return axe's blocking violations as text."""
+    """`axe_as_admin(name, path, ready, *, status=None, timeout=15_000, state=None) -> str`:
+    open the page logged in as admin (or as the account whose storage `state` is given, e.g.
+    `manager_state`) with the CSP bypassed so axe can be injected, wait for the `ready`
+    selector, save a screenshot as axe-NAME.png, and return axe's blocking violations as text."""
 
     def run(
-        name: str, path: str, ready: str, *, status: int | None = None, timeout: int = 15_000
+        name: str,
+        path: str,
+        ready: str,
+        *,
+        status: int | None = None,
+        timeout: int = 15_000,
+        state: dict[str, Any] | None = None,
     ) -> str:
-        context = browser.new_context(bypass_csp=True, storage_state=admin_state)
+        context = browser.new_context(bypass_csp=True, storage_state=state or admin_state)
         context.set_default_timeout(timeout)
         try:
             page = context.new_page()

@@ -1,9 +1,8 @@
 """The case-finding pages in a real browser: the ICS view draws its eFI chart and sorts its
-tables without a JavaScript error, CSP violation or failed request; the ICS view, a PCN
-dashboard and the risk model card have no serious or critical axe (WCAG 2.2 A/AA) violation.
-
-The worklist pages need a pcn_manager or practice_user account, which the e2e server does not
-make; their markup is checked in tests/web/test_cohorts_pages.py.
+tables, the PCN dashboard draws its htmx-loaded trend chart, and a worklist sorts and downloads
+its CSV, all without a JavaScript error, CSP violation or failed request; the ICS view, a PCN
+dashboard with its trend, a worklist and the risk model card have no serious or critical axe
+(WCAG 2.2 A/AA) violation. Worklists are opened as the e2e server's pcn_manager of U42510.
 """
 
 from __future__ import annotations
@@ -17,6 +16,9 @@ pytestmark = pytest.mark.e2e
 
 PCN = "U42510"
 CHART = ".app-spec-chart[data-chart-drawn] svg"
+TREND_CHART = "#trend-chart[data-chart-drawn] svg"
+COHORT = "smr-d-medicines-linked-to-harm"  # has rows for U42510 in the 1% warehouse
+WORKLIST = f"/pcns/{PCN}/cohorts/{COHORT}"
 
 
 def test_the_ics_cohorts_page_draws_its_chart_and_sorts_its_tables(
@@ -61,7 +63,7 @@ def test_the_ics_cohorts_page_draws_its_chart_and_sorts_its_tables(
     ("name", "path", "ready"),
     [
         ("cohorts-ics", "/ics/11J/cohorts", CHART),
-        ("cohorts-pcn", f"/pcns/{PCN}/cohorts", "#cohorts-table"),
+        ("cohorts-pcn", f"/pcns/{PCN}/cohorts", TREND_CHART),
         ("cohorts-risk-model", "/cohorts/risk-model", CHART),
     ],
 )
@@ -70,3 +72,92 @@ def test_case_finding_pages_have_no_serious_accessibility_violations(
 ) -> None:
     blocking = axe_as_admin(name, path, ready, timeout=20_000)
     assert not blocking, f"axe found on {path}:\n{blocking}"
+
+
+def test_a_worklist_has_no_serious_accessibility_violations(
+    axe_as_admin: Any, manager_state: dict[str, Any]
+) -> None:
+    blocking = axe_as_admin(
+        "cohorts-worklist", WORKLIST, "#worklist-table tbody tr", state=manager_state
+    )
+    assert not blocking, f"axe found on {WORKLIST}:\n{blocking}"
+
+
+def test_the_pcn_dashboard_of_its_manager_has_no_serious_accessibility_violations(
+    axe_as_admin: Any, manager_state: dict[str, Any]
+) -> None:
+    path = f"/pcns/{PCN}/cohorts?date=2020-03-01"  # exact counts, two dates in the trend
+    blocking = axe_as_admin("cohorts-pcn-manager", path, TREND_CHART, state=manager_state)
+    assert not blocking, f"axe found on {path}:\n{blocking}"
+
+
+def test_a_worklist_sorts_and_downloads_its_csv(
+    browser: Any,
+    e2e_server: Any,
+    manager_state: dict[str, Any],
+    artefacts: Path,
+    watch: Any,
+) -> None:
+    context = browser.new_context(
+        storage_state=manager_state, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{e2e_server.base_url}{WORKLIST}")
+        page.wait_for_selector("#worklist-table[data-sort-ready]")
+        ids = page.locator("#worklist-table tbody th")
+        assert ids.count() > 1
+        header = page.locator("#worklist-table thead th").first  # Patient (pseudonym)
+        for order in ("ascending", "descending"):
+            header.locator("button").click()
+            page.wait_for_function(
+                f"th => th.getAttribute('aria-sort') === '{order}'", arg=header.element_handle()
+            )
+            shown = ids.all_inner_texts()
+            assert shown == sorted(shown, reverse=order == "descending")
+        with page.expect_download() as info:
+            page.locator("#worklist-count a[download]").click()
+        download = info.value
+        assert download.suggested_filename.startswith(f"worklist-{PCN}-{COHORT}-")
+        lines = Path(download.path()).read_text("utf-8").splitlines()
+        assert lines[0] == "patient_id,practice_code,cohort,reason"
+        assert len(lines) == ids.count() + 1
+        page.screenshot(path=str(artefacts / "e2e-cohorts-02-worklist.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pcn_dashboard_draws_its_trend_and_redraws_it_for_another_step(
+    browser: Any,
+    e2e_server: Any,
+    manager_state: dict[str, Any],
+    artefacts: Path,
+    watch: Any,
+) -> None:
+    context = browser.new_context(
+        storage_state=manager_state, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    problems = watch(page)
+    try:
+        page.goto(f"{e2e_server.base_url}/pcns/{PCN}/cohorts?date=2020-03-01")
+        page.wait_for_selector(TREND_CHART)  # loaded by htmx, drawn by spec-charts.js
+        canvas = page.locator("#trend-chart .app-chart-canvas")
+        assert (canvas.get_attribute("aria-label") or "").startswith("Line charts of")
+        dates = page.locator("#trend-table thead th")
+        assert dates.count() == 1 + 2  # 2019-12-01 and 2020-03-01: earlier, no PCN yet
+        assert "before the PCN opened" in page.locator("#trend-left-out").inner_text()
+        page.select_option("#trend-step", "1")
+        page.locator("#trend-form button[type=submit]").click()
+        page.wait_for_function("() => document.querySelectorAll('#trend-table thead th')"
+                               ".length === 1 + 6")  # fmt: skip
+        page.wait_for_selector(TREND_CHART)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(artefacts / "e2e-cohorts-03-trend.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)

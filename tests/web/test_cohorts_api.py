@@ -16,6 +16,7 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.definitions import SPECS, load_definitions
 from openpcn.cohorts.risk import fit_model, model_card
 from openpcn.cohorts.summary import disclosed, summary
+from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.audit import entries
 
 DAY = dt.date(2019, 12, 1)
@@ -219,3 +220,78 @@ def test_the_model_card_is_the_fitted_models_card(app, anonymous, token_for):
     assert len(body["metrics"]["calibration"]) == 10
     chart = anonymous.get("/api/v1/cohorts/risk-model/chart", headers=headers).json()
     assert len(chart["layer"][1]["data"]["values"]) == 10
+
+
+# ---------------------------------------------------------------- trend
+TREND = f"/api/v1/pcns/{PCN}/cohorts/trend"
+MONTHLY = {"date": "2020-03-01", "points": "3", "step": "1"}
+
+
+@pytest.fixture(scope="module")
+def raw_trend(app) -> dict[str, Any]:
+    with app.state.warehouse_pool.lease() as con:
+        return trend(con, PCN, dt.date(2020, 3, 1), points=3, step_months=1)
+
+
+def test_the_trend_is_exact_and_audited_for_the_pcns_manager(app, anonymous, manager, raw_trend):
+    got = anonymous.get(TREND, params=MONTHLY, headers=manager)
+    assert got.status_code == 200
+    body = got.json()
+    assert body == {**raw_trend, "name": "BLANDFORD PCN", "disclosure_controlled": False}
+    assert body["dates"] == ["2020-01-01", "2020-02-01", "2020-03-01"]
+    assert "anticipatory-top-risk-centile" in " ".join(body["notes"])
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.route, latest.scope, latest.action) == (TREND, f"pcn:{PCN}:cohort-trend", "view")
+    assert latest.rows == sum(n for c in raw_trend["cohorts"] for n in c["counts"])
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [("ics_analyst", {}), ("admin", {}), ("practice_user", {"practice": "J81019"})],
+)
+def test_the_trend_is_disclosed_without_patient_rights(
+    app, anonymous, token_for, raw_trend, role, scope
+):
+    before = entries(app.state.appdb, limit=1)
+    got = anonymous.get(TREND, params=MONTHLY, headers=bearer(token_for(role, **scope)))
+    body = got.json()
+    assert body == {**disclosed_trend(raw_trend), "name": "BLANDFORD PCN",
+                    "disclosure_controlled": True}  # fmt: skip
+    counts = [n for c in body["cohorts"] for n in c["counts"]]
+    assert None in counts and all(n is None or n % 5 == 0 for n in counts)
+    assert entries(app.state.appdb, limit=1) == before
+    assert not PSEUDONYM.search(got.text)
+
+
+def test_the_trends_last_date_is_the_dashboard_and_earlier_dates_say_why_not(
+    anonymous, manager, raw
+):
+    body = anonymous.get(TREND, headers=manager).json()  # 8 dates, 3 months apart, to 2019-12-01
+    assert body["dates"] == ["2019-12-01"]
+    assert [x["date"] for x in body["left_out"]][-1] == "2019-09-01"
+    assert {x["reason"] for x in body["left_out"]} == {"before the PCN opened on 2019-10-01"}
+    for c in body["cohorts"]:
+        assert c["counts"] == [raw[c["spec"]][PCN][c["id"]]]
+    assert body["registered"] == [raw["indicators"]["registered"][PCN]]
+    fit = raw["indicators"]["can01_fit_share"]["pcns"][PCN]
+    assert body["can01_fit_share"]["rates"] == [fit]
+
+
+def test_the_trend_chart_draws_a_panel_per_spec_and_the_indicators(anonymous, analyst, raw_trend):
+    spec = anonymous.get(f"{TREND}/chart", params=MONTHLY, headers=analyst).json()
+    assert spec["$schema"].endswith("vega-lite/v5.json")
+    specs = list(dict.fromkeys(c["spec"] for c in raw_trend["cohorts"]))
+    assert len(spec["vconcat"]) == len(specs) + 1
+    shown = disclosed_trend(raw_trend)
+    drawn = {(v["series"], v["date"]): v["value"] for v in spec["data"]["values"]}
+    for c in shown["cohorts"]:
+        assert [drawn[(c["title"], d)] for d in shown["dates"]] == c["counts"]
+
+
+def test_the_trend_is_refused_or_not_found_like_the_dashboard(anonymous, manager):
+    other = anonymous.get(f"/api/v1/pcns/{OTHER_PCN}/cohorts/trend", headers=manager)
+    assert other.status_code == 403
+    assert anonymous.get("/api/v1/pcns/U99999/cohorts/trend", headers=manager).status_code == 404
+    for bad in ({"points": "0"}, {"points": "25"}, {"step": "13"}, {"date": "0001-01-01"}):
+        assert anonymous.get(TREND, params=bad, headers=manager).status_code == 422, bad
+    assert anonymous.get(TREND).status_code == 401

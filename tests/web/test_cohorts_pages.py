@@ -13,6 +13,7 @@ import re
 
 from openpcn.cohorts import engine
 from openpcn.cohorts.summary import disclosed, summary
+from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.audit import entries
 
 DAY = dt.date(2019, 12, 1)
@@ -135,3 +136,78 @@ def test_the_menu_and_the_organisation_pages_link_to_case_finding(client_as):
     assert f'href="/pcns/{PCN}/cohorts' in client.get(f"/pcns/{PCN}").text
     practice = client_as("practice_user", practice="J81019").get("/ics/11J/quality").text
     assert "/ics/11J/cohorts" not in practice  # the ICS view is not theirs
+
+
+# ---------------------------------------------------------------- trend
+TREND_Q = "date=2020-03-01&points=3&step=1"
+TREND_PARTIAL = f"/pcns/{PCN}/partials/cohort-trend?{TREND_Q}"
+HTMX = {"HX-Request": "true"}
+
+
+def raw_trend(app) -> dict:
+    with app.state.warehouse_pool.lease() as con:
+        return trend(con, PCN, dt.date(2020, 3, 1), points=3, step_months=1)
+
+
+def test_the_dashboard_loads_its_trend_section_with_htmx_and_draws_it(client_as):
+    html = client_as("ics_analyst").get(f"/pcns/{PCN}/cohorts").text
+    partial = f"/pcns/{PCN}/partials/cohort-trend?date=2019-12-01"
+    assert f'hx-get="{partial}" hx-trigger="load"' in html
+    assert f'<a href="{partial}">' in html  # without JavaScript, the link opens the section
+    assert '<script src="/static/js/spec-charts.js" defer>' in html
+
+
+def test_the_trend_fragment_has_the_chart_the_sortable_table_and_the_csv(app, client_as):
+    got = client_as("ics_analyst").get(TREND_PARTIAL, headers=HTMX)
+    assert got.status_code == 200
+    html = got.text
+    assert "<html" not in html  # a fragment for htmx
+    chart = f"/api/v1/pcns/{PCN}/cohorts/trend/chart?{TREND_Q}".replace("&", "&amp;")
+    assert f'class="app-chart app-spec-chart" id="trend-chart" data-spec-url="{chart}"' in html
+    assert 'id="trend-table"' in html and "data-sortable" in html
+    for day in ("2020-01-01", "2020-02-01", "2020-03-01"):
+        assert f">{day}<" in html  # a column per date
+    csv_url = f"/pcns/{PCN}/cohort-trend.csv?{TREND_Q}".replace("&", "&amp;")
+    assert f'href="{csv_url}" download' in html
+    assert NOTE in html and "Exact counts" not in html
+    assert 'data-row="cvd-02-hypertension-register"' in html
+    assert 'data-row="anticipatory-top-risk-centile"' not in html
+    assert not PSEUDONYM.search(html)
+
+
+def test_without_htmx_the_trend_is_a_whole_page_that_says_which_dates_are_left_out(client_as):
+    html = client_as("pcn_manager", pcn=PCN).get(f"/pcns/{PCN}/partials/cohort-trend").text
+    assert "<html" in html and "Trend: BLANDFORD PCN (U42510)" in html
+    assert 'id="trend-left-out"' in html
+    assert "2019-09-01: before the PCN opened on 2019-10-01" in html
+    assert "Exact counts" in html
+
+
+def test_the_trend_csv_has_dates_as_columns_disclosed_or_exact_and_audited(app, client_as):
+    raw = raw_trend(app)
+    shown = disclosed_trend(raw)
+    got = client_as("ics_analyst").get(f"/pcns/{PCN}/cohort-trend.csv?{TREND_Q}")
+    assert got.headers["content-type"].startswith("text/csv")
+    reader = csv.DictReader(io.StringIO(got.text))
+    assert reader.fieldnames == ["row", "spec", "title", "2020-01-01", "2020-02-01", "2020-03-01"]
+    rows = {r["row"]: r for r in reader}
+    assert len(rows) == len(raw["cohorts"]) + 3  # + registered, CAN-01 %, CVD-02 %
+    for c in shown["cohorts"]:
+        cells = [rows[c["id"]][d] for d in shown["dates"]]
+        assert cells == ["" if n is None else str(n) for n in c["counts"]]
+    exact = client_as("pcn_manager", pcn=PCN).get(f"/pcns/{PCN}/cohort-trend.csv?{TREND_Q}")
+    registered = next(
+        r for r in csv.DictReader(io.StringIO(exact.text)) if r["row"] == "registered"
+    )
+    assert [registered[d] for d in raw["dates"]] == [str(n) for n in raw["registered"]]
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.scope, latest.action) == (f"pcn:{PCN}:cohort-trend", "export")
+
+
+def test_the_trend_pages_are_refused_or_not_found_like_the_dashboard(client_as):
+    other = client_as("pcn_manager", pcn="U19923")
+    for url in (TREND_PARTIAL, f"/pcns/{PCN}/cohort-trend.csv?{TREND_Q}"):
+        got = other.get(url)
+        assert got.status_code == 403, url
+        assert not PSEUDONYM.search(got.text)
+    assert other.get("/pcns/U99999/partials/cohort-trend").status_code == 404

@@ -1,4 +1,5 @@
-"""Vega-Lite specs of the case-finding charts: eFI categories by PCN and risk-model calibration.
+"""Vega-Lite specs of the case-finding charts: eFI categories by PCN, risk-model calibration
+and a PCN's trend (small multiples).
 
 Data are inline (the page draws them with vega-embed; a report can render them to SVG). Counts
 arrive already disclosed where the viewer has no patient rights: a redacted count (None) is
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from openpcn.cohorts.definitions import SPECS
 from openpcn.cohorts.efi import CATEGORIES
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -138,4 +140,146 @@ def calibration_spec(
                 },
             },
         ],
+    }  # fmt: skip
+
+
+#: NHS identity colours for up to four lines in one small multiple (3:1 against white)
+LINE_COLOURS = ["#005EB8", "#AE2573", "#007F3B", "#330072"]
+
+
+def trend_spec(trend: Mapping[str, Any], *, title: str, width: int = 560) -> dict[str, Any]:
+    """Small multiples of a PCN's trend: one line chart per spec (a line per cohort), then the
+    CAN-01 and CVD-02 percentages with their thresholds; each with its own scale and legend.
+
+    `trend` is `openpcn.cohorts.trend.trend` (or its disclosed form): counts hidden by
+    disclosure control (None) are left out of the line and said so in the description.
+    """
+    dates = list(trend["dates"])
+    values: list[dict[str, Any]] = []
+    hidden = 0
+    for c in trend["cohorts"]:
+        for day, count in zip(dates, c["counts"], strict=True):
+            hidden += count is None
+            values.append(
+                {
+                    "date": day,
+                    "spec": c["spec"],
+                    "series": c["title"],
+                    "value": count,
+                    "shown": "hidden (1-7)" if count is None else f"{int(count):,}",
+                }
+            )
+    for key, label in (
+        ("can01_fit_share", "CAN-01: lower-GI urgent referrals with a FIT"),
+        ("cvd02_hypertension_register", "CVD-02: on the hypertension register"),
+    ):
+        for day, r in zip(dates, trend[key]["rates"], strict=True):
+            pct = r["pct"]
+            values.append(
+                {
+                    "date": day,
+                    "spec": "indicators",
+                    "series": label,
+                    "value": pct,
+                    "shown": "not known" if pct is None else f"{pct:.1f}%",
+                }
+            )
+    specs = list(dict.fromkeys(c["spec"] for c in trend["cohorts"]))
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "title": None,
+        "axis": {"format": "%b %Y", "labelAngle": 0, "tickCount": min(len(dates), 8) or 1},
+    }
+
+    def panel(key: str, heading: str, y_title: str, rules: list[dict[str, Any]]) -> dict:
+        axis = {"tickMinStep": 1, "format": ",d"} if key != "indicators" else {}  # whole people
+        lines: dict[str, Any] = {
+            "transform": [{"filter": {"field": "spec", "equal": key}}],
+            # Points are not announced one by one (the table is the text alternative): Vega
+            # gives an empty symbol container, as when every count is hidden, an unlabelled
+            # graphics-symbol role that axe rightly reports.
+            "mark": {
+                "type": "line",
+                "point": {"filled": True, "size": 50, "aria": False},
+                "tooltip": True,
+            },
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": axis},
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"range": LINE_COLOURS},
+                    "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 520},
+                },
+                "tooltip": [
+                    {"field": "series", "title": heading},
+                    {"field": "date", "type": "temporal", "title": "Date", "format": "%d %b %Y"},
+                    {"field": "shown", "title": y_title},
+                ],
+            },
+        }
+        layers = [lines]
+        if rules:
+            layers.append(
+                {
+                    "data": {"values": rules},
+                    "mark": {"type": "rule", "color": "#425563", "strokeDash": [4, 4]},
+                    "encoding": {"y": {"field": "value", "type": "quantitative"}},
+                }
+            )
+            layers.append(
+                {
+                    "data": {"values": rules},
+                    "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "x": 0,
+                             "color": "#425563"},
+                    "encoding": {
+                        "y": {"field": "value", "type": "quantitative"},
+                        "text": {"field": "label"},
+                    },
+                }
+            )  # fmt: skip
+        return {
+            "title": {"text": heading, "anchor": "start", "fontSize": 14},
+            "width": width,
+            "height": 160,
+            "layer": layers,
+        }
+
+    panels = [panel(s, SPECS.get(s, s), "People", []) for s in specs]
+    fit = trend["can01_fit_share"]
+    cvd = trend["cvd02_hypertension_register"]
+    panels.append(
+        panel(
+            "indicators",
+            "Indicators (percent)",
+            "Percent",
+            [
+                {"value": fit["lower_pct"], "label": f"CAN-01 lower {fit['lower_pct']:g}%"},
+                {"value": fit["upper_pct"], "label": f"CAN-01 upper {fit['upper_pct']:g}%"},
+                {
+                    "value": cvd["expected_pct"],
+                    "label": f"CVD-02 expected {cvd['expected_pct']:g}%",
+                },
+            ],
+        )
+    )
+    description = (
+        f"Line charts of {len(trend['cohorts'])} cohort sizes, one chart per service "
+        f"specification, and of the CAN-01 and CVD-02 indicators against their thresholds, at "
+        f"{len(dates)} dates from {dates[0] if dates else '-'} to {dates[-1] if dates else '-'}."
+        + (f" {hidden} hidden counts are left out of the lines." if hidden else "")
+        + " The same figures are in the table."
+    )
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "title": {"text": title},
+        "description": description,
+        "data": {"values": values},
+        "vconcat": panels,
+        "spacing": 28,
+        "resolve": {"scale": {"color": "independent", "y": "independent"},
+                    "legend": {"color": "independent"}},
     }  # fmt: skip

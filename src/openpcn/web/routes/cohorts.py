@@ -9,7 +9,8 @@ answer and renders it. Who sees what:
   that view is audited; everyone else who may open the PCN sees disclosed counts;
 - worklists (patient rows) only for the pcn_manager of the PCN or the practice_user of the
   practice; everyone else 403. Every view and export writes an audit row with the row count;
-- the model card is aggregate and open to every role.
+- the model card is aggregate and open to every role;
+- a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule.
 
 Summaries and risk models are cached per app and date: the warehouse is read-only.
 """
@@ -27,11 +28,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from openpcn.cohorts import engine
-from openpcn.cohorts.charts import calibration_spec, efi_spec
+from openpcn.cohorts.charts import calibration_spec, efi_spec, trend_spec
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.risk import fit_model, model_card
 from openpcn.cohorts.summary import disclosed, summary
+from openpcn.cohorts.trend import MAX_POINTS, MAX_STEP_MONTHS, disclosed_trend, trend
 from openpcn.config import DEFAULT_DATE
 from openpcn.exports import csv_text
 from openpcn.web import audit
@@ -65,6 +67,8 @@ ICS_PATH = Path(pattern=ICS_PATTERN, description="commissioner or ICS code", exa
 PCN_PATH = Path(pattern=r"^[A-Za-z]\d{5}$", description="PCN code", examples=["U42510"])
 PRACTICE_PATH = Path(pattern=r"^[A-Za-z]\d{5}$", description="practice code", examples=["J81019"])
 COHORT_PATH = Path(description="cohort id (see /api/v1/cohorts)")
+PointsQuery = Query(8, ge=1, le=MAX_POINTS, description="how many dates, ending at `date`")
+StepQuery = Query(3, ge=1, le=MAX_STEP_MONTHS, description="months between the dates")
 
 
 # ---------------------------------------------------------------- response models (OpenAPI)
@@ -139,6 +143,49 @@ class PcnCohorts(BaseModel):
     can01_fit_share: Can01
     cvd02_hypertension_register: Cvd02
     efi: dict[str, int | None]
+
+
+class LeftOut(BaseModel):
+    date: str
+    reason: str
+
+
+class TrendCohort(BaseModel):
+    id: str
+    spec: str
+    spec_title: str
+    title: str
+    counts: list[int | None] = Field(description="people at each date (null: hidden)")
+
+
+class TrendCan01(BaseModel):
+    about: str
+    lower_pct: float
+    upper_pct: float
+    rates: list[Rate]
+
+
+class TrendCvd02(BaseModel):
+    about: str
+    expected_pct: float
+    expected_source: str
+    rates: list[Rate]
+
+
+class PcnTrend(BaseModel):
+    code: str
+    name: str
+    date: str
+    points: int
+    step_months: int
+    disclosure_controlled: bool
+    dates: list[str] = Field(description="the dates kept, oldest first; lists run parallel")
+    left_out: list[LeftOut] = Field(description="dates asked for but left out, and why")
+    registered: list[int | None]
+    cohorts: list[TrendCohort]
+    can01_fit_share: TrendCan01
+    cvd02_hypertension_register: TrendCvd02
+    notes: list[str]
 
 
 class WorklistRow(BaseModel):
@@ -360,6 +407,39 @@ def pcn_cohorts(
     return answer
 
 
+def pcn_trend(
+    request: Request,
+    principal: Principal,
+    con: ibis.BaseBackend,
+    code: str,
+    day: dt.date,
+    *,
+    points: int,
+    step: int,
+    action: Literal["view", "export"] = "view",
+) -> dict[str, Any]:
+    """The PCN's cohort sizes and indicators at past dates, with the dashboard's rule: raw for
+    the PCN's manager (audited), disclosed for everyone else who may open the PCN."""
+    detail = pcn_detail(request, code, DAY)
+    key = str(detail["code"])
+    forbid_unless(may_see_pcn(request, principal, key, DAY))
+    checked(day)
+    rights = principal.patient_rights(pcn_code=key)
+    args = (key, day, points, step)
+    raw = cached(
+        request,
+        ("trend", *args),
+        lambda: trend(con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+    )
+    shown = raw if rights else cached(request, ("trend-disclosed", *args),
+                                      lambda: disclosed_trend(raw))  # fmt: skip
+    answer = {**shown, "name": str(detail["name"]), "disclosure_controlled": not rights}
+    if rights:
+        people = sum(n for c in raw["cohorts"] for n in c["counts"])
+        _audit(request, principal, scope=f"pcn:{key}:cohort-trend", rows=people, action=action)
+    return answer
+
+
 def _no_rate() -> dict[str, Any]:
     return {"numerator": None, "denominator": None, "pct": None, "ci_lower_pct": None,
             "ci_upper_pct": None}  # fmt: skip
@@ -459,6 +539,27 @@ def ics_csv_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
 WORKLIST_COLUMNS = ("patient_id", "practice_code", "cohort", "reason")
 
 
+def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The trend as table rows, dates as columns: each cohort, the registered count, and the
+    two indicators' percentages (the page's table and the CSV)."""
+    dates = answer["dates"]
+
+    def row(key: str, spec: str, title: str, kind: str, values: list[Any]) -> dict[str, Any]:
+        cells = dict(zip(dates, values, strict=True))
+        return {"row": key, "spec": spec, "title": title, "kind": kind, **cells}
+
+    rows = [row(c["id"], c["spec_title"], c["title"], "count", c["counts"])
+            for c in answer["cohorts"]]  # fmt: skip
+    rows.append(row("registered", "", "Registered patients", "count", answer["registered"]))
+    for key, title in (
+        ("can01_fit_share", "CAN-01: lower-GI urgent referrals with a FIT (%)"),
+        ("cvd02_hypertension_register", "CVD-02: hypertension register (% of registered)"),
+    ):
+        pcts = [r["pct"] for r in answer[key]["rates"]]
+        rows.append(row(f"{key}_pct", "", title, "pct", pcts))
+    return rows
+
+
 # ---------------------------------------------------------------- pages
 def _render(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
     from openpcn.web.app import templates
@@ -527,9 +628,65 @@ def pcn_page(
             "specs": SPECS,
             "may_open_worklists": principal.patient_rights(pcn_code=answer["code"]),
             "json_url": f"{API}/pcns/{answer['code']}/cohorts?{q}",
+            "trend_url": f"/pcns/{answer['code']}/partials/cohort-trend?{q}",
             "q": q,
         },
     )
+
+
+def _trend_urls(code: str, date: dt.date, points: int, step: int) -> dict[str, str]:
+    q = f"date={date.isoformat()}&points={points}&step={step}"
+    return {
+        "partial_url": f"/pcns/{code}/partials/cohort-trend?{q}",
+        "csv_url": f"/pcns/{code}/cohort-trend.csv?{q}",
+        "json_url": f"{API}/pcns/{code}/cohorts/trend?{q}",
+        "chart_url": f"{API}/pcns/{code}/cohorts/trend/chart?{q}",
+    }
+
+
+@router.get(
+    "/pcns/{code}/partials/cohort-trend", response_class=HTMLResponse, include_in_schema=False
+)
+def pcn_trend_partial(
+    request: Request,
+    code: str = PCN_PATH,
+    date: dt.date = DateQuery,
+    points: int = PointsQuery,
+    step: int = StepQuery,
+    con: ibis.BaseBackend = Depends(warehouse),
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> HTMLResponse:
+    """The dashboard's Trend section: htmx swaps the fragment in; without JavaScript the
+    section's link opens it as a whole page."""
+    answer = pcn_trend(request, principal, con, code, date, points=points, step=step)
+    context = {
+        "principal": principal,
+        "t": answer,
+        "date": date,
+        "rows": trend_rows(answer),
+        "note": DISCLOSURE_NOTE,
+        "steps": (1, 3, 6, 12),
+        **_trend_urls(answer["code"], date, points, step),
+    }
+    if request.headers.get("HX-Request") == "true":
+        return _render(request, "cohorts/_trend.html", context)
+    return _render(request, "cohorts/trend.html", context)
+
+
+@router.get("/pcns/{code}/cohort-trend.csv", include_in_schema=False)
+def pcn_trend_csv(
+    request: Request,
+    code: str = PCN_PATH,
+    date: dt.date = DateQuery,
+    points: int = PointsQuery,
+    step: int = StepQuery,
+    con: ibis.BaseBackend = Depends(warehouse),
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> Response:
+    answer = pcn_trend(request, principal, con, code, date, points=points, step=step,
+                       action="export")  # fmt: skip
+    name = f"cohort-trend-{answer['code']}-{answer['date']}.csv"
+    return _csv(trend_rows(answer), ("row", "spec", "title", *answer["dates"]), name)
 
 
 @router.get("/pcns/{code}/cohorts/{cohort}.csv", include_in_schema=False)
@@ -686,6 +843,41 @@ def api_pcn(
     """The PCN's cohort sizes, CAN-01 and CVD-02 indicators and eFI categories (raw only for
     the PCN's manager, and then audited; disclosure-controlled for everyone else)."""
     return pcn_cohorts(request, principal, con, code, date)
+
+
+@router.get(f"{API}/pcns/{{code}}/cohorts/trend", response_model=PcnTrend, tags=["cohorts"])
+def api_pcn_trend(
+    request: Request,
+    code: str = PCN_PATH,
+    date: dt.date = DateQuery,
+    points: int = PointsQuery,
+    step: int = StepQuery,
+    con: ibis.BaseBackend = Depends(warehouse),
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> dict[str, Any]:
+    """The PCN's cohort sizes, registered patients, CAN-01 and CVD-02 at `points` dates, `step`
+    months apart, ending at `date` (dates before the PCN opened or the records start are left
+    out, with the reason). Raw only for the PCN's manager, and then audited."""
+    return pcn_trend(request, principal, con, code, date, points=points, step=step)
+
+
+@router.get(f"{API}/pcns/{{code}}/cohorts/trend/chart", response_model=dict[str, Any],
+            tags=["cohorts"])  # fmt: skip
+def api_pcn_trend_chart(
+    request: Request,
+    code: str = PCN_PATH,
+    date: dt.date = DateQuery,
+    points: int = PointsQuery,
+    step: int = StepQuery,
+    con: ibis.BaseBackend = Depends(warehouse),
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> dict[str, Any]:
+    """The Vega-Lite v5 spec of the PCN's trend: a line chart per specification and one of
+    the indicators against their thresholds (the same counts as the trend API)."""
+    answer = pcn_trend(request, principal, con, code, date, points=points, step=step)
+    every = "month" if step == 1 else f"{step} months"
+    title = f"{answer['name']}: cohorts every {every} to {answer['date']}"
+    return trend_spec(answer, title=title)
 
 
 @router.get(

@@ -57,6 +57,9 @@
     document.querySelectorAll(".app-spec-chart[data-spec-url]:not([data-chart-started])").forEach(draw);
   }
 
+  // htmx swaps in sections with charts (the PCN dashboard's trend): draw those too.
+  document.addEventListener("htmx:load", start);
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
