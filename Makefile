@@ -9,11 +9,12 @@ export OPENPCN_HOME ?= $(CURDIR)/.openpcn
 
 .PHONY: run test lint format bench reference init clean
 
-## Python environment from the pinned lock file (uv only speeds up the install).
+## Python environment from the pinned lock file (uv only speeds up the install). Bytecode is
+## compiled once here: with PYTHONDONTWRITEBYTECODE set, every CLI call would recompile it.
 $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 

@@ -31,7 +31,7 @@ EXPECTED = {
 }
 
 
-def stub_efi(con, date):
+def stub_efi(con, date, people):
     people = ["two-conditions-moderate", "two-conditions-mild", "one-condition-twice-severe"]
     return ibis.memtable(
         pd.DataFrame({"patient_id": people, "efi_category": ["moderate", "mild", "severe"]})

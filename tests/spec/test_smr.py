@@ -72,7 +72,7 @@ EXPECTED = {
 }
 
 
-def stub_efi(con, date):
+def stub_efi(con, date, people):
     """eFI is C2's (tested in tests/cohorts/test_efi.py); here two people have a category."""
     frame = pd.DataFrame(
         {

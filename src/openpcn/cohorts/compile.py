@@ -23,11 +23,12 @@ _EVENT_KINDS = ("has_event", "no_event", "latest_value", "distinct_codes")
 _MEDICINE_KINDS = ("has_medicine", "no_medicine", "repeat_medicines")
 
 
-def _efi_table(con: ibis.BaseBackend, date: dt.date) -> ir.Table:
-    """C2's eFI per patient (patient_id, efi_category); a seam the spec tests can replace."""
+def _efi_table(con: ibis.BaseBackend, date: dt.date, people: ir.Table | None) -> ir.Table:
+    """C2's eFI per patient (patient_id, efi_category), for `people` only when given; a seam the
+    spec tests can replace."""
     from openpcn.cohorts.efi import efi_table
 
-    return efi_table(con, date)
+    return efi_table(con, date, people)
 
 
 def _risk_table(con: ibis.BaseBackend, date: dt.date, at_least: float) -> ir.Table:
@@ -97,8 +98,12 @@ class Compiled:
         self.definitions = list(definitions)
         self.columns: dict[tuple[object, ...], str] = {}
         self.con = con
+        self.people: ir.Table | None = None
 
-    def table(self, base: ir.Table) -> ir.Table:
+    def table(self, base: ir.Table, *, narrow: bool = False) -> ir.Table:
+        """`base` with a column per criterion; `narrow` reads only the events, medicines and
+        eFI of the people in `base` (a PCN's or practice's, not the whole warehouse's)."""
+        self.people = base.select("patient_id") if narrow else None
         all_leaves = [leaf for d in self.definitions for leaf in leaves(d.criteria)]
         events = [leaf for leaf in all_leaves if leaf.kind in _EVENT_KINDS]
         medicines = [leaf for leaf in all_leaves if leaf.kind in _MEDICINE_KINDS]
@@ -108,7 +113,8 @@ class Compiled:
         if medicines:
             joined = self._join(joined, self._medicines(medicines))
         if any(leaf.kind == "efi_category" for leaf in all_leaves):
-            efi = _efi_table(self.con, self.date).select("patient_id", "efi_category")
+            efi = _efi_table(self.con, self.date, self.people)
+            efi = efi.select("patient_id", "efi_category")
             joined = self._join(joined, efi)
         centiles = [leaf.number for leaf in all_leaves if leaf.kind == "risk_centile"]
         if centiles:
@@ -140,7 +146,10 @@ class Compiled:
             {"snomed_code": [c for c, _ in pairs], "codelist": [i for _, i in pairs]}
         )
         ev = self.con.table("events")
-        ev = ev.filter(ev.date <= self.date).inner_join(codes, "snomed_code")
+        ev = ev.filter(ev.date <= self.date)
+        if self.people is not None:
+            ev = ev.semi_join(self.people, "patient_id")
+        ev = ev.inner_join(codes, "snomed_code")
         aggs: dict[str, ir.Value] = {}
         for leaf in wanted:
             name = self._name(leaf, "e")
@@ -164,6 +173,8 @@ class Compiled:
         # when it started by the date and its latest issue is on or after the cutoff, the rule
         # openpcn.cohorts.efi.repeat_medicines uses too.
         m = self.con.table("medications")
+        if self.people is not None:
+            m = m.semi_join(self.people, "patient_id")
         med = m.group_by(["patient_id", "dmd_code", "bnf_code", "repeat"]).aggregate(
             first=m.date.min(), latest=m.date.max()
         )
@@ -268,7 +279,8 @@ def compile_cohorts(
     compiled = Compiled(con, date, definitions)
     if not compiled.definitions:
         raise ValueError("no definitions to compile")
-    t = compiled.table(registered(con, date, pcns=pcns, practice=practice))
+    base = registered(con, date, pcns=pcns, practice=practice)
+    t = compiled.table(base, narrow=pcns is not None or practice is not None)
     pieces = [
         t.filter(compiled.condition(t, d.criteria)).select(
             "patient_id",

@@ -154,12 +154,15 @@ def deficit_count(coded: ir.IntegerValue, repeats: ir.IntegerValue) -> ir.Intege
     return (coded.fill_null(0) + poly).cast("int64")
 
 
-def efi_table(con: ibis.BaseBackend, date: DateLike) -> ir.Table:
-    """One row per person aged 65+ registered and alive on the date: patient_id,
-    practice_code, efi_score (deficits / 36), efi_deficits, efi_category."""
+def efi_table(con: ibis.BaseBackend, date: DateLike, among: ir.Table | None = None) -> ir.Table:
+    """One row per person aged 65+ registered and alive on the date (and in `among`'s
+    patient_id, when given): patient_id, practice_code, efi_score (deficits / 36),
+    efi_deficits, efi_category."""
     day = as_date(date)
     people = registered_on(con, day)
     people = people.filter(people.age >= MIN_AGE).select("patient_id", "practice_code")
+    if among is not None:
+        people = people.semi_join(among, "patient_id")
     coded = coded_deficits(con, day, people)
     repeats = repeat_medicines(con, day, people)
     joined = people.left_join(coded, "patient_id").left_join(repeats, "patient_id")

@@ -31,7 +31,7 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.charts import calibration_spec, efi_spec, trend_spec
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.risk import fit_model, model_card
+from openpcn.cohorts.risk import scored
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import MAX_POINTS, MAX_STEP_MONTHS, disclosed_trend, trend
 from openpcn.config import DEFAULT_DATE
@@ -502,7 +502,7 @@ def _audit(
 
 def risk_card(request: Request, con: ibis.BaseBackend, day: dt.date) -> dict[str, Any]:
     checked(day)
-    return cached(request, ("risk", day), lambda: model_card(fit_model(con, day)))
+    return cached(request, ("risk", day), lambda: scored(con, day).card)
 
 
 def definitions_answer() -> dict[str, Any]:
