@@ -98,12 +98,8 @@ def build(home: Path, scale: float, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def lower_bound(path: Path) -> float:
-    """One DuckDB pass over every row of the needed columns (best of two)."""
-    queries = [
-        f"SELECT count(*), {', '.join(f'max({c})' for c in cols)} FROM {table}"
-        for table, cols in NEEDED.items()
-    ]
+def best_of_two(path: Path, queries: list[str] | tuple[str, ...]) -> float:
+    """Seconds for the queries run in turn, best of two, on a connection of their own."""
     best = float("inf")
     with duckdb.connect(str(path), read_only=True) as con:
         for _ in range(2):
@@ -114,6 +110,17 @@ def lower_bound(path: Path) -> float:
     return best
 
 
+def lower_bound(path: Path) -> float:
+    """One DuckDB pass over every row of the needed columns."""
+    return best_of_two(
+        path,
+        [
+            f"SELECT count(*), {', '.join(f'max({c})' for c in cols)} FROM {table}"
+            for table, cols in NEEDED.items()
+        ],
+    )
+
+
 #: a grouping reference: every person's events, and each person's medicines as products (first
 #: and latest issue); min/max/count aggregates only, no criteria
 GROUPING_FLOOR = (
@@ -121,18 +128,6 @@ GROUPING_FLOOR = (
     "SELECT count(*), max(latest) FROM (SELECT patient_id, dmd_code, min(date) AS first, "
     "max(date) AS latest FROM medications GROUP BY 1, 2)",
 )
-
-
-def grouping_floor(path: Path) -> float:
-    """The events and medicines grouped by person (and product), nothing else (best of two)."""
-    best = float("inf")
-    with duckdb.connect(str(path), read_only=True) as con:
-        for _ in range(2):
-            start = time.perf_counter()
-            for query in GROUPING_FLOOR:
-                con.execute(query).fetchall()
-            best = min(best, time.perf_counter() - start)
-    return best
 
 
 def timed(fn, *args, **kwargs):
@@ -389,7 +384,7 @@ def main() -> None:
             patients = con.execute("SELECT count(*) FROM patients").fetchone()[0]
             rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in NEEDED)
         bound = lower_bound(settings.warehouse_path)
-        floor = grouping_floor(settings.warehouse_path)
+        floor = best_of_two(settings.warehouse_path, GROUPING_FLOOR)
         figures = engine_figures(settings, args.date)
         peak = peak_mib()  # before the pandas peer loads whole tables into memory
         result: dict[str, object] = {
