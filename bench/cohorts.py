@@ -15,9 +15,9 @@ time nor its memory is counted), unless --home names one that exists. Then, on D
   the time goes, a grouping reference: every event grouped by person and every medicine by
   person and product, counted and nothing else (the kind of work the cohorts need, without a
   single criterion; the cohorts group fewer events, those on their codelists, but more ways);
-- the peer: a straightforward pandas implementation of SMR priority B (10+ repeat medicines in
-  12 months), NSAID without a PPI in people 65+ (SMR priority D's first branch) and the eFI,
-  reading the same warehouse, with its answers checked against the engine's.
+- the peer: a straightforward pandas implementation of the SMR specification (priority groups
+  A-D) and the eFI, reading the same warehouse, with its answers checked against the engine's
+  (the SMR cohorts compiled into one query, members only, and the eFI table).
 With --spark-sample S, a second warehouse at scale S is built and every cohort's count and the
 eFI categories are compared between DuckDB and Spark.
 """
@@ -46,27 +46,9 @@ try:
     from openpcn.cohorts import engine
     from openpcn.cohorts.codelists import load_codelists
     from openpcn.cohorts.compile import compile_cohorts
-    from openpcn.cohorts.definitions import Window, load_definitions, parse_definition
+    from openpcn.cohorts.definitions import Window, load_definitions
 except ImportError:  # the cohort engine has not landed: time the eFI only
     engine = None
-
-NSAID_WITHOUT_PPI = """
-id = "bench-nsaid-without-ppi-65"
-spec = "smr"
-title = "NSAID without a PPI, 65+ (SMR priority D, first branch)"
-description = "bench peer cohort"
-source = "bench/cohorts.py"
-checked_by = "bench"
-date = "2026-11-25"
-
-[criteria]
-all = [
-  { has_medicine = { codelist = "openpcn-nsaids", within = "6 months" } },
-  { age = { op = ">=", value = 65 } },
-  { no_medicine = { codelist = "openpcn-ppis", within = "6 months" } },
-  { no_event = { codelist = "openpcn-smr", within = "12 months" } },
-]
-"""
 
 #: the columns any cohort or the eFI reads, per table (the lower bound reads exactly these)
 NEEDED = {
@@ -143,8 +125,15 @@ def peak_mib() -> float:
 # ---- the pandas peer -------------------------------------------------------------------------
 
 
+SMR = ("smr-a-care-home", "smr-b-polypharmacy", "smr-c-severe-frailty",
+       "smr-d-medicines-linked-to-harm")  # fmt: skip
+#: SMR priority D's medicines (BNF prefixes), as its definition names them
+D_LISTS = ("nsaids", "ppis", "oral-anticoagulants", "antiplatelets", "opioids", "gabapentinoids",
+           "benzodiazepines", "z-drugs")  # fmt: skip
+
+
 def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dict[str, object]:
-    """SMR-B, NSAID-without-PPI (65+) and eFI in plain pandas, from the warehouse file."""
+    """The four SMR priority groups (A-D) and the eFI in plain pandas, from the warehouse file."""
     day = pd.Timestamp(as_date(date))
     six = pd.Timestamp(Window(6, "months").cutoff(day.date()))
     twelve = pd.Timestamp(Window(12, "months").cutoff(day.date()))
@@ -168,6 +157,8 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
     ].copy()
     born = alive.birth_month
     alive["age"] = day.year - born.dt.year - (born.dt.month > day.month).astype(int)
+    everyone = set(alive.patient_id)
+    older = set(alive.loc[alive.age >= 65, "patient_id"])
 
     events = events[events.date <= day]
     smr_done = set(
@@ -178,19 +169,7 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
     spans = meds.groupby(["patient_id", "dmd_code", "bnf_code", "repeat"]).date.agg(["min", "max"])
     spans = spans[spans["min"] <= day].reset_index()
 
-    # SMR priority B: 10+ distinct repeat medicines in the last 12 months, no SMR in 12 months
-    repeats = spans[spans.repeat & (spans["max"] >= twelve)].groupby("patient_id").dmd_code
-    counts = repeats.nunique()
-    smr_b = (set(counts[counts >= 10].index) & set(alive.patient_id)) - smr_done
-
-    # NSAID in the last 6 months, 65+, no PPI in the last 6 months, no SMR in 12 months
-    recent = spans[spans["max"] >= six]
-    nsaid = set(recent.loc[recent.bnf_code.str.startswith(codes["nsaids"]), "patient_id"])
-    ppi = set(recent.loc[recent.bnf_code.str.startswith(codes["ppis"]), "patient_id"])
-    older = set(alive.loc[alive.age >= 65, "patient_id"])
-    nsaid_no_ppi = (nsaid & older) - ppi - smr_done
-
-    # eFI: distinct coded deficits + polypharmacy (5+ current repeats)
+    # eFI: distinct coded deficits + polypharmacy (5+ current repeats), people 65+
     codelist = efi.load_codelist()
     hits = events[events.snomed_code.isin(codelist.codes)]
     coded = hits.assign(deficit=hits.snomed_code.map(codelist.deficit_of))
@@ -203,10 +182,37 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
     people["efi_deficits"] = coded.reindex(people.index).fillna(0).astype(int) + (
         n_current.reindex(people.index).fillna(0) >= efi.POLYPHARMACY_MIN
     ).astype(int)
+
+    # A: care home residents
+    smr_a = set(alive.loc[alive.care_home_code.notna(), "patient_id"])
+    # B: 10+ distinct repeat medicines in the last 12 months
+    repeats = spans[spans.repeat & (spans["max"] >= twelve)].groupby("patient_id").dmd_code
+    counts = repeats.nunique()
+    smr_b = set(counts[counts >= 10].index) & everyone
+    # C: severe frailty (eFI over 0.36: 13 or more deficits)
+    smr_c = set(people.index[people.efi_deficits * 100 > 36 * efi.DEFICITS])
+
+    # D: NSAID 65+ without a PPI; anticoagulant and antiplatelet without a PPI; an addictive
+    # medicine on repeat (all in the last 6 months)
+    recent = spans[spans["max"] >= six]
+
+    def on(name: str, frame: pd.DataFrame = recent) -> set[str]:
+        return set(frame.loc[frame.bnf_code.str.startswith(codes[name]), "patient_id"])
+
+    ppi = on("ppis")
+    addictive = recent[recent.repeat]
+    smr_d = (
+        ((on("nsaids") & older) - ppi)
+        | ((on("oral-anticoagulants") & on("antiplatelets")) - ppi)
+        | on("opioids", addictive)
+        | on("gabapentinoids", addictive)
+        | on("benzodiazepines", addictive)
+        | on("z-drugs", addictive)
+    ) & everyone
     done = time.perf_counter()
+    found = dict(zip(SMR, (smr_a, smr_b, smr_c, smr_d), strict=True))
     return {
-        "smr_b": smr_b,
-        "nsaid_no_ppi": nsaid_no_ppi,
+        "smr": {cohort: people_ - smr_done for cohort, people_ in found.items()},
         "efi": people["efi_deficits"].sort_index(),
         "seconds": done - start,
         "compute_seconds": done - loaded,
@@ -276,23 +282,16 @@ def engine_figures(settings: Settings, date: str) -> dict[str, object]:
 
 
 def engine_peer_answers(settings: Settings, date: str) -> dict[str, object]:
-    """The engine's answers to the peer's three questions (the two cohorts in one query, as
-    the engine runs a spec), and their seconds."""
+    """The engine's answers to the peer's questions (the SMR spec's cohorts compiled into one
+    query, members only: the peer gives no reasons either, and the eFI), and their seconds."""
     con = connect(settings)
-    codelists = load_codelists()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench-nsaid.toml"
-        path.write_text(NSAID_WITHOUT_PPI, "utf-8")
-        nsaid_def = parse_definition(path, codelists)
-    both = [load_definitions()["smr-b-polypharmacy"], nsaid_def]
     start = time.perf_counter()
-    expr = compile_cohorts(con, both, as_date(date))
+    expr = compile_cohorts(con, engine.select("smr"), as_date(date))
     rows = con.execute(expr.select("patient_id", "cohort"))
     efi_frame = con.execute(efi.efi_table(con, date))
     seconds = time.perf_counter() - start
     return {
-        "smr_b": set(rows.loc[rows.cohort == "smr-b-polypharmacy", "patient_id"]),
-        "nsaid_no_ppi": set(rows.loc[rows.cohort == nsaid_def.id, "patient_id"]),
+        "smr": {cohort: set(rows.loc[rows.cohort == cohort, "patient_id"]) for cohort in SMR},
         "efi": efi_frame.set_index("patient_id")["efi_deficits"].astype(int).sort_index(),
         "seconds": seconds,
     }
@@ -300,33 +299,26 @@ def engine_peer_answers(settings: Settings, date: str) -> dict[str, object]:
 
 def peer_codes() -> dict[str, tuple[str, ...]]:
     lists = load_codelists()
-    return {
-        "smr": lists["openpcn-smr"].codes,
-        "nsaids": lists["openpcn-nsaids"].codes,
-        "ppis": lists["openpcn-ppis"].codes,
+    return {"smr": lists["openpcn-smr"].codes} | {
+        name: lists[f"openpcn-{name}"].codes for name in D_LISTS
     }
 
 
 def peer_figures(settings: Settings, date: str) -> dict[str, object]:
     mine = engine_peer_answers(settings, date)
     peer = pandas_peer(settings.warehouse_path, date, peer_codes())
-    same = {
-        "smr_b": mine["smr_b"] == peer["smr_b"],
-        "nsaid_no_ppi": mine["nsaid_no_ppi"] == peer["nsaid_no_ppi"],
-        "efi": mine["efi"].equals(peer["efi"].astype(int)),
-    }
+    same = {cohort: mine["smr"][cohort] == peer["smr"][cohort] for cohort in SMR}
+    same["efi"] = mine["efi"].equals(peer["efi"].astype(int))
     return {
+        "peer": "plain pandas: SMR priority groups A-D and the eFI, from the warehouse file",
         "engine_seconds": round(mine["seconds"], 3),
         "pandas_seconds": round(peer["seconds"], 3),
         "pandas_compute_seconds": round(peer["compute_seconds"], 3),
         "speedup": round(peer["seconds"] / mine["seconds"], 2),
         "speedup_vs_compute_only": round(peer["compute_seconds"] / mine["seconds"], 2),
         "answers_equal": same,
-        "sizes": {
-            "smr_b": len(mine["smr_b"]),
-            "nsaid_no_ppi": len(mine["nsaid_no_ppi"]),
-            "efi_65_plus": len(mine["efi"]),
-        },
+        "sizes": {cohort: len(mine["smr"][cohort]) for cohort in SMR}
+        | {"efi_65_plus": len(mine["efi"])},
     }
 
 
