@@ -17,7 +17,7 @@ time nor its memory is counted), unless --home names one that exists. Then, on D
   single criterion; the cohorts group fewer events, those on their codelists, but more ways);
 - the peer: a straightforward pandas implementation of the SMR specification (priority groups
   A-D) and the eFI, reading the same warehouse, with its answers checked against the engine's
-  (the SMR cohorts compiled into one query, members only, and the eFI table).
+  (the eFI table, then the SMR cohorts compiled into one query given it, members only).
 With --spark-sample S, a second warehouse at scale S is built and every cohort's count and the
 eFI categories are compared between DuckDB and Spark.
 """
@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import ibis
 import pandas as pd
 
 from openpcn.cohorts import efi
@@ -282,13 +283,15 @@ def engine_figures(settings: Settings, date: str) -> dict[str, object]:
 
 
 def engine_peer_answers(settings: Settings, date: str) -> dict[str, object]:
-    """The engine's answers to the peer's questions (the SMR spec's cohorts compiled into one
-    query, members only: the peer gives no reasons either, and the eFI), and their seconds."""
+    """The engine's answers to the peer's questions (the eFI, then the SMR spec's cohorts in one
+    query given that eFI, as `summary` does; members only: the peer gives no reasons either),
+    and their seconds."""
     con = connect(settings)
     start = time.perf_counter()
-    expr = compile_cohorts(con, engine.select("smr"), as_date(date))
-    rows = con.execute(expr.select("patient_id", "cohort"))
     efi_frame = con.execute(efi.efi_table(con, date))
+    known = ibis.memtable(efi_frame.loc[:, ["patient_id", "efi_category"]])
+    expr = compile_cohorts(con, engine.select("smr"), as_date(date), efi=known)
+    rows = con.execute(expr.select("patient_id", "cohort"))
     seconds = time.perf_counter() - start
     return {
         "smr": {cohort: set(rows.loc[rows.cohort == cohort, "patient_id"]) for cohort in SMR},

@@ -78,6 +78,7 @@ def _key(leaf: Leaf) -> tuple[object, ...]:
 
 
 def _medicine_match(med: ir.Table, codelist: Codelist) -> ir.BooleanValue:
+    """Whether a product (dmd_code, bnf_code) is on the codelist: dm+d codes, or BNF prefixes."""
     if codelist.system == "dmd":
         return med.dmd_code.isin(list(codelist.codes))
     by_length: dict[int, list[str]] = {}
@@ -93,12 +94,19 @@ def _medicine_match(med: ir.Table, codelist: Codelist) -> ir.BooleanValue:
 class Compiled:
     """The joined per-patient table and how to read each criterion off it."""
 
-    def __init__(self, con: ibis.BaseBackend, date: dt.date, definitions: Iterable[Definition]):
+    def __init__(
+        self,
+        con: ibis.BaseBackend,
+        date: dt.date,
+        definitions: Iterable[Definition],
+        efi: ir.Table | None = None,
+    ):
         self.date = date
         self.definitions = list(definitions)
         self.columns: dict[tuple[object, ...], str] = {}
         self.con = con
         self.people: ir.Table | None = None
+        self.efi = efi
 
     def table(self, base: ir.Table, *, narrow: bool = False) -> ir.Table:
         """`base` with a column per criterion; `narrow` reads only the events, medicines and
@@ -113,7 +121,9 @@ class Compiled:
         if medicines:
             joined = self._join(joined, self._medicines(medicines))
         if any(leaf.kind == "efi_category" for leaf in all_leaves):
-            efi = _efi_table(self.con, self.date, self.people)
+            efi = self.efi
+            if efi is None:
+                efi = _efi_table(self.con, self.date, self.people)
             efi = efi.select("patient_id", "efi_category")
             joined = self._join(joined, efi)
         centiles = [leaf.number for leaf in all_leaves if leaf.kind == "risk_centile"]
@@ -179,9 +189,21 @@ class Compiled:
         if self.people is not None:
             m = m.semi_join(self.people, "patient_id")
         med = m.group_by(["patient_id", "dmd_code", "repeat"]).aggregate(
-            bnf_code=m.bnf_code.min(), first=m.date.min(), latest=m.date.max()
+            first=m.date.min(), latest=m.date.max()
         )
         med = med.filter(med.first <= self.date)
+        lists = {leaf.codelist.name: leaf.codelist for leaf in wanted if leaf.codelist}
+        flag = {name: f"on_list{i}" for i, name in enumerate(sorted(lists))}
+        if lists:
+            # which codelists each product is on, worked out once a product (a few hundred),
+            # not once a span (over a million), then joined to the spans
+            products = m.group_by("dmd_code").aggregate(bnf_code=m.bnf_code.min())
+            products = products.select(
+                "dmd_code", **{flag[n]: _medicine_match(products, lists[n]) for n in lists}
+            )
+            med = med.inner_join(products, "dmd_code").select(
+                med, *(products[column] for column in flag.values())
+            )
         aggs: dict[str, ir.Value] = {}
         for leaf in wanted:
             name = self._name(leaf, "m")
@@ -189,7 +211,7 @@ class Compiled:
                 continue
             cond = med.repeat if leaf.repeat or leaf.kind == "repeat_medicines" else None
             if leaf.codelist is not None:
-                match = _medicine_match(med, leaf.codelist)
+                match = med[flag[leaf.codelist.name]]
                 cond = match if cond is None else cond & match
             if leaf.window:
                 recent = med.latest >= leaf.window.cutoff(self.date)
@@ -276,10 +298,13 @@ def compile_cohorts(
     pcns: Sequence[str] | None = None,
     practice: str | None = None,
     carry: Sequence[str] = (),
+    efi: ir.Table | None = None,
 ) -> ir.Table:
     """One expression: a row per patient per cohort they belong to (columns: OUTPUT, then any
-    `carry` columns of the patients table, e.g. imd_decile for a breakdown)."""
-    compiled = Compiled(con, date, definitions)
+    `carry` columns of the patients table, e.g. imd_decile for a breakdown). A caller that has
+    the eFI already (patient_id, efi_category on the date) passes it as `efi`, so the query
+    does not work it out again."""
+    compiled = Compiled(con, date, definitions, efi)
     if not compiled.definitions:
         raise ValueError("no definitions to compile")
     base = registered(con, date, pcns=pcns, practice=practice)

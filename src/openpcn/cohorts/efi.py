@@ -176,13 +176,15 @@ def efi_table(con: ibis.BaseBackend, date: DateLike, among: ir.Table | None = No
     return scored.mutate(efi_category=category_of(scored.efi_deficits))
 
 
-def efi_distribution(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, dict[str, int]]:
+def efi_distribution(
+    con: ibis.BaseBackend, ics: str, date: DateLike, scored: ir.Table | None = None
+) -> dict[str, dict[str, int]]:
     """Raw counts per eFI category for every PCN of the ICS on the date:
     {pcn_code: {"fit": n, "mild": n, "moderate": n, "severe": n}} (zeros included).
 
     A person counts for the PCN their practice is a core member of on the date. Counts are
     raw: surfaces pass them through `openpcn.cohorts.disclosure` for users without patient
-    rights.
+    rights. `scored`: the eFI table for the date when the caller has it already.
     """
     day = as_date(date)
     footprint = resolve_ics(con, ics)
@@ -190,7 +192,7 @@ def efi_distribution(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[st
     ics_pcns = pcns.filter(pcns.commissioner_code.isin(footprint.commissioners))
     members = memberships_on(con, day).select("practice_code", "pcn_code")
     members = members.filter(members.pcn_code.isin(ics_pcns.pcn_code))
-    efi = efi_table(con, day)
+    efi = efi_table(con, day) if scored is None else scored
     placed = efi.inner_join(members, "practice_code")
     counted = con.execute(
         placed.group_by(["pcn_code", "efi_category"]).aggregate(people=placed.patient_id.count())

@@ -17,6 +17,7 @@ import pandas as pd
 from openpcn.cohorts.compile import compile_cohorts, registered
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
 from openpcn.cohorts.disclosure import disclose
+from openpcn.cohorts.efi import efi_distribution, efi_table
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
@@ -30,6 +31,8 @@ CVD02_EXPECTED_SOURCE = (
     "QOF 2018/19 England recorded hypertension prevalence, all ages (conditions.csv); "
     "UNCONFIRMED as an expected-prevalence figure: PHE modelled estimates are higher"
 )
+#: the eFI columns the summary keeps (in memory) for its cohorts and distribution
+EFI_COLUMNS = ("patient_id", "practice_code", "efi_category")
 #: patient columns the summary's one query carries for the inequalities breakdowns
 BREAKDOWN_COLUMNS = ("imd_decile", "ethnicity_group")
 CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}  # FACTS.md: CAN-01
@@ -81,7 +84,13 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     counted, unknown = _countable(con, day, list(definitions.values()))
     # one query for everything: counts per PCN and cohort, split by the breakdowns the
     # inequalities indicator needs (summed over them here for the plain counts)
-    expr = compile_cohorts(con, counted, day, pcns=codes, carry=BREAKDOWN_COLUMNS)
+    # the eFI of the ICS's people, worked out once for the cohorts that use it and the
+    # distribution by PCN
+    people = registered(con, day, pcns=codes)
+    efi_people = con.execute(efi_table(con, day, people.select("patient_id")))
+    frame = efi_people.loc[:, list(EFI_COLUMNS)]
+    scored = ibis.memtable(frame, schema=dict.fromkeys(EFI_COLUMNS, "string"))
+    expr = compile_cohorts(con, counted, day, pcns=codes, carry=BREAKDOWN_COLUMNS, efi=scored)
     imd_quintile = ((expr.imd_decile + 1) // 2).cast("int64").cast("string").fill_null("unknown")
     cells = con.execute(
         expr.group_by(
@@ -102,15 +111,12 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     for cohort in unknown:  # not counted: None, never a zero nobody counted
         for code in codes:
             out[definitions[cohort].spec][code][cohort] = None
-    people = registered(con, day, pcns=codes)
     listed = con.execute(people.group_by("pcn_code").aggregate(n=people.patient_id.count()))
     registered_n = dict.fromkeys(codes, 0) | {
         str(r.pcn_code): int(r.n) for r in listed.itertuples()
     }
 
-    from openpcn.cohorts.efi import efi_distribution
-
-    out["efi"] = efi_distribution(con, ics, day)
+    out["efi"] = efi_distribution(con, ics, day, scored)
     out["not_counted"] = unknown
     out["indicators"] = {
         "registered": registered_n,
