@@ -9,6 +9,7 @@ Screenshots go to tests/artefacts/.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 import threading
@@ -231,10 +232,28 @@ def _watch(page: Any) -> list[str]:
     return problems
 
 
-@pytest.fixture(scope="session")
-def watch() -> Any:
-    """`watch(page) -> list[str]`: the page's errors, failed requests and console errors."""
-    return _watch
+@pytest.fixture
+def watched_page(browser: Any) -> Any:
+    """`with watched_page(state, timeout=20_000, **options) as page:` a page in a new browser
+    context (1280x900, logged in by the storage `state`), closed afterwards; when the block
+    ends without an error, the page must have had no page error, failed request or console
+    error (CSP violations among them)."""
+
+    @contextlib.contextmanager
+    def run(state: dict[str, Any], *, timeout: int = 20_000, **options: Any) -> Iterator[Any]:
+        context = browser.new_context(
+            storage_state=state, viewport={"width": 1280, "height": 900}, **options
+        )
+        context.set_default_timeout(timeout)
+        page = context.new_page()
+        problems = _watch(page)
+        try:
+            yield page
+        finally:
+            context.close()
+        assert not problems, "\n".join(problems)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -22,19 +22,12 @@ WORKLIST = f"/pcns/{PCN}/cohorts/{COHORT}"
 
 
 def test_the_ics_cohorts_page_draws_its_chart_and_sorts_its_tables(
-    browser: Any,
     e2e_server: Any,
     admin_state: dict[str, Any],
     artefacts: Path,
-    watch: Any,
+    watched_page: Any,
 ) -> None:
-    context = browser.new_context(
-        storage_state=admin_state, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = watch(page)
-    try:
+    with watched_page(admin_state, timeout=20_000) as page:
         page.goto(f"{e2e_server.base_url}/ics/11J/cohorts")
         assert "/login" not in page.url
         page.wait_for_selector(CHART)
@@ -54,9 +47,6 @@ def test_the_ics_cohorts_page_draws_its_chart_and_sorts_its_tables(
         )
         assert severe == sorted(severe)
         page.screenshot(path=str(artefacts / "e2e-cohorts-01-ics.png"), full_page=True)
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(
@@ -92,19 +82,12 @@ def test_the_pcn_dashboard_of_its_manager_has_no_serious_accessibility_violation
 
 
 def test_a_worklist_sorts_and_downloads_its_csv(
-    browser: Any,
     e2e_server: Any,
     manager_state: dict[str, Any],
     artefacts: Path,
-    watch: Any,
+    watched_page: Any,
 ) -> None:
-    context = browser.new_context(
-        storage_state=manager_state, viewport={"width": 1280, "height": 900}, accept_downloads=True
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    problems = watch(page)
-    try:
+    with watched_page(manager_state, timeout=20_000, accept_downloads=True) as page:
         page.goto(f"{e2e_server.base_url}{WORKLIST}")
         page.wait_for_selector("#worklist-table[data-sort-ready]")
         ids = page.locator("#worklist-table tbody th")
@@ -125,25 +108,15 @@ def test_a_worklist_sorts_and_downloads_its_csv(
         assert lines[0] == "patient_id,practice_code,cohort,reason"
         assert len(lines) == ids.count() + 1
         page.screenshot(path=str(artefacts / "e2e-cohorts-02-worklist.png"), full_page=True)
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 def test_the_pcn_dashboard_draws_its_trend_and_redraws_it_for_another_step(
-    browser: Any,
     e2e_server: Any,
     manager_state: dict[str, Any],
     artefacts: Path,
-    watch: Any,
+    watched_page: Any,
 ) -> None:
-    context = browser.new_context(
-        storage_state=manager_state, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    problems = watch(page)
-    try:
+    with watched_page(manager_state, timeout=30_000) as page:
         page.goto(f"{e2e_server.base_url}/pcns/{PCN}/cohorts?date=2020-03-01")
         page.wait_for_selector(TREND_CHART)  # loaded by htmx, drawn by spec-charts.js
         canvas = page.locator("#trend-chart .app-chart-canvas")
@@ -158,6 +131,3 @@ def test_the_pcn_dashboard_draws_its_trend_and_redraws_it_for_another_step(
         page.wait_for_selector(TREND_CHART)
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(artefacts / "e2e-cohorts-03-trend.png"), full_page=True)
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)

@@ -18,19 +18,12 @@ PCN = "U42510"
 
 
 def test_funding_page_chart_and_table_then_the_planner_what_if(
-    browser: Any,
     e2e_server: Any,
     admin_state: dict[str, Any],
     artefacts: Path,
-    watch: Any,
+    watched_page: Any,
 ) -> None:
-    context = browser.new_context(
-        storage_state=admin_state, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    problems = watch(page)
-    try:
+    with watched_page(admin_state, timeout=15_000) as page:
         page.goto(f"{e2e_server.base_url}/ics/11J/funding?year=2020/21")
         assert "/login" not in page.url
         page.wait_for_selector(".app-spec-chart[data-chart-drawn] svg")
@@ -69,9 +62,6 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
         page.goto(f"{e2e_server.base_url}/ics/11J/workforce")
         page.wait_for_selector(".app-spec-chart[data-chart-drawn] svg")
         page.screenshot(path=str(artefacts / "e2e-funding-03-workforce.png"), full_page=True)
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(

@@ -18,19 +18,12 @@ PCN = "U42510"
 
 
 def test_quality_page_draws_its_charts_and_sorts_its_tables(
-    browser: Any,
     e2e_server: Any,
     admin_state: dict[str, Any],
     artefacts: Path,
-    watch: Any,
+    watched_page: Any,
 ) -> None:
-    context = browser.new_context(
-        storage_state=admin_state, viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    problems = watch(page)
-    try:
+    with watched_page(admin_state, timeout=15_000) as page:
         page.goto(f"{e2e_server.base_url}/ics/11J/quality")
         assert "/login" not in page.url
         page.wait_for_selector(".app-funnel[data-chart-drawn] svg")
@@ -72,9 +65,6 @@ def test_quality_page_draws_its_charts_and_sorts_its_tables(
         assert rows.count() == 2
         page.locator("#pcn-quality").scroll_into_view_if_needed()
         page.screenshot(path=str(artefacts / "e2e-quality-02-pcn.png"), full_page=True)
-    finally:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(
