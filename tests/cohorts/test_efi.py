@@ -4,12 +4,12 @@ of the synthetic Dorset population."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pytest
+from tests.conftest import typed
 
 from openpcn.cohorts.efi import (
     CATEGORIES,
@@ -19,8 +19,6 @@ from openpcn.cohorts.efi import (
     load_codelist,
 )
 from openpcn.config import Settings
-from openpcn.store.build import build_default
-from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import connect, write_tables
 
 DAY = "2020-03-31"
@@ -28,25 +26,6 @@ CODES = load_codelist()
 #: one code per coded deficit, in codelist order
 ONE_CODE = {deficit: code for code, deficit in reversed(list(CODES.deficit_of.items()))}
 DEFICIT_NAMES = list(CODES.deficits)
-
-
-def typed(name: str, rows: list[dict]) -> pd.DataFrame:
-    """Rows with only the columns a test cares about, as the table's full schema."""
-    raw = pd.DataFrame(rows)
-    out = pd.DataFrame(index=raw.index)
-    for col in TABLES[name].columns:
-        values = raw[col.name] if col.name in raw else pd.Series([None] * len(raw), dtype=object)
-        if col.dtype == "date":
-            out[col.name] = [None if pd.isna(v) else dt.date.fromisoformat(str(v)) for v in values]
-        elif col.dtype in ("float64", "int64"):
-            out[col.name] = pd.to_numeric(values).astype(
-                "float64" if col.dtype == "float64" else "Int64"
-            )
-        elif col.dtype == "boolean":
-            out[col.name] = values.astype("boolean")
-        else:
-            out[col.name] = values.astype(object)
-    return out
 
 
 def person(pid: str, born: str = "1940-01-01", practice: str = "J81001", **kw) -> dict:
@@ -212,16 +191,6 @@ def test_distribution_counts_every_category_for_every_pcn(tmp_path):
         "U00001": {"fit": 1, "mild": 1, "moderate": 0, "severe": 0},
         "U00002": {"fit": 0, "mild": 0, "moderate": 0, "severe": 1},
     }
-
-
-@pytest.fixture(scope="module")
-def dorset(tmp_path_factory) -> Settings:
-    """The synthetic Dorset population at 1% (seed 2019), shared with test_risk when both run."""
-    home = tmp_path_factory.getbasetemp() / "cohorts-dorset-0.01"
-    settings = Settings(home=home)
-    if not settings.warehouse_path.exists():
-        build_default(settings, scale=0.01, seed=2019)
-    return settings
 
 
 def test_synthetic_65_plus_are_about_50_35_12_3_percent(dorset):

@@ -13,6 +13,7 @@ import ibis
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import typed
 
 from openpcn.cohorts.risk import (
     FEATURES,
@@ -26,39 +27,9 @@ from openpcn.cohorts.risk import (
     years_later,
 )
 from openpcn.config import Settings
-from openpcn.store.build import build_default
-from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import connect, write_tables
 
 DAY = "2020-03-31"
-
-
-def typed(name: str, rows: list[dict]) -> pd.DataFrame:
-    raw = pd.DataFrame(rows)
-    out = pd.DataFrame(index=raw.index)
-    for col in TABLES[name].columns:
-        values = raw[col.name] if col.name in raw else pd.Series([None] * len(raw), dtype=object)
-        if col.dtype == "date":
-            out[col.name] = [None if pd.isna(v) else dt.date.fromisoformat(str(v)) for v in values]
-        elif col.dtype == "int64":
-            out[col.name] = pd.to_numeric(values).astype("Int64")
-        elif col.dtype == "float64":
-            out[col.name] = pd.to_numeric(values).astype("float64")
-        elif col.dtype == "boolean":
-            out[col.name] = values.astype("boolean")
-        else:
-            out[col.name] = values.astype(object)
-    return out
-
-
-@pytest.fixture(scope="module")
-def dorset(tmp_path_factory) -> Settings:
-    """The synthetic Dorset population at 1% (seed 2019), shared with test_efi when both run."""
-    home = tmp_path_factory.getbasetemp() / "cohorts-dorset-0.01"
-    settings = Settings(home=home)
-    if not settings.warehouse_path.exists():
-        build_default(settings, scale=0.01, seed=2019)
-    return settings
 
 
 @pytest.fixture(scope="module")
