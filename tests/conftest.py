@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,3 +55,26 @@ def build() -> Build:
         return ibis.duckdb.connect(str(path), read_only=True)
 
     return make
+
+
+def fingerprint(home: Path) -> dict[str, str]:
+    """sha256 of the warehouse file and of any write-ahead log beside it: an import that is
+    refused must leave these unchanged."""
+    files = sorted(home.glob("warehouse.duckdb*"))
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def run_in_process(home: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `openpcn *args` with OPENPCN_HOME=home, through the same
+    entry point as the installed command, without paying for a new interpreter."""
+    from openpcn.cli import main
+
+    monkeypatch.setenv("OPENPCN_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(sys, "argv", ["openpcn", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        main()
+        sys.exit(0)
+    captured = capsys.readouterr()
+    return int(stopped.value.code or 0), captured.out, captured.err

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from tests.conftest import fingerprint, run_in_process
 
-from openpcn.cli import main
 from openpcn.store.importer import conform
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
@@ -79,12 +78,6 @@ def small_warehouse(path: Path) -> None:
     )
 
 
-def fingerprint(home: Path) -> dict[str, str]:
-    """sha256 of the warehouse file and of any write-ahead log beside it."""
-    files = sorted(home.glob("warehouse.duckdb*"))
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-
-
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPENPCN_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
@@ -95,18 +88,6 @@ def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-def run_in_process(home: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """The same entry point as the installed command, without paying for a new interpreter."""
-    monkeypatch.setenv("OPENPCN_HOME", str(home))
-    monkeypatch.setattr(sys, "argv", ["openpcn", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stopped:
-        main()
-        sys.exit(0)
-    captured = capsys.readouterr()
-    return int(stopped.value.code or 0), captured.out, captured.err
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from tests.conftest import fingerprint, run_in_process
 
-from openpcn.cli import main
 from openpcn.exceptions import InputError
 from openpcn.sources import cqc
 from openpcn.store.importer import available_loaders, conform
@@ -140,36 +138,20 @@ def _warehouse(path: Path) -> None:
     )
 
 
-def _fingerprint(home: Path) -> dict[str, str]:
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in home.glob("warehouse*")}
-
-
-def _run(home: Path, monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENPCN_HOME", str(home))
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setattr(sys, "argv", ["openpcn", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stopped:
-        main()
-        sys.exit(0)
-    captured = capsys.readouterr()
-    return int(stopped.value.code or 0), captured.out, captured.err
-
-
 def test_import_refuses_a_bad_file_unchanged_then_upserts_a_good_one(
     tmp_path, monkeypatch, capsys
 ) -> None:
     _warehouse(tmp_path / "warehouse.duckdb")
-    before = _fingerprint(tmp_path)
+    before = fingerprint(tmp_path)
 
-    code, _, err = _run(
+    code, _, err = run_in_process(
         tmp_path, monkeypatch, capsys, "import", "cqc", str(DATA / "bad" / "cqc_unknown_rating.csv")
     )
     assert code == 65
     assert "row 3" in err and "Latest Rating" in err
-    assert _fingerprint(tmp_path) == before
+    assert fingerprint(tmp_path) == before
 
-    code, out, err = _run(tmp_path, monkeypatch, capsys, "import", "cqc", str(SAMPLE))
+    code, out, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "cqc", str(SAMPLE))
     assert code == 0, err
     assert "4 practice ratings" in out
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
