@@ -18,6 +18,7 @@ import ibis
 from markupsafe import escape
 
 from openpcn import orgs
+from openpcn.codes import PSEUDONYM
 from openpcn.cohorts.definitions import SPECS
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import CATEGORIES
@@ -29,7 +30,6 @@ from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
 from openpcn.reports.figures import SECTIONS, Section, capability_section, ics_report_data
 from openpcn.reports.render import render_html
-from openpcn.sources.common import PSEUDONYM
 from openpcn.workforce.risk import risk
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_rated")

@@ -7,10 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
 from openpcn.sources.common import (
-    PCN_CODE,
-    PRACTICE_CODE,
     check_pattern,
     check_references,
     check_unique,

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from openpcn.codes import NHS_NUMBER_LIKE, PSEUDONYM
 from openpcn.exceptions import UserError
-from openpcn.sources.common import NHS_NUMBER_LIKE, PSEUDONYM
 from openpcn.store.schema import PATIENT_TABLES
 from openpcn.synth import build, parameters
 from openpcn.synth.activity import ict_pcns

@@ -10,13 +10,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import NotFoundError
 from openpcn.orgs.band import SizeBand, as_band
 from openpcn.orgs.contiguity import to_grid, to_latlon
 from openpcn.orgs.dates import DateLike, as_date, iso, open_on
 from openpcn.orgs.hierarchy import IcsView, ics_view, memberships_on, pcn_totals
 from openpcn.orgs.lists import list_history, lists_on
-from openpcn.sources.common import PCN_CODE, PRACTICE_CODE
 
 _CODE_FIX = "practice codes look like J81002; PCN codes like U02749"
 

@@ -15,13 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from openpcn.codes import Code
 from openpcn.exceptions import InputError
-
-PRACTICE_CODE = re.compile(r"^[A-Z]\d{5}$")  # e.g. J81002, Y01234
-PCN_CODE = re.compile(r"^U\d{5}$")  # e.g. U02749
-COMMISSIONER_CODE = re.compile(r"^[0-9A-Z]{3}$")  # e.g. 11J, 99N, QVV
-PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{6,64}$")
-NHS_NUMBER_LIKE = re.compile(r"^\d{3}\s?\d{3}\s?\d{4}$")
 
 
 def read_csv_text(
@@ -111,7 +106,7 @@ def check_required(
 def check_pattern(
     frame: pd.DataFrame,
     column: str,
-    pattern: re.Pattern[str],
+    pattern: Code | re.Pattern[str],
     *,
     file: str,
     what: str,
@@ -134,13 +129,8 @@ def check_pattern(
     )
 
 
-def _example(pattern: re.Pattern[str]) -> str:
-    return {
-        PRACTICE_CODE.pattern: "J81002 (a letter and five digits)",
-        PCN_CODE.pattern: "U02749 (U and five digits)",
-        COMMISSIONER_CODE.pattern: "11J (three characters)",
-        PSEUDONYM.pattern: "6-64 letters, digits, '-' or '_'",
-    }.get(pattern.pattern, pattern.pattern)
+def _example(pattern: Code | re.Pattern[str]) -> str:
+    return pattern.example if isinstance(pattern, Code) else pattern.pattern
 
 
 def parse_dates(
@@ -259,12 +249,9 @@ def fail_at(
         raise InputError(what, file=file, row=first_row + hit, column=column, fix=fix)
 
 
-def matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+def matches(values: pd.Series, pattern: Code | re.Pattern[str]) -> pd.Series:
     """Boolean mask: the value is present and matches `pattern` in full."""
     return values.fillna("").str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-
-
-POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}$")  # e.g. BH9 2XF, BH15 1AE
 
 
 def normalise_postcode(values: pd.Series) -> pd.Series:

@@ -20,15 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
 from openpcn.sources import Loaded, loader
-from openpcn.sources.common import (
-    PRACTICE_CODE,
-    fail_at,
-    matches,
-    parse_numbers,
-    read_csv_text,
-)
+from openpcn.sources.common import fail_at, matches, parse_numbers, read_csv_text
 
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 NOT_RATINGS = ("Insufficient evidence to rate", "No rating", "Not rated", "Not applicable")

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from openpcn.codes import COMMISSIONER_CODE, PRACTICE_CODE
 from openpcn.sources import Loaded, loader
 from openpcn.sources.common import (
-    COMMISSIONER_CODE,
-    PRACTICE_CODE,
     check_required,
     check_unique,
     fail_at,

@@ -22,19 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from openpcn.codes import NHS_NUMBER_LIKE, PCN_CODE, PRACTICE_CODE, PSEUDONYM
 from openpcn.exceptions import InputError
 from openpcn.sources import Loaded, loader
-from openpcn.sources.common import (
-    NHS_NUMBER_LIKE,
-    PCN_CODE,
-    PRACTICE_CODE,
-    PSEUDONYM,
-    check_pattern,
-    check_required,
-    check_unique,
-    fail_at,
-    first_bad,
-)
+from openpcn.sources.common import check_pattern, check_required, check_unique, fail_at, first_bad
 from openpcn.store.schema import PATIENT_TABLES, Table, table
 
 SUFFIXES = (".csv", ".parquet")

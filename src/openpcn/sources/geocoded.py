@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.sources.common import PRACTICE_CODE, check_unique, fail_at, matches
+from openpcn.sources.common import check_unique, fail_at, matches
 
 FIELDS = ("ods", "postcode", "lat", "lng")
 

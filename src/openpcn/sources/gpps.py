@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
 from openpcn.quality.measures import measures
 from openpcn.sources import Loaded, loader
 from openpcn.sources.common import (
-    PRACTICE_CODE,
     check_pattern,
     check_unique,
     fail_at,

@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from openpcn.sources.common import (
-    PRACTICE_CODE,
-    check_pattern,
-    check_unique,
-    parse_numbers,
-    read_csv_text,
-)
+from openpcn.codes import PRACTICE_CODE
+from openpcn.sources.common import check_pattern, check_unique, parse_numbers, read_csv_text
 
 REQUIRED = ["IndicatorID", "Year", "AreaCode", "Value"]
 

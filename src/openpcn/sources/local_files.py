@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.sources import Loaded, loader
 from openpcn.sources.common import (
-    PCN_CODE,
-    PRACTICE_CODE,
     check_pattern,
     check_required,
     check_unique,

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from openpcn.codes import COMMISSIONER_CODE, PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
 from openpcn.sources import Loaded, loader
 from openpcn.sources.common import (
-    COMMISSIONER_CODE,
-    PCN_CODE,
-    PRACTICE_CODE,
     check_pattern,
     check_required,
     check_unique,

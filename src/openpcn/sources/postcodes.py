@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 from pyproj import Transformer
 
+from openpcn.codes import POSTCODE
 from openpcn.sources import Loaded, loader
 from openpcn.sources.common import (
-    POSTCODE,
     check_unique,
     fail_at,
     matches,

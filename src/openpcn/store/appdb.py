@@ -44,9 +44,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.config import Settings
 from openpcn.exceptions import ConfigError, StoreError, UserError
-from openpcn.sources.common import PCN_CODE, PRACTICE_CODE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIN_PASSWORD_LENGTH = 12

@@ -16,11 +16,10 @@ import pandas as pd
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.sources.common import (
-    PCN_CODE,
-    PRACTICE_CODE,
     check_pattern,
     check_references,
     check_required,

@@ -21,13 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from openpcn import orgs
+from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.cohorts.disclosure import disclose, total_of
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.exceptions import NotFoundError
 from openpcn.exports import csv_text
 from openpcn.orgs.geo import ics_geojson
 from openpcn.orgs.population import pyramid
-from openpcn.sources.common import PCN_CODE, PRACTICE_CODE
 from openpcn.web.auth import Principal, Role, forbid_unless, require
 from openpcn.web.charts import pyramid_spec
 
