@@ -12,10 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from openpcn.build import available_loaders, import_file
 from openpcn.config import Settings
 from openpcn.exceptions import InputError, NotFoundError
-from openpcn.sources import LOADERS, Loaded
-from openpcn.store.importer import available_loaders, conform, import_file
+from openpcn.sources import LOADERS
+from openpcn.store.importer import Loaded, conform
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
 

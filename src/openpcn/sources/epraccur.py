@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from openpcn.codes import COMMISSIONER_CODE, PRACTICE_CODE
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_required,
     check_unique,
@@ -23,6 +23,7 @@ from openpcn.sources.common import (
     parse_dates,
     read_csv_text,
 )
+from openpcn.store.importer import Loaded
 
 # 0-based positions of the fields we use in the 27-column layout. Errors name a column by
 # its label, e.g. "field 1 (organisation code)", since the file has no header.

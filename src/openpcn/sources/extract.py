@@ -24,8 +24,9 @@ import pyarrow.parquet as pq
 
 from openpcn.codes import NHS_NUMBER_LIKE, PCN_CODE, PRACTICE_CODE, PSEUDONYM
 from openpcn.exceptions import InputError
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import check_pattern, check_required, check_unique, fail_at, first_bad
+from openpcn.store.importer import Loaded
 from openpcn.store.schema import PATIENT_TABLES, Table, table
 
 SUFFIXES = (".csv", ".parquet")

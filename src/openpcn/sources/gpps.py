@@ -27,8 +27,7 @@ import pandas as pd
 
 from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.quality.measures import measures
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_pattern,
     check_unique,
@@ -36,6 +35,8 @@ from openpcn.sources.common import (
     parse_numbers,
     read_csv_text,
 )
+from openpcn.sources.gpps_measures import measures
+from openpcn.store.importer import Loaded
 
 MEASURES = ("overall_good", "appointment_good")
 REQUIRED = ["Practice_Code", "year", *MEASURES]
