@@ -25,9 +25,16 @@ import pyarrow.parquet as pq
 from openpcn.codes import NHS_NUMBER_LIKE, PCN_CODE, PRACTICE_CODE, PSEUDONYM
 from openpcn.exceptions import InputError
 from openpcn.sources import loader
-from openpcn.sources.common import check_pattern, check_required, check_unique, fail_at, first_bad
+from openpcn.sources.common import (
+    check_pattern,
+    check_required,
+    check_unique,
+    fail_at,
+    first_bad,
+    refuse_columns,
+)
 from openpcn.store.importer import Loaded
-from openpcn.store.schema import PATIENT_TABLES, Table, table
+from openpcn.store.schema import ARROW_TYPES, PATIENT_TABLES, Table, table
 
 SUFFIXES = (".csv", ".parquet")
 STRING = pd.StringDtype("pyarrow")  # Arrow-backed text: vectorised checks on millions of rows
@@ -241,15 +248,6 @@ def _csv_strings(spec: Table, path: Path, file: str) -> pd.DataFrame:
         ) from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
-    missing = [c for c in spec.column_names if c not in head]
-    if missing:
-        raise InputError(
-            f"missing column(s): {', '.join(missing)}",
-            file=file,
-            row=1,
-            column=missing[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
     _check_header(spec, head, file)
     width = len(head)
     for row, start in zip(rows, starts, strict=False):
@@ -324,23 +322,19 @@ def _column_of_bad_byte(raw: bytes, line: int) -> str | None:
     return None
 
 
-def _check_header(spec: Table, names: list[str], file: str) -> None:
-    """Exactly the schema's columns (any order): no extras, no repeats."""
+def _check_header(spec: Table, names: list[str], file: str, row: int | None = 1) -> None:
+    """Exactly the schema's columns (any order): none missing, no extras, no repeats."""
+    fix = f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}"
+    missing = [c for c in spec.column_names if c not in names]
+    refuse_columns("missing column(s)", missing, file=file, fix=fix, row=row)
     extra = [n for n in names if n not in spec.column_names]
-    if extra:
-        raise InputError(
-            f"unexpected column(s): {', '.join(extra)}",
-            file=file,
-            row=1,
-            column=extra[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
+    refuse_columns("unexpected column(s)", extra, file=file, fix=fix, row=row)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputError(
             "a column is named twice",
             file=file,
-            row=1,
+            row=row,
             column=repeated[0],
             fix="give each column once",
         )
@@ -409,19 +403,7 @@ def _read_parquet(spec: Table, path: Path, source: _Source) -> pd.DataFrame:
             file=source.file,
             fix="write the table with a Parquet writer (pyarrow, Spark, DuckDB), or use CSV",
         ) from None
-    names = data.column_names
-    missing = [c for c in spec.column_names if c not in names]
-    if missing:
-        raise InputError(
-            f"missing column(s): {', '.join(missing)}",
-            file=source.file,
-            column=missing[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
-    try:
-        _check_header(spec, names, source.file)
-    except InputError as exc:  # no header line in Parquet: drop the row
-        raise InputError(exc.what, fix=exc.fix, file=source.file, column=exc.where.column) from None
+    _check_header(spec, data.column_names, source.file, row=None)  # no header line in Parquet
     out = pd.DataFrame(index=pd.RangeIndex(data.num_rows))
     for col in spec.columns:
         out[col.name] = _parquet_column(data.column(col.name), col.name, col.dtype, source.file)
@@ -434,7 +416,7 @@ def _parquet_column(values: pa.ChunkedArray, column: str, dtype: str, file: str)
         values = values.cast(kind.value_type)
         kind = values.type
     if pa.types.is_null(kind):
-        values, kind = values.cast(_ARROW[dtype]), _ARROW[dtype]
+        values, kind = values.cast(ARROW_TYPES[dtype]), ARROW_TYPES[dtype]
     accepted = {
         "string": pa.types.is_string(kind) or pa.types.is_large_string(kind),
         "date": pa.types.is_date(kind) or pa.types.is_timestamp(kind),
@@ -477,15 +459,6 @@ def _parquet_column(values: pa.ChunkedArray, column: str, dtype: str, file: str)
             )
         return numbers.astype("Int64")
     return numbers
-
-
-_ARROW = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float64": pa.float64(),
-    "int64": pa.int64(),
-    "boolean": pa.bool_(),
-}
 
 
 def _wrong_type(

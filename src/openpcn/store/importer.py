@@ -175,20 +175,9 @@ def conform(frame: pd.DataFrame, spec: Table, columns: Iterable[str] | None = No
     return out
 
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float64": pa.float64(),
-    "int64": pa.int64(),
-    "boolean": pa.bool_(),
-}
-
-
 def to_arrow(frame: pd.DataFrame, spec: Table) -> pa.Table:
     """The frame as an Arrow table with the schema's exact types, for DuckDB to scan."""
-    schema = pa.schema(
-        [pa.field(c.name, ARROW_TYPES[c.dtype], nullable=c.nullable) for c in spec.columns]
-    )
+    schema = spec.arrow_schema()
     return pa.Table.from_pandas(frame[spec.column_names], schema=schema, preserve_index=False)
 
 
