@@ -104,6 +104,10 @@ class _Source:
     first_row: int
     note: str
 
+    def fail_at(self, bad: pd.Series, what: str, column: str, fix: str) -> None:
+        """Raise InputError at the first True of `bad`, naming this file's row."""
+        fail_at(bad, what, file=self.file, column=column, fix=fix, first_row=self.first_row)
+
 
 def read_table(name: str, path: Path, *, label: str | None = None) -> pd.DataFrame:
     """Read and fully validate one extract file (CSV or Parquet) for patient table `name`.
@@ -345,13 +349,11 @@ def _csv_dates(values: pd.Series, column: str, source: _Source) -> pd.Series:
     text = pa.array(values.where(ok).astype(object).where(ok, None), pa.string())
     stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     parsed = pd.Series(stamps.cast(pa.date32()).to_pandas(), index=values.index, dtype=object)
-    fail_at(
+    source.fail_at(
         values.notna() & parsed.isna(),
         "not a valid date",
-        file=source.file,
-        column=column,
-        fix="write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
-        first_row=source.first_row,
+        column,
+        "write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
     )
     return parsed.where(parsed.notna(), None)
 
@@ -359,22 +361,18 @@ def _csv_dates(values: pd.Series, column: str, source: _Source) -> pd.Series:
 def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) -> pd.Series:
     parsed = pd.to_numeric(values, errors="coerce").astype("float64")
     ok = np.isfinite(parsed.to_numpy(dtype="float64", na_value=np.nan))
-    fail_at(
+    source.fail_at(
         values.notna() & ~pd.Series(ok, index=values.index),
         "not a number",
-        file=source.file,
-        column=column,
-        fix="use digits with '.' as the decimal point and no thousands separators",
-        first_row=source.first_row,
+        column,
+        "use digits with '.' as the decimal point and no thousands separators",
     )
     if dtype == "int64":
-        fail_at(
+        source.fail_at(
             parsed.notna() & (parsed % 1 != 0),
             "not a whole number",
-            file=source.file,
-            column=column,
-            fix=f"{column} is a count: write it without a fraction",
-            first_row=source.first_row,
+            column,
+            f"{column} is a count: write it without a fraction",
         )
         return parsed.astype("Int64")
     return parsed
@@ -383,13 +381,11 @@ def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) ->
 def _csv_booleans(values: pd.Series, column: str, source: _Source) -> pd.Series:
     lowered = values.str.lower()
     parsed = lowered.map({"true": True, "false": False}, na_action="ignore")
-    fail_at(
+    source.fail_at(
         values.notna() & parsed.isna(),
         "not true or false",
-        file=source.file,
-        column=column,
-        fix="write booleans as true or false",
-        first_row=source.first_row,
+        column,
+        "write booleans as true or false",
     )
     return parsed.astype("boolean")
 
@@ -495,7 +491,7 @@ def _validate(spec: Table, frame: pd.DataFrame, source: _Source) -> None:
         if not col.nullable:
             check_required(frame, col.name, file=file, first_row=first)
     if "patient_id" in frame:
-        _check_pseudonyms(frame, "patient_id", file, first)
+        _check_pseudonyms(frame, "patient_id", source)
     for col in spec.columns:
         key = (spec.name, col.name)
         if key in CODES:
@@ -504,30 +500,29 @@ def _validate(spec: Table, frame: pd.DataFrame, source: _Source) -> None:
                 frame, col.name, pattern, file=file, what=what, first_row=first, nullable=True
             )
         if key in ALLOWED:
-            _check_allowed(frame, col.name, ALLOWED[key], file, first)
+            _check_allowed(frame, col.name, ALLOWED[key], source)
         if key in RANGES:
-            _check_range(frame, col.name, *RANGES[key], file=file, first=first)
+            _check_range(frame, col.name, *RANGES[key], source)
         if col.dtype == "date":
-            _check_date_range(frame, col.name, file, first)
+            _check_date_range(frame, col.name, source)
     if spec.name == "patients":
-        _check_first_of_month(frame, "birth_month", file, first)
+        _check_first_of_month(frame, "birth_month", source)
     for name, later, earlier in ORDERED_DATES:
         if name == spec.name:
-            _check_order(frame, later, earlier, file, first)
+            _check_order(frame, later, earlier, source)
     if spec.name == "workforce":
-        fail_at(
+        source.fail_at(
             frame["practice_code"].isna() & frame["pcn_code"].isna(),
             "a post needs a practice or a PCN",
-            file=file,
-            column="practice_code",
-            fix="give practice_code, or pcn_code for staff the PCN employs",
-            first_row=first,
+            "practice_code",
+            "give practice_code, or pcn_code for staff the PCN employs",
         )
     if spec.key:
         check_unique(frame, list(spec.key), file=file, first_row=first)
 
 
-def _check_pseudonyms(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_pseudonyms(frame: pd.DataFrame, column: str, source: _Source) -> None:
+    file, first = source.file, source.first_row
     values = frame[column].fillna("")
     bad = first_bad(values.str.fullmatch(NHS_NUMBER_LIKE.pattern).astype(bool))
     if bad is not None:
@@ -543,16 +538,14 @@ def _check_pseudonyms(frame: pd.DataFrame, column: str, file: str, first: int) -
 
 
 def _check_allowed(
-    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], file: str, first: int
+    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], source: _Source
 ) -> None:
     values = frame[column]
-    fail_at(
+    source.fail_at(
         values.notna() & ~values.isin(allowed),
         "not an allowed value",
-        file=file,
-        column=column,
-        fix=f"use one of: {', '.join(allowed)}",
-        first_row=first,
+        column,
+        f"use one of: {', '.join(allowed)}",
     )
 
 
@@ -561,9 +554,7 @@ def _check_range(
     column: str,
     low: float | None,
     high: float | None,
-    *,
-    file: str,
-    first: int,
+    source: _Source,
 ) -> None:
     values = frame[column].astype("float64")
     out = pd.Series(False, index=values.index)
@@ -579,44 +570,40 @@ def _check_range(
             fix = f"{column} must be at most {high:g}"
         else:
             fix = f"{column} must be between {low:g} and {high:g}"
-        raise InputError("out of range", file=file, row=first + bad, column=column, fix=fix)
+        raise InputError(
+            "out of range", file=source.file, row=source.first_row + bad, column=column, fix=fix
+        )
 
 
-def _check_date_range(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_date_range(frame: pd.DataFrame, column: str, source: _Source) -> None:
     today = dt.date.today()
     out = [isinstance(d, dt.date) and not EARLIEST <= d <= today for d in frame[column]]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         "date out of range",
-        file=file,
-        column=column,
-        fix=f"dates must fall between {EARLIEST.isoformat()} and today",
-        first_row=first,
+        column,
+        f"dates must fall between {EARLIEST.isoformat()} and today",
     )
 
 
-def _check_first_of_month(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_first_of_month(frame: pd.DataFrame, column: str, source: _Source) -> None:
     out = [isinstance(d, dt.date) and d.day != 1 for d in frame[column]]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         "not the first day of a month",
-        file=file,
-        column=column,
-        fix="give the first day of the birth month (YYYY-MM-01), never a full date of birth",
-        first_row=first,
+        column,
+        "give the first day of the birth month (YYYY-MM-01), never a full date of birth",
     )
 
 
-def _check_order(frame: pd.DataFrame, later: str, earlier: str, file: str, first: int) -> None:
+def _check_order(frame: pd.DataFrame, later: str, earlier: str, source: _Source) -> None:
     pairs = zip(frame[later], frame[earlier], strict=True)
     out = [isinstance(a, dt.date) and isinstance(b, dt.date) and a < b for a, b in pairs]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         f"before {earlier}",
-        file=file,
-        column=later,
-        fix=f"{later} cannot be earlier than {earlier}",
-        first_row=first,
+        later,
+        f"{later} cannot be earlier than {earlier}",
     )
 
 
