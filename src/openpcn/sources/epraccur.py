@@ -83,22 +83,18 @@ def read_all(path: Path) -> pd.DataFrame:
         first_row=1,
     )
     kept = (frame[c["prescribing_setting"]] == GP_PRACTICE_SETTING).fillna(False).astype(bool)
-    fail_at(
-        kept & ~matches(frame[c["code"]], PRACTICE_CODE),
-        "not a valid ODS practice code",
-        file=name,
-        column=c["code"],
-        fix="practice codes look like J81002 (a letter and five digits)",
-        first_row=1,
-    )
-    fail_at(
-        kept & ~matches(frame[c["commissioner"]], COMMISSIONER_CODE),
-        "not a valid commissioner code",
-        file=name,
-        column=c["commissioner"],
-        fix="commissioner codes look like 11J (three characters)",
-        first_row=1,
-    )
+    for column, code, what in (
+        (c["code"], PRACTICE_CODE, "ODS practice code"),
+        (c["commissioner"], COMMISSIONER_CODE, "commissioner code"),
+    ):
+        fail_at(
+            kept & ~matches(frame[column], code),
+            f"not a valid {what}",
+            file=name,
+            column=column,
+            fix=f"{code.name}s look like {code.example}",
+            first_row=1,
+        )
     fail_at(
         kept & frame[c["name"]].isna(),
         "a required value is empty",
