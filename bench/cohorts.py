@@ -72,7 +72,7 @@ def build(home: Path, scale: float, seed: int) -> float:
     """Build a warehouse in a child process; returns its seconds (reported, not counted)."""
     code = (
         "import sys; from pathlib import Path; from openpcn.config import Settings; "
-        "from openpcn.store.build import build_default; "
+        "from openpcn.build import build_default; "
         "build_default(Settings(home=Path(sys.argv[1])), scale=float(sys.argv[2]), "
         "seed=int(sys.argv[3]))"
     )

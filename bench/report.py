@@ -70,7 +70,7 @@ def default_warehouse(home: Path) -> float:
     process; returns its seconds (reported, not counted)."""
     code = (
         "import sys; from pathlib import Path; from openpcn.config import DEFAULT_DATE, Settings; "
-        "from openpcn.store.build import build_default; from openpcn.store.warehouse import "
+        "from openpcn.build import build_default; from openpcn.store.warehouse import "
         "connect; from openpcn.cohorts.risk import scored; s = Settings(home=Path(sys.argv[1])); "
         "build_default(s); scored(connect(s), DEFAULT_DATE)"
     )

@@ -31,7 +31,7 @@ def dorset_practices(folder: Path) -> pd.DataFrame:
     """Dorset's member practices as `openpcn init` gives them to the generator."""
     import ibis
 
-    from openpcn.store.build import synth_inputs
+    from openpcn.build import synth_inputs
     from openpcn.store.reference import reference_tables
 
     path = folder / "reference.duckdb"

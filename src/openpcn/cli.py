@@ -81,7 +81,7 @@ def init(
     force: bool = typer.Option(False, "--force", help="rebuild an existing warehouse"),
 ) -> None:
     """Build the embedded default warehouse: reference data plus a synthetic population."""
-    from openpcn.store.build import build_default
+    from openpcn.build import build_default
 
     settings = load_settings()
     with _progress_bar() as bar:
@@ -128,7 +128,7 @@ def import_(
     file: Path = typer.Argument(..., help="The file (or, for an extract, the folder) to import."),
 ) -> None:
     """Import a published file or a patient-level extract: all of it lands, or nothing changes."""
-    from openpcn.store.importer import import_file
+    from openpcn.build import import_file
 
     result = import_file(kind, file, load_settings())
     out.print(f"Imported {result.kind} from {file.name}", highlight=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from openpcn.build import build_default
 from openpcn.config import Settings
-from openpcn.store.build import build_default
 
 
 @pytest.fixture(scope="session")

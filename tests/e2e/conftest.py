@@ -62,9 +62,9 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app over a scale-0.01 Dorset warehouse, served on loopback for the session."""
     import uvicorn
 
+    from openpcn.build import build_default
     from openpcn.config import Settings
     from openpcn.store.appdb import add_user, open_appdb
-    from openpcn.store.build import build_default
     from openpcn.web.app import create_app
 
     home = tmp_path_factory.mktemp("e2e-home")

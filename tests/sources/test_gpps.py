@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from tests.conftest import fingerprint, run_in_process
 
+from openpcn.build import available_loaders
 from openpcn.exceptions import InputError
 from openpcn.sources import gpps
-from openpcn.store.importer import available_loaders, conform
+from openpcn.store.importer import conform
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
 

@@ -8,9 +8,9 @@ import ibis
 import pytest
 
 from openpcn import orgs
+from openpcn.build import import_file
 from openpcn.config import Settings
 from openpcn.exceptions import InputError
-from openpcn.store.importer import import_file
 from openpcn.store.reference import reference_tables
 from openpcn.store.warehouse import write_tables
 

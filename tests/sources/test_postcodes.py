@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
-from openpcn.config import load_settings
+from openpcn.build import import_file
+from openpcn.config import Settings
 from openpcn.exceptions import InputError
 from openpcn.sources import postcodes
 from openpcn.sources.common import normalise_postcode
@@ -46,15 +48,14 @@ def test_loader_without_a_warehouse_gives_every_postcode(
     monkeypatch.setenv("OPENPCN_HOME", str(tmp_path))
     loaded = postcodes.load(DATA / "good" / "codepoint_sample.csv")
     assert loaded.merge_on == {"practices": ("postcode",)}
+    assert loaded.update_only == {"practices"}
     frame = loaded.frames["practices"]
     assert list(frame.columns) == ["postcode", "lat", "lon", "coord_source"]
     assert len(frame) == 3
 
 
-def test_loader_keeps_only_stored_practices_postcodes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENPCN_HOME", str(tmp_path))
+def test_import_updates_only_stored_practices_postcodes(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
     practice = pd.DataFrame(
         {
             "practice_code": ["J81039"],
@@ -65,7 +66,10 @@ def test_loader_keeps_only_stored_practices_postcodes(
         }
     )
     full = practice.reindex(columns=TABLES["practices"].column_names)
-    write_tables(load_settings().warehouse_path, {"practices": full})
-    frame = postcodes.load(DATA / "good" / "codepoint_sample.csv").frames["practices"]
-    assert frame["postcode"].tolist() == ["BH9 2XF"]
-    assert frame["coord_source"].tolist() == ["Code-Point Open (codepoint_sample.csv)"]
+    write_tables(settings.warehouse_path, {"practices": full})
+    result = import_file("postcodes", DATA / "good" / "codepoint_sample.csv", settings)
+    assert result.rows == {"practices": 1}
+    sql = "SELECT practice_code, round(lat, 4), coord_source FROM practices"
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        stored = con.execute(sql).fetchall()
+    assert stored == [("J81039", 50.7562, "Code-Point Open (codepoint_sample.csv)")]

@@ -12,10 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
+from openpcn.build import available_loaders, import_file
 from openpcn.config import Settings
 from openpcn.exceptions import InputError, NotFoundError
-from openpcn.sources import LOADERS, Loaded
-from openpcn.store.importer import available_loaders, conform, import_file
+from openpcn.sources import LOADERS
+from openpcn.store.importer import Loaded, conform, import_loaded
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
 
@@ -174,6 +175,52 @@ def test_a_table_without_merge_key_is_replaced_whole(settings, fake, tmp_path):
     assert read(settings, "SELECT group_code, practice_code FROM groupings") == [
         ("E07000049", "A00001")
     ]
+
+
+# -- update only ------------------------------------------------------------------------------
+
+
+def test_an_update_only_frame_updates_stored_keys_and_inserts_none(settings):
+    update = pd.DataFrame({"practice_code": ["Z99999", "A00001"], "contract_type": ["PMS", "GMS"]})
+    loaded = Loaded(
+        frames={"practices": update},
+        merge_on={"practices": ("practice_code",)},
+        update_only=frozenset({"practices"}),
+    )
+
+    assert import_loaded(loaded, settings, file="contracts.csv") == {"practices": 1}
+
+    assert read(settings, "SELECT practice_code, contract_type FROM practices ORDER BY 1") == [
+        ("A00001", "GMS"),
+        ("B00002", None),
+    ]
+
+
+def test_an_update_only_frame_still_names_the_file_row_of_a_kept_row(settings):
+    bands = typed(
+        "band_exceptions", pcn_code=["U00009"], reason=["rural"], start_date=[D(2019, 7, 1)]
+    )
+    write_tables(settings.warehouse_path, {"band_exceptions": bands})  # refers to no stored PCN
+    update = typed(
+        "band_exceptions",
+        pcn_code=["U00005", "U00009"],
+        reason=["island", "rural"],
+        start_date=[D(2019, 7, 1)] * 2,
+    )
+    update.attrs.update(file="bands.csv", first_row=2)
+    loaded = Loaded(
+        frames={"band_exceptions": update},
+        merge_on={"band_exceptions": ("pcn_code", "start_date")},
+        update_only=frozenset({"band_exceptions"}),
+    )
+    before = digest(settings)
+
+    with pytest.raises(InputError) as caught:
+        import_loaded(loaded, settings, file="ignored.csv")
+
+    assert digest(settings) == before
+    where = caught.value.where
+    assert (where.file, where.row, where.column) == ("bands.csv", 3, "pcn_code")
 
 
 # -- references -------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from openpcn.build import import_file
 from openpcn.config import Settings
-from openpcn.store.importer import import_file
 from openpcn.store.reference import reference_tables
 from openpcn.store.schema import PATIENT_TABLES
 from openpcn.store.warehouse import write_tables

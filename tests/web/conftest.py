@@ -16,9 +16,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from openpcn.build import build_default
 from openpcn.config import Settings
 from openpcn.store import appdb
-from openpcn.store.build import build_default
 from openpcn.web.app import create_app
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

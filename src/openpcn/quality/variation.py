@@ -28,7 +28,6 @@ from openpcn.exports import csv_text
 from openpcn.orgs import ics_view
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import IcsView
-from openpcn.quality.measures import measures
 from openpcn.quality.ratings import BEFORE_PCNS, NO_MEMBERS, ics_practices
 from openpcn.quality.stats import (
     DEFAULT_LEVELS,
@@ -40,6 +39,7 @@ from openpcn.quality.stats import (
     z_for,
 )
 from openpcn.quality.summary import england_values, survey_rows
+from openpcn.sources.gpps_measures import measures
 
 By = Literal["practice", "pcn"]
 BY: tuple[By, ...] = ("practice", "pcn")

@@ -1,31 +1,17 @@
 """Readers for the published formats and for patient-level extracts.
 
 Each reader validates its file completely and returns typed tables shaped like the warehouse
-tables in `openpcn.store.schema` (or raises `InputError` naming file, row, column and fix).
-`LOADERS` maps an import KIND (as typed after `openpcn import`) to its loader.
+tables in `openpcn.store.schema`, as the importer's `Loaded` (or raises `InputError` naming file,
+row, column and fix). `LOADERS` maps an import KIND (as typed after `openpcn import`) to its loader;
+`openpcn.build` looks the kind up and hands the result to the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-
-@dataclass
-class Loaded:
-    """What a loader hands to the importer: frames per warehouse table.
-
-    `merge_on` names, per table, the key to upsert by (rows with other keys are kept; columns the
-    file does not provide keep their stored values). Tables not in `merge_on` are replaced whole.
-    """
-
-    frames: dict[str, pd.DataFrame]
-    merge_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    note: str = ""
-
+from openpcn.store.importer import Loaded
 
 Loader = Callable[[Path], Loaded]
 LOADERS: dict[str, Loader] = {}

@@ -63,15 +63,12 @@ def read_csv_text(
             fix="check this is the right file (and export) for this kind of import",
         )
     if header and columns is not None and not isinstance(columns, int):
-        missing = [c for c in columns if c not in head]
-        if missing:
-            raise InputError(
-                f"missing column(s): {', '.join(missing)}",
-                file=name,
-                row=1,
-                column=missing[0],
-                fix="use the published layout; the header must name these columns",
-            )
+        refuse_columns(
+            "missing column(s)",
+            [c for c in columns if c not in head],
+            file=name,
+            fix="use the published layout; the header must name these columns",
+        )
     for offset, row in enumerate(body):
         if len(row) != width:
             raise InputError(
@@ -82,6 +79,19 @@ def read_csv_text(
             )
     frame = pd.DataFrame(body, columns=head, dtype="string")
     return frame.apply(lambda s: s.str.strip()).replace({"": pd.NA})
+
+
+def refuse_columns(
+    what: str, columns: Sequence[str], *, file: str, fix: str, row: int | None = 1
+) -> None:
+    """Raise InputError naming `columns` (missing or unexpected), if there are any.
+
+    The error points at the first of them on the header line (`row` None: a format without one).
+    """
+    if columns:
+        raise InputError(
+            f"{what}: {', '.join(columns)}", file=file, row=row, column=columns[0], fix=fix
+        )
 
 
 def first_bad(mask: pd.Series) -> int | None:

@@ -22,8 +22,9 @@ import pandas as pd
 
 from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import fail_at, matches, parse_numbers, read_csv_text
+from openpcn.store.importer import Loaded
 
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 NOT_RATINGS = ("Insufficient evidence to rate", "No rating", "Not rated", "Not applicable")

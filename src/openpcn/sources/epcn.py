@@ -18,7 +18,7 @@ import pandas as pd
 
 from openpcn.codes import COMMISSIONER_CODE, PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_pattern,
     check_references,
@@ -28,6 +28,7 @@ from openpcn.sources.common import (
     normalise_postcode,
     parse_dates,
 )
+from openpcn.store.importer import Loaded
 
 DETAILS = "PCN Details"
 PARTNERS = "PCN Core Partner Details"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from openpcn.codes import COMMISSIONER_CODE, PRACTICE_CODE
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_required,
     check_unique,
@@ -23,6 +23,7 @@ from openpcn.sources.common import (
     parse_dates,
     read_csv_text,
 )
+from openpcn.store.importer import Loaded
 
 # 0-based positions of the fields we use in the 27-column layout. Errors name a column by
 # its label, e.g. "field 1 (organisation code)", since the file has no header.
@@ -82,22 +83,18 @@ def read_all(path: Path) -> pd.DataFrame:
         first_row=1,
     )
     kept = (frame[c["prescribing_setting"]] == GP_PRACTICE_SETTING).fillna(False).astype(bool)
-    fail_at(
-        kept & ~matches(frame[c["code"]], PRACTICE_CODE),
-        "not a valid ODS practice code",
-        file=name,
-        column=c["code"],
-        fix="practice codes look like J81002 (a letter and five digits)",
-        first_row=1,
-    )
-    fail_at(
-        kept & ~matches(frame[c["commissioner"]], COMMISSIONER_CODE),
-        "not a valid commissioner code",
-        file=name,
-        column=c["commissioner"],
-        fix="commissioner codes look like 11J (three characters)",
-        first_row=1,
-    )
+    for column, code, what in (
+        (c["code"], PRACTICE_CODE, "ODS practice code"),
+        (c["commissioner"], COMMISSIONER_CODE, "commissioner code"),
+    ):
+        fail_at(
+            kept & ~matches(frame[column], code),
+            f"not a valid {what}",
+            file=name,
+            column=column,
+            fix=f"{code.name}s look like {code.example}",
+            first_row=1,
+        )
     fail_at(
         kept & frame[c["name"]].isna(),
         "a required value is empty",

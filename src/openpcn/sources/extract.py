@@ -24,9 +24,17 @@ import pyarrow.parquet as pq
 
 from openpcn.codes import NHS_NUMBER_LIKE, PCN_CODE, PRACTICE_CODE, PSEUDONYM
 from openpcn.exceptions import InputError
-from openpcn.sources import Loaded, loader
-from openpcn.sources.common import check_pattern, check_required, check_unique, fail_at, first_bad
-from openpcn.store.schema import PATIENT_TABLES, Table, table
+from openpcn.sources import loader
+from openpcn.sources.common import (
+    check_pattern,
+    check_required,
+    check_unique,
+    fail_at,
+    first_bad,
+    refuse_columns,
+)
+from openpcn.store.importer import Loaded
+from openpcn.store.schema import ARROW_TYPES, PATIENT_TABLES, Table, table
 
 SUFFIXES = (".csv", ".parquet")
 STRING = pd.StringDtype("pyarrow")  # Arrow-backed text: vectorised checks on millions of rows
@@ -95,6 +103,10 @@ class _Source:
     file: str
     first_row: int
     note: str
+
+    def fail_at(self, bad: pd.Series, what: str, column: str, fix: str) -> None:
+        """Raise InputError at the first True of `bad`, naming this file's row."""
+        fail_at(bad, what, file=self.file, column=column, fix=fix, first_row=self.first_row)
 
 
 def read_table(name: str, path: Path, *, label: str | None = None) -> pd.DataFrame:
@@ -240,15 +252,6 @@ def _csv_strings(spec: Table, path: Path, file: str) -> pd.DataFrame:
         ) from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
-    missing = [c for c in spec.column_names if c not in head]
-    if missing:
-        raise InputError(
-            f"missing column(s): {', '.join(missing)}",
-            file=file,
-            row=1,
-            column=missing[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
     _check_header(spec, head, file)
     width = len(head)
     for row, start in zip(rows, starts, strict=False):
@@ -323,23 +326,19 @@ def _column_of_bad_byte(raw: bytes, line: int) -> str | None:
     return None
 
 
-def _check_header(spec: Table, names: list[str], file: str) -> None:
-    """Exactly the schema's columns (any order): no extras, no repeats."""
+def _check_header(spec: Table, names: list[str], file: str, row: int | None = 1) -> None:
+    """Exactly the schema's columns (any order): none missing, no extras, no repeats."""
+    fix = f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}"
+    missing = [c for c in spec.column_names if c not in names]
+    refuse_columns("missing column(s)", missing, file=file, fix=fix, row=row)
     extra = [n for n in names if n not in spec.column_names]
-    if extra:
-        raise InputError(
-            f"unexpected column(s): {', '.join(extra)}",
-            file=file,
-            row=1,
-            column=extra[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
+    refuse_columns("unexpected column(s)", extra, file=file, fix=fix, row=row)
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputError(
             "a column is named twice",
             file=file,
-            row=1,
+            row=row,
             column=repeated[0],
             fix="give each column once",
         )
@@ -350,13 +349,11 @@ def _csv_dates(values: pd.Series, column: str, source: _Source) -> pd.Series:
     text = pa.array(values.where(ok).astype(object).where(ok, None), pa.string())
     stamps = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     parsed = pd.Series(stamps.cast(pa.date32()).to_pandas(), index=values.index, dtype=object)
-    fail_at(
+    source.fail_at(
         values.notna() & parsed.isna(),
         "not a valid date",
-        file=source.file,
-        column=column,
-        fix="write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
-        first_row=source.first_row,
+        column,
+        "write dates as YYYY-MM-DD (ISO 8601), e.g. 2019-07-01",
     )
     return parsed.where(parsed.notna(), None)
 
@@ -364,22 +361,18 @@ def _csv_dates(values: pd.Series, column: str, source: _Source) -> pd.Series:
 def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) -> pd.Series:
     parsed = pd.to_numeric(values, errors="coerce").astype("float64")
     ok = np.isfinite(parsed.to_numpy(dtype="float64", na_value=np.nan))
-    fail_at(
+    source.fail_at(
         values.notna() & ~pd.Series(ok, index=values.index),
         "not a number",
-        file=source.file,
-        column=column,
-        fix="use digits with '.' as the decimal point and no thousands separators",
-        first_row=source.first_row,
+        column,
+        "use digits with '.' as the decimal point and no thousands separators",
     )
     if dtype == "int64":
-        fail_at(
+        source.fail_at(
             parsed.notna() & (parsed % 1 != 0),
             "not a whole number",
-            file=source.file,
-            column=column,
-            fix=f"{column} is a count: write it without a fraction",
-            first_row=source.first_row,
+            column,
+            f"{column} is a count: write it without a fraction",
         )
         return parsed.astype("Int64")
     return parsed
@@ -388,13 +381,11 @@ def _csv_numbers(values: pd.Series, column: str, dtype: str, source: _Source) ->
 def _csv_booleans(values: pd.Series, column: str, source: _Source) -> pd.Series:
     lowered = values.str.lower()
     parsed = lowered.map({"true": True, "false": False}, na_action="ignore")
-    fail_at(
+    source.fail_at(
         values.notna() & parsed.isna(),
         "not true or false",
-        file=source.file,
-        column=column,
-        fix="write booleans as true or false",
-        first_row=source.first_row,
+        column,
+        "write booleans as true or false",
     )
     return parsed.astype("boolean")
 
@@ -408,19 +399,7 @@ def _read_parquet(spec: Table, path: Path, source: _Source) -> pd.DataFrame:
             file=source.file,
             fix="write the table with a Parquet writer (pyarrow, Spark, DuckDB), or use CSV",
         ) from None
-    names = data.column_names
-    missing = [c for c in spec.column_names if c not in names]
-    if missing:
-        raise InputError(
-            f"missing column(s): {', '.join(missing)}",
-            file=source.file,
-            column=missing[0],
-            fix=f"the {spec.name} columns are exactly: {', '.join(spec.column_names)}",
-        )
-    try:
-        _check_header(spec, names, source.file)
-    except InputError as exc:  # no header line in Parquet: drop the row
-        raise InputError(exc.what, fix=exc.fix, file=source.file, column=exc.where.column) from None
+    _check_header(spec, data.column_names, source.file, row=None)  # no header line in Parquet
     out = pd.DataFrame(index=pd.RangeIndex(data.num_rows))
     for col in spec.columns:
         out[col.name] = _parquet_column(data.column(col.name), col.name, col.dtype, source.file)
@@ -433,7 +412,7 @@ def _parquet_column(values: pa.ChunkedArray, column: str, dtype: str, file: str)
         values = values.cast(kind.value_type)
         kind = values.type
     if pa.types.is_null(kind):
-        values, kind = values.cast(_ARROW[dtype]), _ARROW[dtype]
+        values, kind = values.cast(ARROW_TYPES[dtype]), ARROW_TYPES[dtype]
     accepted = {
         "string": pa.types.is_string(kind) or pa.types.is_large_string(kind),
         "date": pa.types.is_date(kind) or pa.types.is_timestamp(kind),
@@ -478,15 +457,6 @@ def _parquet_column(values: pa.ChunkedArray, column: str, dtype: str, file: str)
     return numbers
 
 
-_ARROW = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float64": pa.float64(),
-    "int64": pa.int64(),
-    "boolean": pa.bool_(),
-}
-
-
 def _wrong_type(
     values: pa.ChunkedArray, column: str, dtype: str, file: str, problem: str
 ) -> InputError:
@@ -521,7 +491,7 @@ def _validate(spec: Table, frame: pd.DataFrame, source: _Source) -> None:
         if not col.nullable:
             check_required(frame, col.name, file=file, first_row=first)
     if "patient_id" in frame:
-        _check_pseudonyms(frame, "patient_id", file, first)
+        _check_pseudonyms(frame, "patient_id", source)
     for col in spec.columns:
         key = (spec.name, col.name)
         if key in CODES:
@@ -530,30 +500,29 @@ def _validate(spec: Table, frame: pd.DataFrame, source: _Source) -> None:
                 frame, col.name, pattern, file=file, what=what, first_row=first, nullable=True
             )
         if key in ALLOWED:
-            _check_allowed(frame, col.name, ALLOWED[key], file, first)
+            _check_allowed(frame, col.name, ALLOWED[key], source)
         if key in RANGES:
-            _check_range(frame, col.name, *RANGES[key], file=file, first=first)
+            _check_range(frame, col.name, *RANGES[key], source)
         if col.dtype == "date":
-            _check_date_range(frame, col.name, file, first)
+            _check_date_range(frame, col.name, source)
     if spec.name == "patients":
-        _check_first_of_month(frame, "birth_month", file, first)
+        _check_first_of_month(frame, "birth_month", source)
     for name, later, earlier in ORDERED_DATES:
         if name == spec.name:
-            _check_order(frame, later, earlier, file, first)
+            _check_order(frame, later, earlier, source)
     if spec.name == "workforce":
-        fail_at(
+        source.fail_at(
             frame["practice_code"].isna() & frame["pcn_code"].isna(),
             "a post needs a practice or a PCN",
-            file=file,
-            column="practice_code",
-            fix="give practice_code, or pcn_code for staff the PCN employs",
-            first_row=first,
+            "practice_code",
+            "give practice_code, or pcn_code for staff the PCN employs",
         )
     if spec.key:
         check_unique(frame, list(spec.key), file=file, first_row=first)
 
 
-def _check_pseudonyms(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_pseudonyms(frame: pd.DataFrame, column: str, source: _Source) -> None:
+    file, first = source.file, source.first_row
     values = frame[column].fillna("")
     bad = first_bad(values.str.fullmatch(NHS_NUMBER_LIKE.pattern).astype(bool))
     if bad is not None:
@@ -569,16 +538,14 @@ def _check_pseudonyms(frame: pd.DataFrame, column: str, file: str, first: int) -
 
 
 def _check_allowed(
-    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], file: str, first: int
+    frame: pd.DataFrame, column: str, allowed: tuple[str, ...], source: _Source
 ) -> None:
     values = frame[column]
-    fail_at(
+    source.fail_at(
         values.notna() & ~values.isin(allowed),
         "not an allowed value",
-        file=file,
-        column=column,
-        fix=f"use one of: {', '.join(allowed)}",
-        first_row=first,
+        column,
+        f"use one of: {', '.join(allowed)}",
     )
 
 
@@ -587,9 +554,7 @@ def _check_range(
     column: str,
     low: float | None,
     high: float | None,
-    *,
-    file: str,
-    first: int,
+    source: _Source,
 ) -> None:
     values = frame[column].astype("float64")
     out = pd.Series(False, index=values.index)
@@ -605,44 +570,40 @@ def _check_range(
             fix = f"{column} must be at most {high:g}"
         else:
             fix = f"{column} must be between {low:g} and {high:g}"
-        raise InputError("out of range", file=file, row=first + bad, column=column, fix=fix)
+        raise InputError(
+            "out of range", file=source.file, row=source.first_row + bad, column=column, fix=fix
+        )
 
 
-def _check_date_range(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_date_range(frame: pd.DataFrame, column: str, source: _Source) -> None:
     today = dt.date.today()
     out = [isinstance(d, dt.date) and not EARLIEST <= d <= today for d in frame[column]]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         "date out of range",
-        file=file,
-        column=column,
-        fix=f"dates must fall between {EARLIEST.isoformat()} and today",
-        first_row=first,
+        column,
+        f"dates must fall between {EARLIEST.isoformat()} and today",
     )
 
 
-def _check_first_of_month(frame: pd.DataFrame, column: str, file: str, first: int) -> None:
+def _check_first_of_month(frame: pd.DataFrame, column: str, source: _Source) -> None:
     out = [isinstance(d, dt.date) and d.day != 1 for d in frame[column]]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         "not the first day of a month",
-        file=file,
-        column=column,
-        fix="give the first day of the birth month (YYYY-MM-01), never a full date of birth",
-        first_row=first,
+        column,
+        "give the first day of the birth month (YYYY-MM-01), never a full date of birth",
     )
 
 
-def _check_order(frame: pd.DataFrame, later: str, earlier: str, file: str, first: int) -> None:
+def _check_order(frame: pd.DataFrame, later: str, earlier: str, source: _Source) -> None:
     pairs = zip(frame[later], frame[earlier], strict=True)
     out = [isinstance(a, dt.date) and isinstance(b, dt.date) and a < b for a, b in pairs]
-    fail_at(
+    source.fail_at(
         pd.Series(out, index=frame.index, dtype=bool),
         f"before {earlier}",
-        file=file,
-        column=later,
-        fix=f"{later} cannot be earlier than {earlier}",
-        first_row=first,
+        later,
+        f"{later} cannot be earlier than {earlier}",
     )
 
 

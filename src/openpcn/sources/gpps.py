@@ -27,15 +27,17 @@ import pandas as pd
 
 from openpcn.codes import PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.quality.measures import measures
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_pattern,
     check_unique,
     fail_at,
     parse_numbers,
     read_csv_text,
+    refuse_columns,
 )
+from openpcn.sources.gpps_measures import measures
+from openpcn.store.importer import Loaded
 
 MEASURES = ("overall_good", "appointment_good")
 REQUIRED = ["Practice_Code", "year", *MEASURES]
@@ -129,16 +131,13 @@ def _read_published(
             spec = measure.columns_for(survey_year)
             if spec is None:
                 continue
-            missing = [spec[k] for k in ("base", "pct") if spec[k].lower() not in lower]
-            if missing:
-                raise InputError(
-                    f"missing column(s) for survey year {survey_year}: {', '.join(missing)}",
-                    file=name,
-                    row=1,
-                    column=missing[0],
-                    fix="use the published practice-level CSV of that year, whole; the header "
-                    "must name these columns (any case)",
-                )
+            refuse_columns(
+                f"missing column(s) for survey year {survey_year}",
+                [spec[k] for k in ("base", "pct") if spec[k].lower() not in lower],
+                file=name,
+                fix="use the published practice-level CSV of that year, whole; the header "
+                "must name these columns (any case)",
+            )
             pct_col, base_col = lower[spec["pct"].lower()], lower[spec["base"].lower()]
             masked = frame[pct_col].where(rows)
             marked = masked.str.upper().isin(SUPPRESSED).fillna(False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpcn.codes import PCN_CODE, PRACTICE_CODE
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_pattern,
     check_required,
@@ -21,6 +21,7 @@ from openpcn.sources.common import (
     parse_dates,
     read_csv_text,
 )
+from openpcn.store.importer import Loaded
 
 GROUPING_COLUMNS = ["grouping", "group_code", "group_name", "practice_code"]
 EXCEPTION_COLUMNS = ["pcn_code", "reason", "start_date", "end_date"]

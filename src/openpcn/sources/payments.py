@@ -16,7 +16,7 @@ import pandas as pd
 
 from openpcn.codes import COMMISSIONER_CODE, PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_pattern,
     check_required,
@@ -27,6 +27,7 @@ from openpcn.sources.common import (
     parse_numbers,
     read_csv_text,
 )
+from openpcn.store.importer import Loaded
 
 REGISTERED = "Number of Registered Patients (Last Known Figure)"
 WEIGHTED = "Number of Weighted Patients (Last Known Figure)"

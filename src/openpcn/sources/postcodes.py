@@ -14,7 +14,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from openpcn.codes import POSTCODE
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import (
     check_unique,
     fail_at,
@@ -23,6 +23,7 @@ from openpcn.sources.common import (
     parse_numbers,
     read_csv_text,
 )
+from openpcn.store.importer import Loaded
 
 # Code-Point Open column order (Doc/Code-Point_Open_Column_Headers.csv).
 COLUMNS = [
@@ -74,39 +75,21 @@ def read(path: Path) -> pd.DataFrame:
     )
 
 
-def _stored_postcodes() -> set[str] | None:
-    """Postcodes of the practices in the configured warehouse, or None when there is none."""
-    from openpcn.exceptions import ConfigError
-    from openpcn.store.warehouse import connect
-
-    try:
-        backend = connect(engine="duckdb")
-    except ConfigError:
-        return None
-    try:
-        frame = backend.table("practices").select("postcode").execute()
-    finally:
-        backend.disconnect()
-    return set(frame["postcode"].dropna())
-
-
 @loader("postcodes")
 def load(path: Path) -> Loaded:
     """Coordinates for practices by postcode: an update of existing practices, never an insert.
 
-    The frame is keyed by postcode, not practice code, and holds only the postcodes of practices
-    already in the warehouse (when there is one), so the importer's upsert by postcode updates
-    lat, lon and coord_source of those practices and adds no rows.
+    The frame is keyed by postcode, not practice code, and marked update-only, so the importer
+    keeps only the postcodes of practices already in the warehouse (when there is one) and its
+    upsert by postcode updates lat, lon and coord_source of those practices and adds no rows.
     """
     centroids = read(path).dropna(subset=["lat"])
-    known = _stored_postcodes()
-    if known is not None:  # update only: keep the postcodes of practices already stored
-        centroids = centroids[centroids["postcode"].isin(known)]
     practices = centroids[["postcode", "lat", "lon"]].assign(
         coord_source=pd.Series(f"{SOURCE} ({path.name})", index=centroids.index, dtype="string")
     )
     return Loaded(
         frames={"practices": practices},
         merge_on={"practices": ("postcode",)},
+        update_only=frozenset({"practices"}),
         note="update-only: sets lat/lon/coord_source of practices whose postcode is listed",
     )

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from openpcn.codes import PRACTICE_CODE
-from openpcn.sources import Loaded, loader
+from openpcn.sources import loader
 from openpcn.sources.common import check_required, fail_at, matches, parse_numbers, read_csv_text
+from openpcn.store.importer import Loaded
 
 REQUIRED = [
     "PUBLICATION",

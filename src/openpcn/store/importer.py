@@ -1,6 +1,8 @@
-"""`openpcn import KIND FILE`: validate everything, then write once, so a bad file changes nothing.
+"""The all-or-nothing import writer: validate everything, then write once, so a bad file changes
+nothing.
 
-Order of work: the loader reads and validates the file; the stored rows the import touches are
+A reader (see `openpcn.sources`) turns a file into a `Loaded`; `import_loaded` stores it. Order of
+work: the reader has validated the file; the stored rows the import touches are
 read through a read-only connection (the warehouse file is never opened for writing before every
 check has passed); merges and referential checks run in memory; then one `write_tables` call
 applies the result in a single transaction. With no warehouse yet, one is created only on success.
@@ -8,6 +10,7 @@ applies the result in a single transaction. With no warehouse yet, one is create
 How rows replace stored rows:
 - a table in `Loaded.merge_on` is upserted by that key (other stored rows are kept; columns the
   file does not carry keep their stored values for existing keys and are empty for new ones);
+  in `Loaded.update_only` too, its rows whose key is not stored are dropped (never inserted);
 - a patient-level table replaces, for the practices the file covers, that table's stored rows
   (see `SCOPES`); other practices' rows are kept;
 - any other table is replaced whole.
@@ -15,19 +18,15 @@ How rows replace stored rows:
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from openpcn.config import Settings, load_settings
-from openpcn.exceptions import InputError, NotFoundError, StoreError, UserError
-from openpcn.sources import LOADERS, Loaded, Loader
+from openpcn.config import Settings
+from openpcn.exceptions import InputError, StoreError, UserError
 from openpcn.store.schema import TABLES, Table
 from openpcn.store.warehouse import connect, write_tables
 
@@ -64,52 +63,44 @@ SCOPES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did: rows taken from the file per warehouse table."""
+@dataclass
+class Loaded:
+    """What a reader hands to the importer: frames per warehouse table.
 
-    kind: str
-    file: str
-    rows: dict[str, int]
+    `merge_on` names, per table, the key to upsert by (rows with other keys are kept; columns the
+    file does not provide keep their stored values). Tables not in `merge_on` are replaced whole.
+    `update_only` names merged tables whose rows may only update stored keys: rows with a key the
+    warehouse does not hold are dropped (when there is a warehouse).
+    """
+
+    frames: dict[str, pd.DataFrame]
+    merge_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    update_only: frozenset[str] = frozenset()
     note: str = ""
 
 
 @dataclass
 class Plan:
-    """The single write an import makes, decided before the warehouse is opened for writing."""
+    """The single write an import makes, decided before the warehouse is opened for writing.
+
+    `rows` counts the rows taken from the file per table (after update-only rows are dropped).
+    """
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     delete_where: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
 
 
-def available_loaders() -> dict[str, Loader]:
-    """Every registered loader, importing each `openpcn.sources` module so it can register."""
-    import openpcn.sources as package
+def import_loaded(loaded: Loaded, settings: Settings, *, file: str) -> dict[str, int]:
+    """Check `loaded` against itself and the stored rows, then write it once: all or nothing.
 
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    return dict(sorted(LOADERS.items()))
-
-
-def import_file(kind: str, path: Path, settings: Settings | None = None) -> ImportResult:
-    """Load `path` as `kind` into the warehouse, all or nothing."""
-    settings = settings or load_settings()
-    loaders = available_loaders()
-    if kind not in loaders:
-        raise NotFoundError(
-            f"unknown import kind {kind!r}",
-            fix=f"use one of: {', '.join(loaders)}",
-        )
-    path = Path(path)
-    if not path.exists():
-        raise NotFoundError("file not found", file=str(path), fix="check the path")
-    loaded = loaders[kind](path)
+    Returns the rows taken from the file per warehouse table.
+    """
     with Stored(settings) as stored:
-        plan = plan_import(loaded, stored, file=path.name)
+        plan = plan_import(loaded, stored, file=file)
     frames = {name: to_arrow(frame, TABLES[name]) for name, frame in plan.frames.items()}
     write_tables(settings.warehouse_path, frames, replace=True, delete_where=plan.delete_where)
-    rows = {name: len(frame) for name, frame in loaded.frames.items()}
-    return ImportResult(kind=kind, file=str(path), rows=rows, note=loaded.note)
+    return plan.rows
 
 
 class Stored:
@@ -135,11 +126,15 @@ class Stored:
             self._con.disconnect()
             self._con = None
 
+    def holds(self, name: str) -> bool:
+        """Whether there is a warehouse and it has table `name`."""
+        return self._con is not None and name in self._tables
+
     def frame(self, name: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
         """Stored rows of `name` (selected columns), typed like a loader's frames."""
         spec = TABLES[name]
         wanted = list(columns) if columns is not None else spec.column_names
-        if self._con is None or name not in self._tables:
+        if not self.holds(name):
             return conform(pd.DataFrame(columns=wanted), spec, wanted)
         try:
             data = self._con.table(name).select(wanted).to_pandas()
@@ -149,7 +144,7 @@ class Stored:
 
     def values(self, name: str, column: str) -> pd.Series:
         """Distinct stored values of one column."""
-        if self._con is None or name not in self._tables:
+        if not self.holds(name):
             return pd.Series([], dtype="string")
         t = self._con.table(name)
         data = t.select(column).distinct().to_pandas()[column]
@@ -180,20 +175,9 @@ def conform(frame: pd.DataFrame, spec: Table, columns: Iterable[str] | None = No
     return out
 
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float64": pa.float64(),
-    "int64": pa.int64(),
-    "boolean": pa.bool_(),
-}
-
-
 def to_arrow(frame: pd.DataFrame, spec: Table) -> pa.Table:
     """The frame as an Arrow table with the schema's exact types, for DuckDB to scan."""
-    schema = pa.schema(
-        [pa.field(c.name, ARROW_TYPES[c.dtype], nullable=c.nullable) for c in spec.columns]
-    )
+    schema = spec.arrow_schema()
     return pa.Table.from_pandas(frame[spec.column_names], schema=schema, preserve_index=False)
 
 
@@ -217,6 +201,17 @@ class _Origin:
             row_numbers=tuple(numbers) if numbers is not None else None,
         )
 
+    def kept(self, mask: pd.Series) -> _Origin:
+        """The origin of the rows `mask` keeps, so errors still name their source rows."""
+        if self.row_numbers is not None:
+            numbers: Iterable[int] = self.row_numbers
+        elif self.first_row is not None:
+            numbers = range(self.first_row, self.first_row + len(mask))
+        else:
+            return self
+        keep = mask.to_numpy(dtype=bool)
+        return _Origin(self.file, None, tuple(n for n, k in zip(numbers, keep, strict=True) if k))
+
     def error(self, what: str, position: int, column: str, fix: str) -> InputError:
         if self.row_numbers is not None:
             row: int | None = self.row_numbers[position]
@@ -231,6 +226,12 @@ def plan_import(loaded: Loaded, stored: Stored, *, file: str) -> Plan:
     """Check the loaded frames against each other and the store, and decide the one write."""
     origins = {name: _Origin.of(frame, file) for name, frame in loaded.frames.items()}
     incoming = _shape(loaded, origins)
+    for name in loaded.update_only:
+        key = loaded.merge_on[name]
+        if stored.holds(name):
+            known = _key_isin(incoming[name], stored.frame(name, key), key)
+            incoming[name] = incoming[name][known].reset_index(drop=True)
+            origins[name] = origins[name].kept(known)
     final: dict[str, pd.DataFrame] = {}  # the table as it will be, where the import decides it
     plan = Plan()
     for name, frame in incoming.items():
@@ -246,6 +247,7 @@ def plan_import(loaded: Loaded, stored: Stored, *, file: str) -> Plan:
     _check_references(incoming, stored, final, origins)
     order = [*SCOPES, *(n for n in TABLES if n not in SCOPES)]
     plan.frames = {n: plan.frames[n] for n in order if n in plan.frames}
+    plan.rows = {name: len(frame) for name, frame in incoming.items()}
     return plan
 
 
@@ -319,10 +321,11 @@ def _merge(
     return conform(result, spec)
 
 
-def _key_isin(stored: pd.DataFrame, frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
-    left = pd.MultiIndex.from_frame(stored[list(key)].astype("object"))
-    right = pd.MultiIndex.from_frame(frame[list(key)].astype("object"))
-    return pd.Series(left.isin(right), index=stored.index)
+def _key_isin(rows: pd.DataFrame, among: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    """Which of `rows` have a key that `among` has too."""
+    left = pd.MultiIndex.from_frame(rows[list(key)].astype("object"))
+    right = pd.MultiIndex.from_frame(among[list(key)].astype("object"))
+    return pd.Series(left.isin(right), index=rows.index)
 
 
 def _patient_scopes(

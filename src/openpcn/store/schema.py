@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.schema as sch
+import pyarrow as pa
+
+# The Arrow type each column type is written as (synthetic tables, imports, Parquet extracts).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "float64": pa.float64(),
+    "int64": pa.int64(),
+    "boolean": pa.bool_(),
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,11 @@ class Table:
     def ibis_schema(self) -> sch.Schema:
         return ibis.schema(
             {c.name: ibis.dtype(c.dtype).copy(nullable=c.nullable) for c in self.columns}
+        )
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, ARROW_TYPES[c.dtype], nullable=c.nullable) for c in self.columns]
         )
 
 

@@ -9,21 +9,9 @@ import pyarrow as pa
 
 from openpcn.store.schema import Table
 
-_TYPES = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "float64": pa.float64(),
-    "int64": pa.int64(),
-    "boolean": pa.bool_(),
-}
-
-
-def schema(spec: Table) -> pa.Schema:
-    return pa.schema([pa.field(c.name, _TYPES[c.dtype], c.nullable) for c in spec.columns])
-
 
 def empty(spec: Table) -> pa.Table:
-    return schema(spec).empty_table()
+    return spec.arrow_schema().empty_table()
 
 
 def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -40,7 +28,7 @@ def labels(values: list[str] | pa.Array, index: np.ndarray) -> pa.Array:
 
 def build(spec: Table, columns: Mapping[str, pa.Array | np.ndarray]) -> pa.Table:
     """An Arrow table in the schema's column order and types."""
-    target = schema(spec)
+    target = spec.arrow_schema()
     arrays = []
     for field in target:
         value = columns[field.name]

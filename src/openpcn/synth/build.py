@@ -207,19 +207,20 @@ def _patients(people, ids, code, homes, home_codes) -> pa.Table:
     )
 
 
+def _dated_rows(name: str, ids, person: np.ndarray, when: np.ndarray, columns) -> pa.Table:
+    """Table `name` from per-row arrays, its rows in patient then date order like an extract."""
+    order = np.lexsort((when, person))
+    data = {"patient_id": ids.take(pa.array(person)), "date": arrow.dates(when), **columns}
+    return arrow.build(table(name), data).take(pa.array(order))
+
+
 def _events(ev, ids) -> pa.Table:
     person, when, code, value = ev.arrays()
-    order = np.lexsort((when, person))
-    person, when, code, value = person[order], when[order], code[order], value[order]
-    return arrow.build(
-        table("events"),
-        {
-            "patient_id": ids.take(pa.array(person)),
-            "date": arrow.dates(when),
-            "snomed_code": arrow.labels(ev.vocabulary, code),
-            "value": pa.array(value, mask=np.isnan(value)),
-        },
-    )
+    columns = {
+        "snomed_code": arrow.labels(ev.vocabulary, code),
+        "value": pa.array(value, mask=np.isnan(value)),
+    }
+    return _dated_rows("events", ids, person, when, columns)
 
 
 def _medications(rng, people, rx, ids) -> pa.Table:
@@ -236,18 +237,12 @@ def _medications(rng, people, rx, ids) -> pa.Table:
     when = np.concatenate([first, last[rep]])
     drug = np.concatenate([j, j[rep]])
     repeat = np.concatenate([rep, rep[rep]])
-    order = np.lexsort((when, person))
-    person, when, drug, repeat = person[order], when[order], drug[order], repeat[order]
-    return arrow.build(
-        table("medications"),
-        {
-            "patient_id": ids.take(pa.array(person)),
-            "date": arrow.dates(when),
-            "dmd_code": arrow.labels(meds["dmd_code"].tolist(), drug),
-            "bnf_code": arrow.labels(meds["bnf_code"].tolist(), drug),
-            "repeat": pa.array(repeat),
-        },
-    )
+    columns = {
+        "dmd_code": arrow.labels(meds["dmd_code"].tolist(), drug),
+        "bnf_code": arrow.labels(meds["bnf_code"].tolist(), drug),
+        "repeat": pa.array(repeat),
+    }
+    return _dated_rows("medications", ids, person, when, columns)
 
 
 def _hospital(act, ids) -> pa.Table:

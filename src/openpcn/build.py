@@ -1,22 +1,29 @@
-"""`openpcn init`: build the embedded default warehouse from the shipped reference data.
+"""What fills the warehouse: `openpcn init` (the default warehouse) and `openpcn import KIND FILE`.
 
-The organisation tables come from src/openpcn/data/reference/; the patient-level tables from the
-synthetic population of the chosen ICS. The build writes a temporary file and swaps it in, so an
-interrupted build never leaves a half-built warehouse behind.
+The one place above store, sources and synth, so none of them imports another's work.
+`build_default` writes the shipped reference data (src/openpcn/data/reference/) and the synthetic
+population of the chosen ICS into a temporary file and swaps it in, so an interrupted build never
+leaves a half-built warehouse behind. `import_file` runs the reader registered for a KIND and
+hands its tables to the store's all-or-nothing importer.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import pandas as pd
 
-from openpcn import orgs, synth
-from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings
-from openpcn.exceptions import UserError
+from openpcn import orgs, sources, synth
+from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
+from openpcn.exceptions import NotFoundError, UserError
+from openpcn.sources import LOADERS, Loader
+from openpcn.store.importer import import_loaded
 from openpcn.store.reference import reference_tables
 from openpcn.store.warehouse import build_into, write_tables
 from openpcn.synth.build import check_scale
@@ -81,3 +88,40 @@ def build_default(
         )
     shutil.rmtree(settings.parquet_dir, ignore_errors=True)  # the Spark snapshot is now stale
     return BuildResult(path=str(target), ics=ics, scale=scale, seed=seed, rows=rows)
+
+
+# -- openpcn import KIND FILE -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: rows taken from the file per warehouse table."""
+
+    kind: str
+    file: str
+    rows: dict[str, int]
+    note: str = ""
+
+
+def available_loaders() -> dict[str, Loader]:
+    """Every registered loader, importing each `openpcn.sources` module so it can register."""
+    for module in pkgutil.iter_modules(sources.__path__):
+        importlib.import_module(f"{sources.__name__}.{module.name}")
+    return dict(sorted(LOADERS.items()))
+
+
+def import_file(kind: str, path: Path, settings: Settings | None = None) -> ImportResult:
+    """Load `path` as `kind` into the warehouse, all or nothing."""
+    settings = settings or load_settings()
+    loaders = available_loaders()
+    if kind not in loaders:
+        raise NotFoundError(
+            f"unknown import kind {kind!r}",
+            fix=f"use one of: {', '.join(loaders)}",
+        )
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError("file not found", file=str(path), fix="check the path")
+    loaded = loaders[kind](path)
+    rows = import_loaded(loaded, settings, file=path.name)
+    return ImportResult(kind=kind, file=str(path), rows=rows, note=loaded.note)
