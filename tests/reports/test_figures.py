@@ -30,7 +30,7 @@ from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
 from openpcn.reports.figures import SECTIONS, Section, capability_section, ics_report_data
 from openpcn.reports.render import render_html
-from openpcn.workforce.risk import risk
+from openpcn.workforce.indicators import staffing_indicators
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_rated")
 COUNTS = (
@@ -138,7 +138,7 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
     for row in rows:
         out[f"{fw}pcn.{row['pcn_code']}.total"] = row["total"]
         out[f"{fw}pcn.{row['pcn_code']}.arrs_sum"] = row["arrs_sum"]
-    staff = risk(con, None, ics, date)["ics"]
+    staff = staffing_indicators(con, None, ics, date)["ics"]
     for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
         out[fw + key] = staff[key]
     out |= case_finding_figures(con, ics, date)

@@ -15,7 +15,7 @@ from openpcn.funding.charts import STREAM_LABELS, streams_spec
 from openpcn.funding.entitlements import entitlements
 from openpcn.funding.rules import financial_years, rules_for
 from openpcn.orgs.dates import DateLike, as_date
-from openpcn.workforce.risk import risk
+from openpcn.workforce.indicators import staffing_indicators
 
 STREAMS = tuple(STREAM_LABELS)
 
@@ -56,7 +56,7 @@ def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str,
     for row in rows:
         f.add(f"pcn.{row['pcn_code']}.total", row["total"], "gbp")
         f.add(f"pcn.{row['pcn_code']}.arrs_sum", row["arrs_sum"], "gbp")
-    staff = risk(con, None, ics, day)
+    staff = staffing_indicators(con, None, ics, day)
     workforce = staff["ics"]
     f.add("gp_fte", workforce["gp_fte"], "decimal")
     f.add("gp_fte_per_10k", workforce["gp_fte_per_10k"], "decimal")
