@@ -43,8 +43,8 @@ from openpcn.orgs.geo import ics_geojson
 from openpcn.orgs.hierarchy import shared_views
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
-from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import render_html, render_pdf
+from openpcn.reports.sections import ics_report_data
 from openpcn.store.warehouse import connect
 from openpcn.workforce.indicators import staffing_indicators
 

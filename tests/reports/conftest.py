@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, Settings
-from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import render_html, render_pdf
+from openpcn.reports.sections import ics_report_data
 from openpcn.store import appdb
 from openpcn.store.build import build_default
 from openpcn.store.warehouse import connect
