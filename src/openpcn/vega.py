@@ -28,6 +28,36 @@ def spec(
     }
 
 
+def stacked_bars(
+    *,
+    title: Any,
+    description: str,
+    width: int | str,
+    values: list[dict[str, Any]],
+    y: dict[str, Any],
+    x: dict[str, Any],
+    color: dict[str, Any],
+    tooltip: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Horizontal bars, one per `y` value (22 px each), stacked by `color` in each value's
+    `order`; the tooltip shows each piece."""
+    return spec(
+        title=title,
+        description=description,
+        width=width,
+        height={"step": 22},
+        data={"values": values},
+        mark={"type": "bar", "tooltip": True},
+        encoding={
+            "y": y,
+            "x": x,
+            "color": color,
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": tooltip,
+        },
+    )
+
+
 def colour_key(
     field: str, title: str, labels: Mapping[str, str], colours: Mapping[str, str]
 ) -> dict[str, Any]:
