@@ -29,27 +29,29 @@ def spec(
 
 
 def stacked_bars(
-    *,
-    title: Any,
+    title: str,
     description: str,
-    width: int | str,
     values: list[dict[str, Any]],
-    y: dict[str, Any],
+    *,
+    width: int | str,
+    sort: Any,
     x: dict[str, Any],
     color: dict[str, Any],
     tooltip: list[dict[str, Any]],
+    y_axis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Horizontal bars, one per `y` value (22 px each), stacked by `color` in each value's
-    `order`; the tooltip shows each piece."""
+    """Horizontal bars, one per PCN (each value's `pcn`, 22 px a bar, in `sort` order),
+    stacked by `color` in each value's `order`; the tooltip shows each piece."""
+    y = {"field": "pcn", "type": "nominal", "sort": sort, "title": None}
     return spec(
-        title=title,
+        title={"text": title},
         description=description,
         width=width,
         height={"step": 22},
         data={"values": values},
         mark={"type": "bar", "tooltip": True},
         encoding={
-            "y": y,
+            "y": y | ({"axis": y_axis} if y_axis else {}),
             "x": x,
             "color": color,
             "order": {"field": "order", "type": "quantitative"},

@@ -51,17 +51,12 @@ def efi_spec(
         "Frailty Index category (fit, mild, moderate, severe). The same figures are in the table."
     )
     return stacked_bars(
-        title={"text": title},
-        description=description,
+        title,
+        description,
+        values,
         width=width,
-        values=values,
-        y={
-            "field": "pcn",
-            "type": "nominal",
-            "sort": "ascending",
-            "title": None,
-            "axis": {"labelLimit": 320},
-        },
+        sort="ascending",
+        y_axis={"labelLimit": 320},
         x={"field": "people", "type": "quantitative", "stack": "zero", "title": "People"},
         color={
             "field": "category",

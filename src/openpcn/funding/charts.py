@@ -59,16 +59,11 @@ def streams_spec(
         f"£{total:,.0f} in all. The same figures are in the table."
     )
     return stacked_bars(
-        title={"text": title},
-        description=description,
+        title,
+        description,
+        values,
         width=width,
-        values=values,
-        y={
-            "field": "pcn",
-            "type": "nominal",
-            "sort": [f"{r['name']} ({r['pcn_code']})" for r in ranked],
-            "title": None,
-        },
+        sort=[f"{r['name']} ({r['pcn_code']})" for r in ranked],
         x={
             "field": "amount",
             "type": "quantitative",
