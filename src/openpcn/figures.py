@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
+
 #: the report's chart font: vl-convert lays text out in it, so the PDF's Arial fits
 FONT = "Arial, Helvetica, sans-serif"
 
 SectionData = dict[str, Any]
-SectionBuilder = Callable[[Any, str, Any], SectionData | None]
+#: build(con, ics code, date): a section's data, or None to leave the section out
+SectionBuilder = Callable[[ibis.BaseBackend, str, dt.date], SectionData | None]
 
 
 @dataclass(frozen=True)
