@@ -227,13 +227,14 @@ def risk_training(settings: Settings, date: str) -> float:
     """Seconds to train the default risk model and score everyone on the date, from nothing
     kept: what `openpcn init` does once per warehouse (then cohorts read the kept scores).
     Timed in a child process so the scores this process uses are read as the app reads them."""
-    from openpcn.cohorts.risk import STORE_SUFFIX
+    from openpcn.cohorts.admission_risk import STORE_SUFFIX
 
     kept = settings.warehouse_path.with_name(settings.warehouse_path.name + STORE_SUFFIX)
     shutil.rmtree(kept, ignore_errors=True)
     code = (
         "import sys, time; from pathlib import Path; from openpcn.config import Settings; "
-        "from openpcn.store.warehouse import connect; from openpcn.cohorts.risk import scored; "
+        "from openpcn.store.warehouse import connect; "
+        "from openpcn.cohorts.admission_risk import scored; "
         "con = connect(Settings(home=Path(sys.argv[1]))); start = time.perf_counter(); "
         "scored(con, sys.argv[2]); print(time.perf_counter() - start)"
     )

@@ -43,10 +43,10 @@ from openpcn.orgs.geo import ics_geojson
 from openpcn.orgs.hierarchy import shared_views
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
-from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import render_html, render_pdf
+from openpcn.reports.sections import ics_report_data
 from openpcn.store.warehouse import connect
-from openpcn.workforce.risk import risk
+from openpcn.workforce.indicators import staffing_indicators
 
 TARGET_HTML_S = 2.0
 TARGET_PDF_S = 10.0
@@ -71,7 +71,8 @@ def default_warehouse(home: Path) -> float:
     code = (
         "import sys; from pathlib import Path; from openpcn.config import DEFAULT_DATE, Settings; "
         "from openpcn.build import build_default; from openpcn.store.warehouse import "
-        "connect; from openpcn.cohorts.risk import scored; s = Settings(home=Path(sys.argv[1])); "
+        "connect; from openpcn.cohorts.admission_risk import scored; "
+        "s = Settings(home=Path(sys.argv[1])); "
         "build_default(s); scored(connect(s), DEFAULT_DATE)"
     )
     start = time.perf_counter()
@@ -107,7 +108,7 @@ def queries_alone(con: ibis.BaseBackend, ics: str, date: str) -> None:
         year = year_of(date)
         if year is not None:
             entitlements(con, year, ics=ics)
-            risk(con, None, ics, date)
+            staffing_indicators(con, None, ics, date)
         summary(con, ics, date)
 
 

@@ -108,8 +108,8 @@ def init(
 def _score_risk(settings: Settings) -> None:
     """Train the risk model and score everyone on the extract date now, once, rather than on
     the first page or report that needs the anticipatory-care cohort (kept beside the
-    warehouse; see openpcn.cohorts.risk)."""
-    from openpcn.cohorts.risk import scored
+    warehouse; see openpcn.cohorts.admission_risk)."""
+    from openpcn.cohorts.admission_risk import scored
     from openpcn.store.warehouse import connect
 
     with out.status(f"Training the emergency admission risk model for {DEFAULT_DATE}"):

@@ -30,8 +30,8 @@ def ics_command(
 ) -> None:
     """The ICS's report on its practices and networks, CQC ratings and GP Patient Survey."""
     from openpcn.orgs.dates import as_date
-    from openpcn.reports.figures import ics_report_data
     from openpcn.reports.render import render_html, render_pdf
+    from openpcn.reports.sections import ics_report_data
     from openpcn.store.warehouse import connect
 
     day = as_date(date)

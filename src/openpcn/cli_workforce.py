@@ -124,11 +124,11 @@ def risk_command(
 ) -> None:
     """GP headcount and FTE, share aged 55+, FTE per 10,000 patients and vacancies."""
     from openpcn.store.warehouse import connect
-    from openpcn.workforce.risk import risk
+    from openpcn.workforce.indicators import staffing_indicators
 
     db = _db()
     try:
-        result = risk(connect(), db, ics, date_)
+        result = staffing_indicators(connect(), db, ics, date_)
     finally:
         db.dispose()
     if as_json:

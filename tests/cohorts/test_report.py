@@ -5,7 +5,7 @@ import json
 import pytest
 from tests.spec.conftest import DAY, World
 
-from openpcn.cohorts.report import ics_totals, report_section
+from openpcn.cohorts.report import case_finding, ics_totals
 from openpcn.cohorts.summary import rate
 from openpcn.config import Settings
 from openpcn.reports.render import render_body
@@ -38,7 +38,7 @@ def con(world, tmp_path):
 
 
 def test_pcn_counts_are_disclosed_and_the_ics_total_is_the_raw_total_disclosed(con):
-    figures = report_section(con, "11J", DAY)["figures"]
+    figures = case_finding(con, "11J", DAY)["figures"]
 
     def value(key):
         return figures[f"case_finding.{key}"]["value"]
@@ -56,7 +56,7 @@ def test_pcn_counts_are_disclosed_and_the_ics_total_is_the_raw_total_disclosed(c
 
 def test_a_cohort_the_summary_could_not_count_says_why_and_has_no_total(con):
     # no hospital activity here, so no risk model for the anticipatory top-centile cohort
-    section = report_section(con, "11J", DAY)
+    section = case_finding(con, "11J", DAY)
     figures = section["figures"]
     (spec,) = [s for s in section["specs"] if s["spec"] == "anticipatory_care"]
     reasons = {c["id"]: c["not_counted"] for c in spec["cohorts"]}
@@ -67,7 +67,7 @@ def test_a_cohort_the_summary_could_not_count_says_why_and_has_no_total(con):
 
 
 def test_the_section_reads_hidden_and_uncounted_cohorts_as_such(con, world):
-    section = {"key": "case_finding", "title": "Case-finding"} | report_section(con, "11J", DAY)
+    section = {"key": "case_finding", "title": "Case-finding"} | case_finding(con, "11J", DAY)
     report = {
         "title": "Test",
         "ics": {"code": "11J", "name": "NHS DORSET CCG"},
@@ -87,7 +87,7 @@ def test_the_section_reads_hidden_and_uncounted_cohorts_as_such(con, world):
 
 
 def test_the_indicators_are_recomputed_from_disclosed_counts(con):
-    figures = report_section(con, "11J", DAY)["figures"]
+    figures = case_finding(con, "11J", DAY)["figures"]
     can01 = {k: figures[f"case_finding.can01.pcn.U00001.{k}"]["value"] for k in rate(1, 1)}
     assert can01 == rate(None, None)  # 2 of 4: both hidden, so no share
     assert figures["case_finding.can01.pcn.U00002.denominator"]["value"] == 0
@@ -130,7 +130,7 @@ def test_ics_totals_round_each_total_once():
 
 
 def test_the_section_holds_counts_and_never_a_patient(con, world):
-    section = report_section(con, "11J", DAY)
+    section = case_finding(con, "11J", DAY)
     text = json.dumps(section, default=str)
     assert not any(p["patient_id"] in text for p in world.patients)
     chart = section["charts"][0]
@@ -139,13 +139,13 @@ def test_the_section_holds_counts_and_never_a_patient(con, world):
 
 
 def test_no_one_registered_on_the_date_leaves_the_section_out(con, tmp_path):
-    assert report_section(con, "11J", "2019-06-30") is None  # the PCNs start on 1 July 2019
+    assert case_finding(con, "11J", "2019-06-30") is None  # the PCNs start on 1 July 2019
     empty = Settings(home=tmp_path / "empty")  # reference data only: no patients, no risk model
     empty.home.mkdir()
     write_tables(empty.warehouse_path, World().frames())
-    assert report_section(connect(empty), "11J", DAY) is None
+    assert case_finding(connect(empty), "11J", DAY) is None
 
 
 @pytest.mark.parametrize("date", ["1899-12-31", "2101-01-01"])
 def test_a_date_cohorts_cannot_be_found_on_leaves_the_section_out(con, date):
-    assert report_section(con, "11J", date) is None
+    assert case_finding(con, "11J", date) is None

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 
 from openpcn.build import build_default
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, Settings
-from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import render_html, render_pdf
+from openpcn.reports.sections import ics_report_data
 from openpcn.store import appdb
 from openpcn.store.warehouse import connect
 from openpcn.web.app import create_app

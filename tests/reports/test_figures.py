@@ -8,10 +8,7 @@ functions give for the report is in the text.
 
 from __future__ import annotations
 
-import sys
-import types
 from html.parser import HTMLParser
-from importlib.machinery import ModuleSpec
 from typing import Any
 
 import ibis
@@ -24,13 +21,14 @@ from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import disclosed, rate, summary
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.figures import Section
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import entitlements
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
-from openpcn.reports.figures import SECTIONS, Section, capability_section, ics_report_data
 from openpcn.reports.render import render_html
-from openpcn.workforce.risk import risk
+from openpcn.reports.sections import SECTIONS, ics_report_data
+from openpcn.workforce.indicators import staffing_indicators
 
 RATINGS = ("outstanding", "good", "requires_improvement", "inadequate", "not_rated")
 COUNTS = (
@@ -138,7 +136,7 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
     for row in rows:
         out[f"{fw}pcn.{row['pcn_code']}.total"] = row["total"]
         out[f"{fw}pcn.{row['pcn_code']}.arrs_sum"] = row["arrs_sum"]
-    staff = risk(con, None, ics, date)["ics"]
+    staff = staffing_indicators(con, None, ics, date)["ics"]
     for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
         out[fw + key] = staff[key]
     out |= case_finding_figures(con, ics, date)
@@ -232,12 +230,11 @@ def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
     assert shown["gpps.overall_good.england_pct"] == ("82.9", "82.9%")
 
 
-def test_the_present_sections_and_the_capabilities_not_yet_built(dorset, dorset_html):
+def test_the_present_sections_are_the_registered_ones_in_order(dorset, dorset_html):
     keys = [s["key"] for s in dorset["sections"]]
     assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce", "case_finding"]
     assert parse(dorset_html).sections == [*keys, "sources"]
-    later = {s.key for s in SECTIONS} - set(keys)
-    assert later == {"formation", "evaluation"}
+    assert [s.key for s in SECTIONS] == keys  # no placeholder for a capability not yet built
     assert 'id="section-formation"' not in dorset_html
     assert all(p["source"] and p["date"] == DEFAULT_DATE for p in dorset["provenance"])
 
@@ -254,20 +251,19 @@ def test_case_finding_shows_no_count_from_1_to_7(dorset_html):
     assert shares <= {"not shown", "no referrals", "none registered"}
 
 
-def test_a_registered_section_appears_when_its_capability_exists(con, monkeypatch):
-    def report_section(con, ics, date):
+def test_a_registered_section_appears_unless_it_has_nothing_to_report(con):
+    def pilot(con, ics, date):
         return {
             "figures": {"pilot.patients": {"value": 1234.5, "format": "patients", "label": "Paid"}},
             "sources": {"pilot": {"source": "pilot ledger", "date": "2019-12-01"}},
         }
 
-    module = types.ModuleType("openpcn.pilotcap.report")
-    module.__spec__ = ModuleSpec("openpcn.pilotcap.report", None)
-    module.report_section = report_section  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "openpcn.pilotcap.report", module)
+    def absent(con, ics, date):
+        return None  # as a capability's section does on a date it has nothing for
+
     sections = [
-        Section("pilot", "Pilot capability", capability_section("pilotcap")),
-        Section("absent", "Absent capability", capability_section("no_such_capability")),
+        Section("pilot", "Pilot capability", pilot),
+        Section("absent", "Absent capability", absent),
     ]
     data = ics_report_data(con, DEFAULT_ICS, DEFAULT_DATE, sections=sections)
     assert [s["key"] for s in data["sections"]] == ["pilot"]

@@ -1,5 +1,5 @@
 """Anticipatory care: 2+ long-term conditions with moderate or severe eFI, or the top risk
-centile. eFI and risk are C2's (tests/cohorts/test_efi.py, test_risk.py): stubbed here."""
+centile. eFI and risk are C2's (tests/cohorts/test_efi.py, test_admission_risk.py): stubbed here."""
 
 import ibis
 import pandas as pd

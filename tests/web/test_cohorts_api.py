@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from openpcn.cohorts import engine
+from openpcn.cohorts.admission_risk import fit_model, model_card
 from openpcn.cohorts.definitions import SPECS, load_definitions
-from openpcn.cohorts.risk import fit_model, model_card
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.audit import entries

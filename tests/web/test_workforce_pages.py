@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from openpcn.workforce.indicators import staffing_indicators
 from openpcn.workforce.pcn_plan import pcn_plan
-from openpcn.workforce.risk import risk
 
 YEAR = "2020/21"
 PCN, OTHER_PCN, PRACTICE = "U42510", "U19923", "J81019"
@@ -139,7 +139,7 @@ def test_the_risk_api_is_risks_answer_on_the_synthetic_fallback(
 ) -> None:
     analyst = client_as("ics_analyst")
     body = analyst.get("/api/v1/ics/11J/workforce?date=2019-12-01").json()
-    want = risk(con, app.state.appdb, "11J", DAY)
+    want = staffing_indicators(con, app.state.appdb, "11J", DAY)
     assert body == want
     assert body["source"]["kind"] == "warehouse" and body["ics"]["gp_headcount"] > 0
     spec = analyst.get("/api/v1/ics/11J/workforce/chart?date=2019-12-01").json()

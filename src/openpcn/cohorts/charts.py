@@ -13,8 +13,7 @@ from typing import Any
 
 from openpcn.cohorts.definitions import SPECS
 from openpcn.cohorts.efi import CATEGORIES
-
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from openpcn.vega import SCHEMA, spec, stacked_bars
 
 #: NHS identity colours, each at least 3:1 against white, light to heavy frailty
 EFI_COLOURS = {
@@ -51,41 +50,27 @@ def efi_spec(
         f"Stacked bars of people aged 65 and over in each of {len(rows)} PCNs by electronic "
         "Frailty Index category (fit, mild, moderate, severe). The same figures are in the table."
     )
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "title": {"text": title},
-        "description": description,
-        "width": width,
-        "height": {"step": 22},
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "y": {
-                "field": "pcn",
-                "type": "nominal",
-                "sort": "ascending",
-                "title": None,
-                "axis": {"labelLimit": 320},
-            },
-            "x": {"field": "people", "type": "quantitative", "stack": "zero", "title": "People"},
-            "color": {
-                "field": "category",
-                "type": "nominal",
-                "title": "eFI category",
-                "sort": list(CATEGORIES),
-                "scale": {
-                    "domain": list(CATEGORIES),
-                    "range": [EFI_COLOURS[c] for c in CATEGORIES],
-                },
-            },
-            "order": {"field": "order", "type": "quantitative"},
-            "tooltip": [
-                {"field": "pcn", "title": "PCN"},
-                {"field": "category", "title": "eFI category"},
-                {"field": "shown", "title": "People"},
-            ],
+    return stacked_bars(
+        title,
+        description,
+        values,
+        width=width,
+        sort="ascending",
+        y_axis={"labelLimit": 320},
+        x={"field": "people", "type": "quantitative", "stack": "zero", "title": "People"},
+        color={
+            "field": "category",
+            "type": "nominal",
+            "title": "eFI category",
+            "sort": list(CATEGORIES),
+            "scale": {"domain": list(CATEGORIES), "range": [EFI_COLOURS[c] for c in CATEGORIES]},
         },
-    }
+        tooltip=[
+            {"field": "pcn", "title": "PCN"},
+            {"field": "category", "title": "eFI category"},
+            {"field": "shown", "title": "People"},
+        ],
+    )
 
 
 def calibration_spec(
@@ -108,13 +93,12 @@ def calibration_spec(
         "calibration. The same figures are in the table."
     )
     axis = {"type": "quantitative", "scale": {"domain": [0, round(top, 4)]}}
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "title": {"text": title},
-        "description": description,
-        "width": width,
-        "height": 300,
-        "layer": [
+    return spec(
+        title={"text": title},
+        description=description,
+        width=width,
+        height=300,
+        layer=[
             {
                 "data": {"values": [{"x": 0, "y": 0}, {"x": top, "y": top}]},
                 "mark": {"type": "line", "color": "#425563", "strokeDash": [4, 4]},
@@ -140,7 +124,7 @@ def calibration_spec(
                 },
             },
         ],
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 #: NHS identity colours for up to four lines in one small multiple (3:1 against white)
@@ -274,7 +258,7 @@ def trend_spec(trend: Mapping[str, Any], *, title: str, width: int = 560) -> dic
         + " The same figures are in the table."
     )
     return {
-        "$schema": VEGA_LITE_SCHEMA,
+        "$schema": SCHEMA,
         "title": {"text": title},
         "description": description,
         "data": {"values": values},

@@ -34,7 +34,7 @@ def _efi_table(con: ibis.BaseBackend, date: dt.date, people: ir.Table | None) ->
 def _risk_table(con: ibis.BaseBackend, date: dt.date, at_least: float) -> ir.Table:
     """C2's risk centile (patient_id, centile) for the people at or above the lowest centile a
     criterion asks for: nobody below it can match, and a short table joins fast."""
-    from openpcn.cohorts.risk import scored
+    from openpcn.cohorts.admission_risk import scored
 
     scores = scored(con, date).scores  # the kept frame, read only: the filter makes the copy
     scores = scores.loc[scores["centile"] >= at_least, ["patient_id", "centile"]]

@@ -232,20 +232,13 @@ def parse_definition(path: Path, codelists: dict[str, Codelist]) -> Definition:
             f"not valid TOML: {exc}", file=name, fix="correct the TOML syntax"
         ) from exc
     missing = [key for key in REQUIRED if key not in data or data[key] in ("", None)]
-    if missing:
-        raise InputError(
-            f"missing {', '.join(missing)}",
-            file=name,
-            column=missing[0],
-            fix=f"every definition needs: {', '.join(REQUIRED)}",
-        )
     unknown = sorted(set(data) - set(REQUIRED))
-    if unknown:
+    if missing or unknown:  # a missing key is reported first
         raise InputError(
-            f"unknown key {unknown[0]!r}",
+            f"missing {', '.join(missing)}" if missing else f"unknown key {unknown[0]!r}",
             file=name,
-            column=unknown[0],
-            fix=f"use only: {', '.join(REQUIRED)}",
+            column=(missing or unknown)[0],
+            fix=f"{'every definition needs' if missing else 'use only'}: {', '.join(REQUIRED)}",
         )
     if data["spec"] not in SPECS:
         raise InputError(

@@ -1,11 +1,11 @@
 """The ICS report's "Case-finding" section, from the cohorts capability: counts, never patients.
 
-The report finds this module by name (`openpcn.reports.figures.capability_section("cohorts")`).
-Everyone who may open the report may see this section, so every count is disclosure-controlled
-(`disclosed(summary(...))`: 1-7 hidden, the rest rounded to 5, rates recomputed from the shown
-counts). An ICS total is the exact total over its PCNs disclosed once: summing the shown PCN
-counts would leave out every hidden one. A date cohorts cannot be found on, or nobody registered
-in the ICS's PCNs on the date (no patient-level data), leaves the section out.
+The report lists this section in `openpcn.reports.sections`. Everyone who may open the report
+may see it, so every count is disclosure-controlled (`disclosed(summary(...))`: 1-7 hidden, the
+rest rounded to 5, rates recomputed from the shown counts). An ICS total is the exact total over
+its PCNs disclosed once: summing the shown PCN counts would leave out every hidden one. A date
+cohorts cannot be found on, or nobody registered in the ICS's PCNs on the date (no patient-level
+data), leaves the section out.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from openpcn.cohorts.disclosure import REDACT_AT_MOST, ROUND_TO, disclose
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import disclosed, rate, summary
 from openpcn.exceptions import InputError
+from openpcn.figures import FONT, Figures, Section, SectionData, shared
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
-from openpcn.reports.charts import FONT
 
 RATE_KEYS = ("numerator", "denominator", "pct", "ci_lower_pct", "ci_upper_pct")
 INDICATORS = {"can01": "can01_fit_share", "cvd02": "cvd02_hypertension_register"}
@@ -69,10 +69,8 @@ def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any] | None:
+def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData | None:
     """Disclosed cohort counts per spec and PCN with ICS totals, eFI categories, CAN-01, CVD-02."""
-    from openpcn.reports.figures import Figures, shared  # the report imports this module by name
-
     try:
         day = cohort_date(date)
     except InputError:
@@ -182,7 +180,7 @@ def _efi(shown: dict[str, Any], code: str) -> dict[str, int | None]:
     return shown["efi"].get(code, dict.fromkeys(CATEGORIES, 0))
 
 
-def _add_rate(f: Any, prefix: str, value: dict[str, Any]) -> None:
+def _add_rate(f: Figures, prefix: str, value: dict[str, Any]) -> None:
     for key in RATE_KEYS:
         f.add(f"{prefix}.{key}", value[key], "int" if key in RATE_KEYS[:2] else "pct")
 
@@ -191,3 +189,6 @@ def _pcn_names(con: ibis.BaseBackend, codes: list[str]) -> dict[str, str]:
     pcns = con.table("pcns")
     frame = con.execute(pcns.filter(pcns.pcn_code.isin(codes)).select("pcn_code", "name"))
     return {str(r.pcn_code): str(r.name) for r in frame.itertuples()}
+
+
+SECTION = Section("case_finding", "Case-finding", case_finding)

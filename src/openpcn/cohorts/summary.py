@@ -152,7 +152,7 @@ def _countable(
     """The definitions that can be counted, and why the others cannot: cohorts on the risk
     model are left out (with the reason) when the warehouse cannot train it, e.g. one that holds
     the reference data only or too little hospital activity."""
-    from openpcn.cohorts.risk import scored
+    from openpcn.cohorts.admission_risk import scored
 
     risky = [d for d in definitions if any(x.kind == "risk_centile" for x in leaves(d.criteria))]
     if not risky:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from openpcn.vega import colour_key, stacked_bars
 
 #: the streams that add up to `total`, in stacking order, with their labels and colours
 STREAM_LABELS = {
@@ -58,43 +58,24 @@ def streams_spec(
         f"Stacked bars of what each of {len(rows)} PCNs is owed by funding stream; "
         f"£{total:,.0f} in all. The same figures are in the table."
     )
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "title": {"text": title},
-        "description": description,
-        "width": width,
-        "height": {"step": 22},
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "y": {
-                "field": "pcn",
-                "type": "nominal",
-                "sort": [f"{r['name']} ({r['pcn_code']})" for r in ranked],
-                "title": None,
-            },
-            "x": {
-                "field": "amount",
-                "type": "quantitative",
-                "stack": "zero",
-                "title": "£ a year",
-                "axis": {"format": ",.0f"},
-            },
-            "color": {
-                "field": "stream",
-                "type": "nominal",
-                "title": "Stream",
-                "scale": {
-                    "domain": list(STREAM_LABELS.values()),
-                    "range": [STREAM_COLOURS[k] for k in STREAM_LABELS],
-                },
-                "legend": {"orient": "bottom", "columns": 3},
-            },
-            "order": {"field": "order", "type": "quantitative"},
-            "tooltip": [
-                {"field": "pcn", "title": "PCN"},
-                {"field": "stream", "title": "Stream"},
-                {"field": "shown", "title": "Amount"},
-            ],
+    return stacked_bars(
+        title,
+        description,
+        values,
+        width=width,
+        sort=[f"{r['name']} ({r['pcn_code']})" for r in ranked],
+        x={
+            "field": "amount",
+            "type": "quantitative",
+            "stack": "zero",
+            "title": "£ a year",
+            "axis": {"format": ",.0f"},
         },
-    }
+        color=colour_key("stream", "Stream", STREAM_LABELS, STREAM_COLOURS)
+        | {"legend": {"orient": "bottom", "columns": 3}},
+        tooltip=[
+            {"field": "pcn", "title": "PCN"},
+            {"field": "stream", "title": "Stream"},
+            {"field": "shown", "title": "Amount"},
+        ],
+    )

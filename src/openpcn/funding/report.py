@@ -1,8 +1,8 @@
-"""The ICS report's "Funding and workforce" section, from the funding and workforce capabilities.
+"""The funding figures of the ICS report's "Funding and workforce" section.
 
-The report finds this module by name (`openpcn.reports.figures.capability_section("funding")`).
-The financial year is the one containing the report's date; a date outside the years the rules
-cover leaves the section out. Workforce figures are the ICS's GP workforce risk indicators.
+The section itself is built in `openpcn.workforce.report` (workforce reads funding, never the
+other way). The financial year is the one containing the report's date; a date outside the
+years the rules cover leaves the section out.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 
 import ibis
 
+from openpcn.figures import Figures
 from openpcn.funding.charts import STREAM_LABELS, streams_spec
 from openpcn.funding.entitlements import entitlements
 from openpcn.funding.rules import financial_years, rules_for
 from openpcn.orgs.dates import DateLike, as_date
-from openpcn.workforce.risk import risk
 
 STREAMS = tuple(STREAM_LABELS)
 
@@ -35,10 +35,13 @@ def ics_totals(rows: list[dict[str, Any]]) -> dict[str, float]:
     return {key: round(sum(float(r[key]) for r in rows), 2) for key in (*STREAMS, "total")}
 
 
-def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any] | None:
-    """Entitlements per PCN for the date's financial year, and the GP workforce indicators."""
-    from openpcn.reports.figures import Figures  # the report imports this module by name
-
+def funding_figures(
+    con: ibis.BaseBackend, ics: str, date: DateLike, f: Figures
+) -> dict[str, Any] | None:
+    """The funding half of the report's "Funding and workforce" section: files each PCN's
+    entitlements for the date's financial year in `f` and returns the year, the PCNs, the
+    unconfirmed streams, the chart and the source; None (section left out) for a date no year's
+    rules cover or an ICS without PCNs."""
     year = year_of(date)
     if year is None:
         return None
@@ -48,7 +51,6 @@ def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str,
     day = as_date(date)
     rules = rules_for(year)
     totals = ics_totals(rows)
-    f = Figures("funding_workforce")
     f.add("year", year, "text")
     f.add("pcns", len(rows))
     for key in (*STREAMS, "total"):
@@ -56,12 +58,6 @@ def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str,
     for row in rows:
         f.add(f"pcn.{row['pcn_code']}.total", row["total"], "gbp")
         f.add(f"pcn.{row['pcn_code']}.arrs_sum", row["arrs_sum"], "gbp")
-    staff = risk(con, None, ics, day)
-    workforce = staff["ics"]
-    f.add("gp_fte", workforce["gp_fte"], "decimal")
-    f.add("gp_fte_per_10k", workforce["gp_fte_per_10k"], "decimal")
-    f.add("gp_55_plus_pct", workforce["gp_55_plus_pct"], "pct")
-    workforce_source = str(staff["source"]["detail"])
     unconfirmed = sorted(
         {STREAM_LABELS.get(k, k) for r in rows for k in r["unconfirmed"] if k in STREAM_LABELS}
     )
@@ -72,20 +68,13 @@ def report_section(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str,
         "year": year,
         "pcns": [{"pcn_code": r["pcn_code"], "name": r["name"]} for r in rows],
         "unconfirmed": unconfirmed,
-        "workforce_source": workforce_source,
-        "figures": f.items,
-        "charts": [
-            {
-                "key": "funding",
-                "title": f"What each PCN is owed in {year}, by stream",
-                "alt": f"Stacked bars of the {len(rows)} PCNs' entitlements by funding stream",
-                "spec": streams_spec(rows, title=f"Entitlements {year}", width=640),
-                "source": source,
-                "date": day.isoformat(),
-            }
-        ],
-        "sources": {
-            "entitlements": {"source": source, "date": day.isoformat()},
-            "workforce": {"source": workforce_source, "date": day.isoformat()},
+        "chart": {
+            "key": "funding",
+            "title": f"What each PCN is owed in {year}, by stream",
+            "alt": f"Stacked bars of the {len(rows)} PCNs' entitlements by funding stream",
+            "spec": streams_spec(rows, title=f"Entitlements {year}", width=640),
+            "source": source,
+            "date": day.isoformat(),
         },
+        "source": {"source": source, "date": day.isoformat()},
     }

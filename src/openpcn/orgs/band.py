@@ -35,6 +35,10 @@ class SizeBand:
         return [_number(self.min), _number(self.max)]
 
 
+#: what the public functions take as a band: a SizeBand, a (min, max) pair, or None (default)
+BandLike = SizeBand | tuple[float, float] | None
+
+
 def load_band() -> SizeBand:
     """The default band from size_band.toml, with its provenance."""
     source = resources.files("openpcn.data").joinpath("rules", "size_band.toml")

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from openpcn.orgs.band import SizeBand, as_band
+from openpcn.orgs.band import BandLike, as_band
 from openpcn.orgs.contiguity import _transformer, to_grid
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import ics_view
@@ -46,10 +46,7 @@ METHOD = (
 
 
 def ics_geojson(
-    con: ibis.BaseBackend,
-    ics: str,
-    date: DateLike,
-    band: SizeBand | tuple[float, float] | None = None,
+    con: ibis.BaseBackend, ics: str, date: DateLike, band: BandLike = None
 ) -> dict[str, object]:
     """A WGS84 FeatureCollection: one area per placed PCN, then one point per placed practice."""
     view = ics_view(con, ics, date)

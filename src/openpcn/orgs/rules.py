@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
-from openpcn.orgs.band import SizeBand, as_band
+from openpcn.orgs.band import BandLike, SizeBand, as_band
 from openpcn.orgs.contiguity import pcn_contiguity, site_graph
 from openpcn.orgs.dates import DateLike, iso
 from openpcn.orgs.hierarchy import IcsView, ics_view, pcn_totals
@@ -84,12 +84,7 @@ class CheckReport:
         }
 
 
-def check(
-    con: ibis.BaseBackend,
-    ics: str,
-    date: DateLike,
-    band: SizeBand | tuple[float, float] | None = None,
-) -> CheckReport:
+def check(con: ibis.BaseBackend, ics: str, date: DateLike, band: BandLike = None) -> CheckReport:
     """Check every rule for the ICS's PCNs on the date."""
     size_band = as_band(band)
     view = ics_view(con, ics, date)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import NotFoundError
-from openpcn.orgs.band import SizeBand, as_band
+from openpcn.orgs.band import BandLike, SizeBand, as_band
 from openpcn.orgs.contiguity import to_grid, to_latlon
 from openpcn.orgs.dates import DateLike, as_date, iso, open_on
 from openpcn.orgs.hierarchy import IcsView, ics_view, memberships_on, pcn_totals
@@ -22,10 +22,7 @@ _CODE_FIX = "practice codes look like J81002; PCN codes like U02749"
 
 
 def pcn_table(
-    con: ibis.BaseBackend,
-    ics: str,
-    date: DateLike,
-    band: SizeBand | tuple[float, float] | None = None,
+    con: ibis.BaseBackend, ics: str, date: DateLike, band: BandLike = None
 ) -> list[dict[str, object]]:
     """One row per PCN of the ICS on the date, with its size and place against the band."""
     return _pcn_rows(ics_view(con, ics, date), as_band(band))
@@ -52,10 +49,7 @@ def _pcn_rows(view: IcsView, band: SizeBand) -> list[dict[str, object]]:
 
 
 def summary(
-    con: ibis.BaseBackend,
-    ics: str,
-    date: DateLike,
-    band: SizeBand | tuple[float, float] | None = None,
+    con: ibis.BaseBackend, ics: str, date: DateLike, band: BandLike = None
 ) -> dict[str, object]:
     """The ICS on one date: practices, PCNs, patients, and how the PCNs sit against the band."""
     size_band = as_band(band)
@@ -114,10 +108,7 @@ def _list_sources(members: pd.DataFrame) -> list[dict[str, object]]:
 
 
 def show(
-    con: ibis.BaseBackend,
-    code: str,
-    date: DateLike,
-    band: SizeBand | tuple[float, float] | None = None,
+    con: ibis.BaseBackend, code: str, date: DateLike, band: BandLike = None
 ) -> dict[str, object]:
     """Everything about one PCN (U code) or practice on the date."""
     key = code.strip().upper()

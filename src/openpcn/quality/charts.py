@@ -9,11 +9,11 @@ white; flags are told apart by shape as well as colour.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from openpcn.figures import long_date
+from openpcn.vega import SCHEMA, colour_key
 
 # NHS identity colours (contrast on white in brackets).
 NHS_BLUE, NHS_DARK_BLUE = "#005EB8", "#003087"  # 6.0:1, 13.8:1
@@ -53,12 +53,6 @@ CONFIG = {  # readable text: the page scales the SVG down on narrow screens
     },
 }
 DEFAULT_WIDTH = 640  # pixels, for the server-side SVG; the web page passes "container"
-
-
-def long_date(iso: str) -> str:
-    """'2019-12-01' -> '1 December 2019', as the pages write dates."""
-    day = dt.date.fromisoformat(iso)
-    return f"{day.day} {day:%B %Y}"
 
 
 def _pct(value: float | None) -> str:
@@ -192,15 +186,12 @@ def funnel_spec(result: Mapping[str, Any], *, width: int | str = DEFAULT_WIDTH) 
             "encoding": {
                 "x": x_enc,
                 "y": y_enc | {"field": "value_pct"},
-                "color": {
-                    "field": "flag",
-                    "type": "nominal",
-                    "title": "Practice value" if result["by"] == "practice" else "PCN value",
-                    "scale": {
-                        "domain": [FLAG_LABELS[f] for f in flags],
-                        "range": [FLAG_COLOURS[f] for f in flags],
-                    },
-                },
+                "color": colour_key(
+                    "flag",
+                    "Practice value" if result["by"] == "practice" else "PCN value",
+                    FLAG_LABELS,
+                    FLAG_COLOURS,
+                ),
                 "shape": {
                     "field": "flag",
                     "type": "nominal",
@@ -221,7 +212,7 @@ def funnel_spec(result: Mapping[str, Any], *, width: int | str = DEFAULT_WIDTH) 
         }
     )
     return {
-        "$schema": VEGA_LITE_SCHEMA,
+        "$schema": SCHEMA,
         "title": {"text": title, "subtitle": _wrap(result["method_note"], 95), "anchor": "start"},
         "description": description,
         "width": width,
@@ -266,7 +257,7 @@ def ratings_spec(summary: Mapping[str, Any], *, width: int | str = DEFAULT_WIDTH
     counts = ", ".join(f"{int(cqc.get(k, 0))} {RATING_LABELS[k].lower()}" for k in keys)
     name = summary["ics"]["name"]
     return {
-        "$schema": VEGA_LITE_SCHEMA,
+        "$schema": SCHEMA,
         "title": {
             "text": f"CQC ratings in force by PCN, {name}, {long_date(summary['date'])}",
             "anchor": "start",
@@ -295,15 +286,7 @@ def ratings_spec(summary: Mapping[str, Any], *, width: int | str = DEFAULT_WIDTH
                 "stack": "zero",
                 "axis": {"tickMinStep": 1, "format": "d"},
             },
-            "color": {
-                "field": "rating",
-                "type": "nominal",
-                "title": "CQC rating",
-                "scale": {
-                    "domain": [RATING_LABELS[k] for k in keys],
-                    "range": [RATING_COLOURS[k] for k in keys],
-                },
-            },
+            "color": colour_key("rating", "CQC rating", RATING_LABELS, RATING_COLOURS),
             "order": {"field": "order", "type": "quantitative"},
             "tooltip": [
                 {"field": "pcn", "title": "PCN"},

@@ -182,16 +182,7 @@ def variation(
 
 def _practice_units(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        _unit(
-            code=r.practice_code,
-            name=r.name,
-            pcn_code=r.pcn_code,
-            pcn_name=r.pcn_name,
-            value=r.value_pct,
-            responses=r.responses,
-            registered=r.registered_patients,
-        )
-        for r in frame.itertuples()
+        _unit(row) for row in frame.rename(columns={"practice_code": "code"}).to_dict("records")
     ]
 
 
@@ -206,15 +197,12 @@ def _pcn_units(frame: pd.DataFrame, weighting: str) -> list[dict[str, Any]]:
             value = float(np.dot(valued["value_pct"], weights) / weights.sum())
             if weighting == "responses":
                 responses = float(valued["responses"].sum())
+        registered = float(own["registered_patients"].sum())
+        row = {"code": code, "name": name, "pcn_code": code, "pcn_name": name}
         units.append(
             _unit(
-                code=code,
-                name=name,
-                pcn_code=code,
-                pcn_name=name,
-                value=value,
-                responses=responses,
-                registered=float(own["registered_patients"].sum()),
+                row
+                | {"value_pct": value, "responses": responses, "registered_patients": registered}
             )
         )
     return units
@@ -226,25 +214,19 @@ def _number(value: Any) -> float | None:
     )
 
 
-def _unit(
-    *,
-    code: Any,
-    name: Any,
-    pcn_code: Any,
-    pcn_name: Any,
-    value: Any,
-    responses: Any,
-    registered: Any,
-) -> dict[str, Any]:
-    n = _number(responses)
+def _unit(row: dict[str, Any]) -> dict[str, Any]:
+    """A practice or PCN as the result lists it, from its code, name, PCN, value, responses and
+    registered patients (the frame's columns)."""
+    n = _number(row["responses"])
+    pcn_code, pcn_name = row["pcn_code"], row["pcn_name"]
     return {key: None for key in UNIT_COLUMNS} | {
-        "code": str(code),
-        "name": str(name),
+        "code": str(row["code"]),
+        "name": str(row["name"]),
         "pcn_code": None if pcn_code is None else str(pcn_code),
         "pcn_name": None if pcn_name is None else str(pcn_name),
-        "value_pct": _number(value),
+        "value_pct": _number(row["value_pct"]),
         "responses": None if n is None else round(n),
-        "registered_patients": _number(registered),
+        "registered_patients": _number(row["registered_patients"]),
     }
 
 

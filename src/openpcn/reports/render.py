@@ -8,7 +8,6 @@ Vega-Lite specs of the report data rendered to SVG here (vl-convert), inline in 
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import math
 from functools import lru_cache
@@ -18,7 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from openpcn.reports.charts import FONT
+from openpcn.figures import FONT, long_date
 
 TEMPLATES = "templates"
 
@@ -50,12 +49,6 @@ def formatted(figure: dict[str, Any]) -> str:
     if fmt == "decimal":
         return f"{float(value):,.1f}"
     return str(value)
-
-
-def long_date(iso: str) -> str:
-    """2019-12-01 -> 1 December 2019."""
-    day = dt.date.fromisoformat(str(iso))
-    return f"{day.day} {day:%B %Y}"
 
 
 def plural(count: Any, word: str, many: str | None = None) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from openpcn.vega import spec
+
 BAR, ICS_LINE = "#005EB8", "#D5281B"  # NHS blue 6.0:1, NHS red 5.2:1 on white
 
 
@@ -65,11 +66,10 @@ def gp_55_spec(
                 },
             }
         )
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "title": {"text": title},
-        "description": description,
-        "width": width,
-        "height": {"step": 22},
-        "layer": layers,
-    }
+    return spec(
+        title={"text": title},
+        description=description,
+        width=width,
+        height={"step": 22},
+        layer=layers,
+    )

@@ -195,17 +195,22 @@ def _check_budget(arrs_sum: float) -> Decimal:
     return Decimal(str(value)).quantize(PENNY, rounding=ROUND_DOWN)
 
 
+def _arrs_role(key: str, roles: dict[str, Role], what: str) -> Role:
+    """The year's ARRS role `key` names; an unknown key is the user's error in `what`."""
+    if key not in roles:
+        raise InputError(
+            f"{what} {key!r}, which is not an ARRS role this year",
+            fix=f"use one of: {', '.join(roles)}",
+        )
+    return roles[key]
+
+
 def _check_existing(existing: dict[str, float], roles: dict[str, Role]) -> dict[str, float]:
     checked = {}
     for key, fte in existing.items():
-        if key not in roles:
-            raise InputError(
-                f"staff in post in role {key!r}, which is not an ARRS role this year",
-                fix=f"use one of: {', '.join(roles)}",
-            )
+        role = _arrs_role(key, roles, "staff in post in role")
         if not np.isfinite(fte) or fte < 0:
             raise InputError(f"staff in post in role {key!r} must be at least 0 FTE", fix="")
-        role = roles[key]
         if role.max_reimbursement is None:
             raise InputError(
                 f"staff in post in role {key!r} cannot be costed: its cap is unknown",
@@ -226,11 +231,7 @@ def _check_priorities(priorities: dict[str, float] | None, roles: dict[str, Role
     if not priorities:
         return {key: 1.0 for key in roles}
     for key, weight in priorities.items():
-        if key not in roles:
-            raise InputError(
-                f"priority for {key!r}, which is not an ARRS role this year",
-                fix=f"use one of: {', '.join(roles)}",
-            )
+        _arrs_role(key, roles, "priority for")
         if not np.isfinite(weight) or weight < 0:
             raise InputError(f"the priority of {key!r} must be 0 or more", fix="e.g. ROLE=2")
     # Roles without a priority weigh nothing first; leftover money then buys the most FTE.

@@ -99,31 +99,24 @@ def read_register(path: Path, con: ibis.BaseBackend) -> pd.DataFrame:
     )
     vacancy = flag.isin(list(YES))
     band = frame["age_band"]
-    fail_at(
-        band.isna() & ~vacancy,
-        "a filled post needs an age band",
-        file=name,
-        column="age_band",
-        fix="give the age band, e.g. 55-59 (leave it empty only for a vacancy)",
-    )
     ok = band.fillna("").str.fullmatch(AGE_BAND.pattern).fillna(False).astype(bool)
-    fail_at(
-        band.notna() & ~ok,
-        "not a valid age band",
-        file=name,
-        column="age_band",
-        fix="write age bands as 55-59, 65+ or under 25",
-    )
     straddles = pd.Series(
         [isinstance(b, str) and _straddles_55(b) for b in band.astype(object)], index=band.index
     )
-    fail_at(
-        straddles,
-        "the age band straddles 55, so the share aged 55 and over cannot be counted",
-        file=name,
-        column="age_band",
-        fix="use bands that start or end at 55, e.g. 50-54 and 55-59",
-    )
+    for bad, what, fix in (
+        (
+            band.isna() & ~vacancy,
+            "a filled post needs an age band",
+            "give the age band, e.g. 55-59 (leave it empty only for a vacancy)",
+        ),
+        (band.notna() & ~ok, "not a valid age band", "write age bands as 55-59, 65+ or under 25"),
+        (
+            straddles,
+            "the age band straddles 55, so the share aged 55 and over cannot be counted",
+            "use bands that start or end at 55, e.g. 50-54 and 55-59",
+        ),
+    ):
+        fail_at(bad, what, file=name, column="age_band", fix=fix)
     start = parse_dates(frame, "start_date", "%Y-%m-%d", file=name, nullable=False)
     if "end_date" in frame.columns:
         end = parse_dates(frame, "end_date", "%Y-%m-%d", file=name)

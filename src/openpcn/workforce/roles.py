@@ -10,6 +10,8 @@ import functools
 import tomllib
 from importlib import resources
 
+from openpcn.funding.rules import financial_years, rules_for
+
 
 @functools.cache
 def _data() -> dict[str, list[str]]:
@@ -19,18 +21,14 @@ def _data() -> dict[str, list[str]]:
 
 
 def gp_roles() -> frozenset[str]:
-    """Roles counted as GPs by the risk indicators."""
+    """Roles counted as GPs by the staffing indicators."""
     return frozenset(_data()["gp"])
 
 
 @functools.cache
 def arrs_roles() -> frozenset[str]:
-    """ARRS role keys: those of the funding rules of every year, else the shipped fallback."""
+    """ARRS role keys: those of the funding rules of every year, beside the shipped list."""
     keys = set(_data()["arrs"])
-    try:
-        from openpcn.funding.rules import financial_years, rules_for
-    except ImportError:  # the funding rules are not installed: the fallback list stands
-        return frozenset(keys)
     for year in financial_years():
         keys |= set(rules_for(year).roles)
     return frozenset(keys)

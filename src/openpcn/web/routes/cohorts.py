@@ -28,10 +28,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from openpcn.cohorts import engine
+from openpcn.cohorts.admission_risk import scored
 from openpcn.cohorts.charts import calibration_spec, efi_spec, trend_spec
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.risk import scored
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import MAX_POINTS, MAX_STEP_MONTHS, disclosed_trend, trend
 from openpcn.config import DEFAULT_DATE

@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field
 
 from openpcn.config import DEFAULT_ICS
 from openpcn.exceptions import NotFoundError
-from openpcn.quality.charts import flag_text, funnel_spec, long_date, ratings_spec
+from openpcn.figures import long_date
+from openpcn.quality.charts import flag_text, funnel_spec, ratings_spec
 from openpcn.quality.ratings import RATING_KEYS, practice_ratings
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation, variation_csv

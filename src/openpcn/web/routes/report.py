@@ -20,8 +20,8 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from openpcn.config import DEFAULT_DATE
-from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
+from openpcn.reports.sections import ics_report_data
 from openpcn.web.auth import Principal, Role, require
 from openpcn.web.routes import cached, warehouse
 

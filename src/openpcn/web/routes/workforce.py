@@ -36,8 +36,8 @@ from openpcn.web.routes.funding import (
     year_rules,
 )
 from openpcn.workforce.charts import gp_55_spec
+from openpcn.workforce.indicators import staffing_indicators
 from openpcn.workforce.pcn_plan import in_post, pcn_plan, planning_date
-from openpcn.workforce.risk import risk
 
 router = APIRouter()
 
@@ -284,7 +284,7 @@ def risk_answer(
     request: Request, principal: Principal, con: ibis.BaseBackend, ics: str, day: dt.date
 ) -> dict[str, Any]:
     found = may_see_ics(request, principal, con, ics)
-    return risk(con, appdb(request), str(found["code"]), day)
+    return staffing_indicators(con, appdb(request), str(found["code"]), day)
 
 
 def _chart_title(answer: dict[str, Any]) -> str:

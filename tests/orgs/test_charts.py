@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import ibis
+import pytest
+
 from openpcn import orgs
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.orgs.charts import map_spec, size_spec
 from openpcn.orgs.geo import ics_geojson
-from openpcn.reports.charts import map_spec, size_spec
+from openpcn.store.reference import reference_tables
+from openpcn.store.warehouse import write_tables
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory) -> ibis.BaseBackend:
+    """The shipped reference data (the real Dorset hierarchy) is all these charts read."""
+    path = tmp_path_factory.mktemp("charts") / "w.duckdb"
+    write_tables(path, reference_tables())
+    return ibis.duckdb.connect(str(path), read_only=True)
 
 
 def test_the_map_has_each_pcn_area_and_practice_in_its_colour(con):

@@ -10,8 +10,8 @@ import pytest
 
 from openpcn.store import appdb
 from openpcn.store.warehouse import write_tables
+from openpcn.workforce.indicators import staffing_indicators
 from openpcn.workforce.register import import_register
-from openpcn.workforce.risk import risk
 
 from .conftest import DATA, frame, org_tables
 
@@ -20,7 +20,7 @@ GOOD = DATA / "good" / "workforce_register.csv"
 
 def test_indicators_from_the_register(db: appdb.AppDB, warehouse: ibis.BaseBackend) -> None:
     import_register(db, GOOD, warehouse)
-    result = risk(warehouse, db, "11J", "2019-12-01")
+    result = staffing_indicators(warehouse, db, "11J", "2019-12-01")
     assert result["source"]["kind"] == "register" and result["source"]["files"] == [GOOD.name]
     practices = {p["code"]: p for p in result["practices"]}
     # J81001: GPs 1.0 (55-59) + 0.5 (40-44) for 10,000 patients.
@@ -66,7 +66,7 @@ def test_an_empty_register_falls_back_to_the_warehouse_and_says_so(
     write_tables(path, {**org_tables(), "workforce": frame("workforce", staff)})
     con = ibis.duckdb.connect(str(path), read_only=True)
     try:
-        result = risk(con, db, "11J", "2019-12-01")
+        result = staffing_indicators(con, db, "11J", "2019-12-01")
     finally:
         con.disconnect()
     assert (
@@ -88,4 +88,4 @@ def test_an_unknown_ics_is_not_found(db: appdb.AppDB, warehouse: ibis.BaseBacken
     from openpcn.exceptions import NotFoundError
 
     with pytest.raises(NotFoundError):
-        risk(warehouse, db, "99Z", "2019-12-01")
+        staffing_indicators(warehouse, db, "99Z", "2019-12-01")

@@ -65,7 +65,9 @@ def _patients_on(con: ibis.BaseBackend, day: dt.date) -> dict[str, float]:
     return {str(c): float(n) for c, n in zip(frame["practice_code"], frame["n"], strict=True)}
 
 
-def indicators(staff: pd.DataFrame, registered: float | None, *, vacancies: bool) -> dict[str, Any]:
+def indicators_for(
+    staff: pd.DataFrame, registered: float | None, *, vacancies: bool
+) -> dict[str, Any]:
     """The indicators for one set of posts and the list they serve."""
     filled = staff[~staff["vacancy"].astype(bool)]
     gp = filled[filled["role"].isin(list(gp_roles()))]
@@ -88,7 +90,9 @@ def indicators(staff: pd.DataFrame, registered: float | None, *, vacancies: bool
     }
 
 
-def risk(con: ibis.BaseBackend, db: AppDB | None, ics: str, date: DateLike) -> dict[str, Any]:
+def staffing_indicators(
+    con: ibis.BaseBackend, db: AppDB | None, ics: str, date: DateLike
+) -> dict[str, Any]:
     """Indicators for the ICS, each PCN and each practice, with the ICS value beside each."""
     day = as_date(date)
     view = ics_view(con, ics, day)
@@ -120,7 +124,7 @@ def risk(con: ibis.BaseBackend, db: AppDB | None, ics: str, date: DateLike) -> d
 
     every = list(lists)
     ics_staff = staff[(at_practice & staff["practice_code"].isin(every)) | own_pcn]
-    ics_row = indicators(ics_staff, registered(every), vacancies=vacancies)
+    ics_row = indicators_for(ics_staff, registered(every), vacancies=vacancies)
     beside = {key: ics_row[key] for key in COMPARED}
 
     pcns = []
@@ -129,7 +133,7 @@ def risk(con: ibis.BaseBackend, db: AppDB | None, ics: str, date: DateLike) -> d
         mask = (at_practice & staff["practice_code"].isin(codes)) | (
             ~at_practice & (staff["pcn_code"] == pcn.pcn_code)
         )
-        row = indicators(staff[mask], registered(codes), vacancies=vacancies)
+        row = indicators_for(staff[mask], registered(codes), vacancies=vacancies)
         pcns.append(
             {"code": str(pcn.pcn_code), "name": str(pcn.name), "practices": len(codes), **row,
              "ics": beside}
@@ -137,7 +141,7 @@ def risk(con: ibis.BaseBackend, db: AppDB | None, ics: str, date: DateLike) -> d
     practices = []
     for practice in listed.sort_values("practice_code").itertuples():
         code = str(practice.practice_code)
-        row = indicators(
+        row = indicators_for(
             staff[staff["practice_code"] == code], registered([code]), vacancies=vacancies
         )
         practices.append(

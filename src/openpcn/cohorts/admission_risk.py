@@ -23,6 +23,7 @@ import os
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import ibis
@@ -38,6 +39,7 @@ from openpcn.cohorts.efi import (
     MIN_AGE,
     coded_deficits,
     deficit_count,
+    load_codelist,
     repeat_medicines,
 )
 from openpcn.exceptions import InputError
@@ -121,10 +123,6 @@ class RiskModel:
 
 def _condition_codes() -> list[str]:
     """Long-term condition codes: C1's shared codelist when shipped, else eFI diagnoses."""
-    from importlib import resources
-
-    from openpcn.cohorts.efi import load_codelist
-
     path = resources.files("openpcn.data").joinpath("codelists", CONDITIONS_FILE)
     if path.is_file():
         lines = path.read_text("utf-8-sig").splitlines()[1:]

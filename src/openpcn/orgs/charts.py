@@ -1,16 +1,17 @@
-"""Vega-Lite specs for the report's own charts: the PCN map and the PCN size chart.
+"""Vega-Lite specs of the report's practices-and-networks charts: the PCN map and PCN sizes.
 
 One spec serves the page, the HTML download and the PDF (rendered to SVG server-side with
-vl-convert). The data come from `openpcn.orgs` (`ics_geojson`, `pcn_table`); nothing is
-computed here beyond laying them out.
+vl-convert). The data come from `ics_geojson` and `pcn_table`; nothing is computed here beyond
+laying them out.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-FONT = "Arial, Helvetica, sans-serif"
+from openpcn.figures import FONT
+from openpcn.vega import SCHEMA, colour_key
+
 POSITION_LABELS = {"below": "Below the band", "in": "Within the band", "above": "Above the band"}
 POSITION_COLOURS = {"below": "#E69F00", "in": "#009E73", "above": "#0072B2"}
 
@@ -106,16 +107,8 @@ def size_spec(
                         "title": "Registered patients",
                         "axis": {"format": ",d"},
                     },
-                    "color": {
-                        "field": "position",
-                        "type": "nominal",
-                        "title": "Size band",
-                        "scale": {
-                            "domain": [POSITION_LABELS[k] for k in POSITION_LABELS],
-                            "range": [POSITION_COLOURS[k] for k in POSITION_LABELS],
-                        },
-                        "legend": {"orient": "bottom"},
-                    },
+                    "color": colour_key("position", "Size band", POSITION_LABELS, POSITION_COLOURS)
+                    | {"legend": {"orient": "bottom"}},
                 },
             },
             {

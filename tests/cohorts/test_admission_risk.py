@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from tests.conftest import typed
 
-from openpcn.cohorts.risk import (
+from openpcn.cohorts.admission_risk import (
     FEATURES,
     calibration_table,
     features_table,
@@ -163,7 +163,7 @@ def _copy_of(settings: Settings, tmp_path) -> Settings:
 def test_default_scores_are_trained_once_per_warehouse_and_date(
     dorset, model, monkeypatch, tmp_path
 ):
-    import openpcn.cohorts.risk as risk
+    import openpcn.cohorts.admission_risk as risk
 
     fits = []
     monkeypatch.setattr(risk, "fit_model", lambda con, day, seed: fits.append(day) or model)
@@ -184,7 +184,7 @@ def test_default_scores_are_trained_once_per_warehouse_and_date(
 
 
 def test_kept_scores_are_not_used_once_the_warehouse_changes(dorset, model, monkeypatch, tmp_path):
-    import openpcn.cohorts.risk as risk
+    import openpcn.cohorts.admission_risk as risk
 
     fits = []
     monkeypatch.setattr(risk, "fit_model", lambda con, day, seed: fits.append(day) or model)

@@ -1,0 +1,61 @@
+"""The ICS report's sections in order, and the report's data built from them.
+
+Each capability builds its own section (`openpcn.<capability>.report`); this list is the one
+place that says which sections the report has and in what order. A new capability adds its
+`Section` here. A section whose builder returns None (nothing to report on the date) is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from openpcn.cohorts import report as cohorts_report
+from openpcn.figures import Section, one_report
+from openpcn.orgs import report as orgs_report
+from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.hierarchy import resolve_ics, shared_views
+from openpcn.quality import report as quality_report
+from openpcn.workforce import report as workforce_report
+
+SECTIONS: list[Section] = [
+    orgs_report.SECTION,
+    quality_report.CQC,
+    quality_report.GPPS,
+    workforce_report.SECTION,
+    cohorts_report.SECTION,
+]
+
+
+def ics_report_data(
+    con: ibis.BaseBackend,
+    ics: str,
+    date: DateLike,
+    sections: list[Section] | None = None,
+) -> dict[str, Any]:
+    """The whole report as one JSON-ready dict: the ICS, the date, and each present section
+    with its figures (`figures`: {"section.key": {"value", "format", "label"}}), tables,
+    charts (Vega-Lite specs) and sources."""
+    day = as_date(date)
+    footprint = resolve_ics(con, ics).as_dict()
+    present = []
+    # the ICS view is gathered once, not once per capability call; shared results likewise
+    with one_report(), shared_views():
+        for section in SECTIONS if sections is None else sections:
+            data = section.build(con, footprint["code"], day)
+            if data is not None:
+                present.append({"key": section.key, "title": section.title} | data)
+    figures = {k: v for s in present for k, v in s.get("figures", {}).items()}
+    return {
+        "title": f"Practices and networks of {footprint['name']}",
+        "ics": footprint,
+        "date": day.isoformat(),
+        "sections": present,
+        "figures": figures,
+        "provenance": [
+            {"section": s["key"], "table": name} | source
+            for s in present
+            for name, source in s.get("sources", {}).items()
+        ],
+    }
