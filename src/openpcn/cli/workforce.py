@@ -1,0 +1,139 @@
+"""`openpcn workforce ...`: the staff register, GP workforce risk and the ARRS planner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.cli.output import out, print_json, table
+from openpcn.cli.stores import app_db, warehouse
+from openpcn.exceptions import InputError
+
+workforce_app = typer.Typer(
+    help="Workforce: the staff register, GP workforce risk and the ARRS planner.",
+    no_args_is_help=True,
+)
+
+
+@workforce_app.command("import")
+def workforce_import(
+    file: Path = typer.Argument(..., help="staff register CSV (docs/workforce.md)"),
+) -> None:
+    """Replace the staff register with FILE, all or nothing."""
+    from openpcn.workforce.register import import_register
+
+    with app_db() as db:
+        count = import_register(db, file, warehouse())
+    out.print(f"imported {count:,} posts from {file.name} into the staff register")
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    """`--priority ROLE=WEIGHT` options as a mapping of role to weight."""
+    weights = {}
+    for item in items:
+        role, _, weight = item.partition("=")
+        try:
+            weights[role.strip()] = float(weight)
+        except ValueError:
+            raise InputError(
+                f"--priority {item!r} is not ROLE=WEIGHT",
+                fix="e.g. --priority clinical_pharmacist=2",
+            ) from None
+    return weights
+
+
+@workforce_app.command("plan")
+def workforce_plan(
+    pcn: str = typer.Option(..., "--pcn", help="PCN code, e.g. U42510"),
+    year: str = typer.Option(..., "--year", help="financial year, e.g. 2021/22"),
+    priority: list[str] = typer.Option(
+        [], "--priority", help="ROLE=WEIGHT, repeatable; roles not named weigh 0"
+    ),
+    on: str | None = typer.Option(
+        None,
+        "--on",
+        help="plan the roles eligible on this date (default: the year's start, or the DES "
+        "start of 1 July 2019)",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
+    from openpcn.workforce.pcn_plan import pcn_plan
+
+    con = warehouse()
+    with app_db() as db:
+        result = pcn_plan(con, db, pcn, year, priorities=_weights(priority) or None, on=on)
+    if as_json:
+        print_json(result)
+    else:
+        _print_plan(result)
+
+
+def _print_plan(result: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{result['pcn_code']}[/] {result['year']}: ARR sum £{result['arrs_sum']:,.2f}, "
+        f"spend £{result['spend']:,.2f}, [bold]money lost £{result['remainder']:,.2f}[/]"
+    )
+    columns = ("role", "new FTE", "in post", "£ per WTE", "spend", "next post", "fits")
+    roles = table(columns, right=columns[1:])
+    for r in result["roles"]:
+        roles.add_row(
+            r["label"] + (" [yellow](UNCONFIRMED)[/]" if r["unconfirmed"] else ""),
+            f"{r['fte']:.1f}",
+            f"{r['existing_fte']:g}",
+            f"{r['cost_per_wte']:,.2f}",
+            f"{r['spend']:,.2f}",
+            f"{r['marginal_cost']:,.2f}",
+            "yes" if r["fits"] else "no: cap" if "cap" in (r["why_not"] or "") else "no: money",
+        )
+    out.print(roles)
+    for x in result["excluded"]:
+        out.print(f"[dim]not planned: {x['label']}: {x['reason']}[/]")
+
+
+@workforce_app.command("risk")
+def workforce_risk(
+    ics: str = ICS_OPTION,
+    date_: str = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """GP headcount and FTE, share aged 55+, FTE per 10,000 patients and vacancies."""
+    from openpcn.workforce.risk import risk
+
+    with app_db() as db:
+        result = risk(warehouse(), db, ics, date_)
+    if as_json:
+        print_json(result)
+    else:
+        _print_risk(result)
+
+
+def _value(value: object, fmt: str = "{:,.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _print_risk(result: dict[str, Any]) -> None:
+    ics = result["ics"]
+    out.print(
+        f"[bold]{ics['name']}[/] ({ics['code']}) on {result['date']}: "
+        f"{ics['gp_headcount']} GPs, {_value(ics['gp_fte'])} FTE, "
+        f"{_value(ics['gp_55_plus_pct'], '{:.1f}%')} aged 55+, "
+        f"{_value(ics['gp_fte_per_10k'])} GP FTE per 10,000 patients"
+    )
+    out.print(f"[dim]source: {result['source']['detail']}; {result['england_note']}[/]")
+    columns = ("PCN", "name", "GPs", "GP FTE", "55+", "per 10k", "vacant FTE")
+    pcns = table(columns, right=columns[2:])
+    for p in result["pcns"]:
+        pcns.add_row(
+            p["code"],
+            p["name"],
+            str(p["gp_headcount"]),
+            _value(p["gp_fte"]),
+            _value(p["gp_55_plus_pct"], "{:.1f}%"),
+            _value(p["gp_fte_per_10k"]),
+            _value(p["vacancy_fte"]),
+        )
+    out.print(pcns)
