@@ -1,47 +1,14 @@
-"""The installed `openpcn` command end to end: init at a small scale, then the orgs commands."""
+"""`openpcn orgs ...` through the installed command (its own process), on the shared home."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
+from tests.cli.conftest import run
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPENPCN_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "openpcn", *args], env=env, capture_output=True, text=True
-    )
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("openpcn")
-    done = run(home, "init", "--scale", "0.01", "--seed", "7")
-    assert done.returncode == 0, done.stderr
-    assert "synthetic population" in done.stderr  # the progress bar
-    assert "patients" in done.stdout
-    return home
-
-
-def test_init_refuses_to_overwrite_without_force(home):
-    again = run(home, "init", "--scale", "0.01")
-    assert again.returncode == 2
-    assert "--force" in again.stderr and "Traceback" not in again.stderr
-
-
-def test_init_rejects_a_scale_out_of_range(tmp_path):
-    done = run(tmp_path, "init", "--scale", "2")
-    assert done.returncode == 2 and "0.01 to 1" in done.stderr
-    assert not (tmp_path / "warehouse.duckdb").exists()
-
-
-def test_summary_json_has_the_dorset_figures_from_the_real_files(home):
-    done = run(home, "orgs", "summary", "--ics", "11J", "--json")
+def test_summary_json_has_the_dorset_figures_from_the_real_files(dorset_home):
+    done = run(dorset_home, "orgs", "summary", "--ics", "11J", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert (summary["practices"], summary["pcns"]) == (81, 18)
@@ -56,20 +23,22 @@ def test_summary_json_has_the_dorset_figures_from_the_real_files(home):
     assert summary["pcn_size_max"]["code"] == "U25251"
 
 
-def test_summary_band_is_configurable_on_the_command_line(home):
-    done = run(home, "orgs", "summary", "--json", "--band-min", "20000", "--band-max", "80000")
+def test_summary_band_is_configurable_on_the_command_line(dorset_home):
+    done = run(
+        dorset_home, "orgs", "summary", "--json", "--band-min", "20000", "--band-max", "80000"
+    )
     assert json.loads(done.stdout)["pcns_in_band"] == 18
 
 
-def test_summary_as_a_table_names_every_pcn(home):
-    done = run(home, "orgs", "summary")
+def test_summary_as_a_table_names_every_pcn(dorset_home):
+    done = run(dorset_home, "orgs", "summary")
     assert done.returncode == 0, done.stderr
     assert "81 practices in 18 PCNs" in done.stdout
     assert "WEYMOUTH & PORTLAND PCN" in done.stdout and "76,049" in done.stdout
 
 
-def test_check_lists_every_rule_and_explains_each_breach(home):
-    done = run(home, "orgs", "check", "--ics", "11J", "--json")
+def test_check_lists_every_rule_and_explains_each_breach(dorset_home):
+    done = run(dorset_home, "orgs", "check", "--ics", "11J", "--json")
     report = json.loads(done.stdout)
     rules = {rule["rule"]: rule for rule in report["rules"]}
     assert set(rules) == {
@@ -82,21 +51,21 @@ def test_check_lists_every_rule_and_explains_each_breach(home):
     sherborne = next(f for f in rules["size_band"]["findings"] if f["code"] == "U75274")
     assert "9,225" in sherborne["reason"] and "below" in sherborne["reason"]
     assert any(f["code"] == "J81031" for f in rules["coverage"]["findings"])
-    text = run(home, "orgs", "check").stdout
+    text = run(dorset_home, "orgs", "check").stdout
     assert "FAIL" in text and "PASS" in text and "EAGLE HOUSE SURGERY" in text
 
 
-def test_show_a_pcn_and_a_practice(home):
-    pcn = json.loads(run(home, "orgs", "show", "U42510", "--json").stdout)
+def test_show_a_pcn_and_a_practice(dorset_home):
+    pcn = json.loads(run(dorset_home, "orgs", "show", "U42510", "--json").stdout)
     assert [m["practice_code"] for m in pcn["members"]] == ["J81019", "J81031"]
-    practice = json.loads(run(home, "orgs", "show", "j81002", "--json").stdout)
+    practice = json.loads(run(dorset_home, "orgs", "show", "j81002", "--json").stdout)
     assert practice["pcn"]["code"] == "U19923"
-    text = run(home, "orgs", "show", "J81002").stdout
+    text = run(dorset_home, "orgs", "show", "J81002").stdout
     assert "ORCHID HOUSE SURGERY" in text and "CQC rating: Good (published 2018)" in text
 
 
-def test_an_unknown_code_is_a_clear_error_without_traceback(home):
-    done = run(home, "orgs", "show", "XYZ")
+def test_an_unknown_code_is_a_clear_error_without_traceback(dorset_home):
+    done = run(dorset_home, "orgs", "show", "XYZ")
     assert done.returncode == 66
     assert "J81002" in done.stderr and "Traceback" not in done.stderr
 
@@ -106,10 +75,12 @@ def test_orgs_without_a_warehouse_says_to_run_init(tmp_path):
     assert done.returncode == 78 and "openpcn init" in done.stderr
 
 
-def test_groupings_list_the_districts_and_the_pcns_they_overlap(home):
-    groups = json.loads(run(home, "orgs", "groupings", "--kind", "district", "--json").stdout)
+def test_groupings_list_the_districts_and_the_pcns_they_overlap(dorset_home):
+    groups = json.loads(
+        run(dorset_home, "orgs", "groupings", "--kind", "district", "--json").stdout
+    )
     bournemouth = next(g for g in groups if g["group_name"] == "Bournemouth")
     assert len(bournemouth["practices"]) == 18
     assert {p["pcn_code"] for p in bournemouth["pcns"]} >= {"U02749", "U27515"}
-    missing = run(home, "orgs", "groupings", "--kind", "locality")
+    missing = run(dorset_home, "orgs", "groupings", "--kind", "locality")
     assert missing.returncode == 66 and "district" in missing.stderr

@@ -74,7 +74,7 @@ def show_usage_error(exc: UsageError, args: list[str]) -> None:
 def main() -> None:
     """Entry point: run the app, turning user and usage errors into a message and an exit code."""
     try:
-        app(standalone_mode=False)
+        app(prog_name="openpcn", standalone_mode=False)
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
         sys.exit(exc.exit_code)

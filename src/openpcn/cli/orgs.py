@@ -161,9 +161,7 @@ def _print_pcn(pcn: dict[str, Any]) -> None:
     )
     if pcn.get("centroid"):
         out.print(f"centre {pcn['centroid']['lat']:.4f}, {pcn['centroid']['lon']:.4f}")
-    members = table(
-        ("practice", "name", "status", "registered", "postcode"), right=("registered",)
-    )
+    members = table(("practice", "name", "status", "registered", "postcode"), right=("registered",))
     for m in pcn["members"]:
         members.add_row(
             m["practice_code"], str(m["name"]), str(m["status"]),

@@ -110,4 +110,3 @@ def tokens_revoke(
     if not revoked:
         raise UserError("no such token", fix="check you pasted the whole token")
     out.print("Revoked.")
-
