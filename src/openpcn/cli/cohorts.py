@@ -19,7 +19,7 @@ from openpcn.cli.options import (
     Engine,
     csv_option,
 )
-from openpcn.cli.output import err, out, print_json, table
+from openpcn.cli.output import emit, err, out, table
 from openpcn.cli.stores import app_db, warehouse
 from openpcn.cohorts.definitions import SPECS, load_definitions
 from openpcn.cohorts.disclosure import label
@@ -36,9 +36,10 @@ cohorts_app = typer.Typer(
 def cohorts_list(as_json: bool = JSON_OPTION) -> None:
     """Every cohort: its spec, title and criteria in words."""
     definitions = [d.as_dict() for d in load_definitions().values()]
-    if as_json:
-        print_json(definitions)
-        return
+    emit(definitions, as_json=as_json, draw=_print_definitions)
+
+
+def _print_definitions(definitions: list[dict[str, Any]]) -> None:
     drawn = table(("spec", "cohort", "criteria"), no_wrap=("spec", "cohort"))
     drawn.show_lines = True
     for d in definitions:
@@ -66,17 +67,24 @@ def cohorts_run(
         frame = run(warehouse(engine), spec, date, pcn=pcn, practice=practice)
     rows = frame.to_dict("records")
     _audit(spec, pcn or practice, len(rows), "export" if csv_file is not None else "view")
-    if csv_file is not None:
-        csv_file.write_text(csv_text(rows, COLUMNS), encoding="utf-8")
-        out.print(f"wrote {len(rows)} rows to {csv_file}")
-    if as_json:
-        print_json(rows)
-    elif csv_file is None:
-        worklist = table(COLUMNS, no_wrap=[c for c in COLUMNS if c != "reason"])
-        for row in rows:
-            worklist.add_row(*(row[c] for c in COLUMNS))
-        out.print(worklist)
-        out.print(f"{len(rows)} rows")
+    emit(
+        rows,
+        as_json=as_json,
+        draw=_print_worklist,
+        csv_file=csv_file,
+        csv=lambda rows: csv_text(rows, COLUMNS),
+        rows=len(rows),
+    )
+
+
+def _print_worklist(rows: list[dict[str, Any]]) -> None:
+    from openpcn.cohorts.engine import COLUMNS
+
+    worklist = table(COLUMNS, no_wrap=[c for c in COLUMNS if c != "reason"])
+    for row in rows:
+        worklist.add_row(*(row[c] for c in COLUMNS))
+    out.print(worklist)
+    out.print(f"{len(rows)} rows")
 
 
 def _audit(spec: str, scope: str | None, rows: int, action: str) -> None:
@@ -105,10 +113,7 @@ def cohorts_summary(
 
     with err.status("counting every cohort (the risk model takes longest)..."):
         result = disclosed(summary(warehouse(engine), ics, date))
-    if as_json:
-        print_json(result)
-    else:
-        _print_summary(result)
+    emit(result, as_json=as_json, draw=_print_summary)
 
 
 def _print_summary(result: dict[str, Any]) -> None:

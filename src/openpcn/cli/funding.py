@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from openpcn.cli.options import JSON_OPTION, csv_option
-from openpcn.cli.output import money, out, print_json, table
+from openpcn.cli.output import emit, money, out, print_json, table
 from openpcn.cli.stores import warehouse
 from openpcn.exceptions import InputError
 
@@ -132,13 +132,15 @@ def funding_entitlements(
     if ics is None and pcn is None:
         ics = DEFAULT_ICS
     rows = entitlements(warehouse(), year, ics=None if pcn else ics, pcn=pcn, rules=rules)
-    if csv_file is not None:
-        csv_file.write_text(_entitlements_csv(rows), encoding="utf-8")
-        out.print(f"wrote {len(rows)} rows to {csv_file}")
-    if as_json:
-        print_json(rows)
-    elif csv_file is None:
-        _print_rows(rows, "pcn_code", f"Network Contract DES entitlements {rules.year}")
+    title = f"Network Contract DES entitlements {rules.year}"
+    emit(
+        rows,
+        as_json=as_json,
+        draw=lambda rows: _print_rows(rows, "pcn_code", title),
+        csv_file=csv_file,
+        csv=_entitlements_csv,
+        rows=len(rows),
+    )
 
 
 def _print_rows(rows: list[dict[str, Any]], key: str, title: str) -> None:

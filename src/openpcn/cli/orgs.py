@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION
-from openpcn.cli.output import out, print_json, table, whole
+from openpcn.cli.output import emit, out, print_json, table, whole
 from openpcn.cli.stores import warehouse
 
 orgs_app = typer.Typer(
@@ -116,12 +116,7 @@ def orgs_show(
     from openpcn import orgs
 
     result = orgs.show(warehouse(), code, date)
-    if as_json:
-        print_json(result)
-    elif result["kind"] == "pcn":
-        _print_pcn(result)
-    else:
-        _print_practice(result)
+    emit(result, as_json=as_json, draw=_print_pcn if result["kind"] == "pcn" else _print_practice)
 
 
 @orgs_app.command("groupings")
@@ -134,9 +129,10 @@ def orgs_groupings(
     from openpcn import orgs
 
     groups = orgs.groupings(warehouse(), kind, date)
-    if as_json:
-        print_json(groups)
-        return
+    emit(groups, as_json=as_json, draw=lambda groups: _print_groupings(groups, kind, date))
+
+
+def _print_groupings(groups: list[dict[str, Any]], kind: str, date: str) -> None:
     drawn = table(
         ("code", "name", "practices", "registered", "PCNs"),
         right=("practices", "registered"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,10 +16,32 @@ from rich.table import Table
 out = Console()
 err = Console(stderr=True)
 
+Result = TypeVar("Result")
+
 
 def print_json(payload: Any) -> None:
     """JSON on stdout, plain (no colour codes), dates as ISO strings."""
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def emit(
+    result: Result,
+    *,
+    as_json: bool,
+    draw: Callable[[Result], None],
+    csv_file: Path | None = None,
+    csv: Callable[[Result], str] | None = None,
+    rows: int = 0,
+) -> None:
+    """How every command hands over its result: `--csv FILE` writes the file and says so,
+    `--json` prints JSON, and otherwise (no file asked for) `draw` prints it for people."""
+    if csv_file is not None and csv is not None:
+        csv_file.write_text(csv(result), encoding="utf-8")
+        out.print(f"wrote {rows} rows to {csv_file}")
+    if as_json:
+        print_json(result)
+    elif csv_file is None:
+        draw(result)
 
 
 def progress_bar() -> Progress:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION, csv_option
-from openpcn.cli.output import out, percent, print_json, table
+from openpcn.cli.output import emit, out, percent, table
 from openpcn.cli.stores import warehouse
 from openpcn.quality.ratings import RATING_KEYS
 
@@ -37,11 +37,7 @@ def quality_summary(
     """CQC ratings in force on the date and GPPS headline measures for the ICS and each PCN."""
     from openpcn.quality.summary import quality_summary as summary
 
-    result = summary(warehouse(), ics, date)
-    if as_json:
-        print_json(result)
-    else:
-        _print_summary(result)
+    emit(summary(warehouse(), ics, date), as_json=as_json, draw=_print_summary)
 
 
 class By(StrEnum):
@@ -64,13 +60,14 @@ def quality_variation(
     from openpcn.quality.variation import variation, variation_csv
 
     result = variation(warehouse(), ics, date, measure, by.value)  # type: ignore[arg-type]
-    if csv_file is not None:
-        csv_file.write_text(variation_csv(result), encoding="utf-8")
-        out.print(f"wrote {len(result['units'])} rows to {csv_file}")
-    if as_json:
-        print_json(result)
-    elif csv_file is None:
-        _print_variation(result)
+    emit(
+        result,
+        as_json=as_json,
+        draw=_print_variation,
+        csv_file=csv_file,
+        csv=variation_csv,
+        rows=len(result["units"]),
+    )
 
 
 def _print_variation(result: dict[str, Any]) -> None:

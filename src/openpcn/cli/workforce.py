@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION
-from openpcn.cli.output import out, print_json, table
+from openpcn.cli.output import emit, out, table
 from openpcn.cli.stores import app_db, warehouse
 from openpcn.exceptions import InputError
 
@@ -66,10 +66,7 @@ def workforce_plan(
     con = warehouse()
     with app_db() as db:
         result = pcn_plan(con, db, pcn, year, priorities=_weights(priority) or None, on=on)
-    if as_json:
-        print_json(result)
-    else:
-        _print_plan(result)
+    emit(result, as_json=as_json, draw=_print_plan)
 
 
 def _print_plan(result: dict[str, Any]) -> None:
@@ -105,10 +102,7 @@ def workforce_risk(
 
     with app_db() as db:
         result = risk(warehouse(), db, ics, date_)
-    if as_json:
-        print_json(result)
-    else:
-        _print_risk(result)
+    emit(result, as_json=as_json, draw=_print_risk)
 
 
 def _value(value: object, fmt: str = "{:,.2f}") -> str:
