@@ -1,4 +1,4 @@
-"""`quality_summary`: CQC counts and weighted GPPS measures (the command: tests/cli/test_quality.py)."""
+"""`quality_summary`: CQC counts and weighted GPPS measures (its command: tests/cli)."""
 
 import pytest
 

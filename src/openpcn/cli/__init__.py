@@ -29,8 +29,10 @@ from openpcn.cli.web import openpcn_serve
 from openpcn.cli.workforce import workforce_app
 from openpcn.exceptions import OpenPCNError, UserError
 
+PROG = "openpcn"  # the installed command's name, also under `python -m openpcn`
+
 app = typer.Typer(
-    name="openpcn",
+    name=PROG,
     help="OpenPCN: Primary Care Networks for an ICS, from the real NHS files.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -49,11 +51,11 @@ app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(report_app, name="report")
 
 
-def command_context(args: list[str]) -> Context:
+def _command_context(args: list[str]) -> Context:
     """A context for the command `args` name, for the usage errors click raises without one
     (an option missing its value)."""
     command = typer.main.get_command(app)
-    path = ["openpcn"]
+    path = [PROG]
     for word in args:
         subcommands = getattr(command, "commands", {})
         if word not in subcommands:
@@ -63,9 +65,9 @@ def command_context(args: list[str]) -> Context:
     return command.context_class(command, info_name=" ".join(path))
 
 
-def show_usage_error(exc: UsageError, args: list[str]) -> None:
+def _show_usage_error(exc: UsageError, args: list[str]) -> None:
     """The command's usage on one line and what was wrong on the next, on stderr."""
-    ctx = exc.ctx or command_context(args)
+    ctx = exc.ctx or _command_context(args)
     pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
     err.print(f"Usage: {ctx.command_path} {pieces}", highlight=False, markup=False, soft_wrap=True)
     err.print(f"Error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
@@ -74,7 +76,7 @@ def show_usage_error(exc: UsageError, args: list[str]) -> None:
 def main() -> None:
     """Entry point: run the app, turning user and usage errors into a message and an exit code."""
     try:
-        app(prog_name="openpcn", standalone_mode=False)
+        app(prog_name=PROG, standalone_mode=False)
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
         sys.exit(exc.exit_code)
@@ -84,7 +86,7 @@ def main() -> None:
     except NoArgsIsHelpError:
         sys.exit(0)  # a group without a command: its help is already on stdout, as for --help
     except UsageError as exc:
-        show_usage_error(exc, sys.argv[1:])
+        _show_usage_error(exc, sys.argv[1:])
         sys.exit(exc.exit_code)
     except ClickException as exc:
         exc.show()
