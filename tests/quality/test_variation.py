@@ -12,7 +12,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from openpcn.cli_quality import quality_app
+from openpcn.cli.quality import quality_app
 from openpcn.exceptions import NotFoundError
 from openpcn.quality.variation import UNIT_COLUMNS, available_measures, variation, variation_csv
 

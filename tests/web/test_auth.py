@@ -11,11 +11,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from openpcn import cli_web
 from openpcn.config import Settings
-from openpcn.exceptions import UserError
 from openpcn.store import appdb
 from openpcn.web.app import create_app
 from openpcn.web.auth import Principal, Role, load_secret, public, require
@@ -237,63 +234,6 @@ def test_declarations_carry_their_roles() -> None:
     assert public().roles == frozenset() and public().is_public
     with pytest.raises(ValueError, match="public"):
         require()
-
-
-# ------------------------------------------------------------------------------- the CLI
-@pytest.fixture
-def cli_home(warehouse_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENPCN_HOME", str(warehouse_settings.home))
-    monkeypatch.setenv("OPENPCN_APPDB_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    return tmp_path
-
-
-def test_users_add_with_a_password_file_and_list(cli_home: Path) -> None:
-    secret = cli_home / "pw.txt"
-    secret.write_text("a long enough password\n")
-    runner = CliRunner()
-    added = runner.invoke(
-        cli_web.users_app,
-        ["add", "dora", "--role", "pcn_manager", "--pcn", "U42510", "--password-file", str(secret)],
-    )
-    assert added.exit_code == 0, added.output
-    assert "Created dora (pcn_manager, U42510)" in added.output
-    listed = runner.invoke(cli_web.users_app, ["list"])
-    assert "dora" in listed.output and "U42510" in listed.output
-    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
-    assert appdb.authenticate(db, "dora", "a long enough password") is not None
-
-
-def test_users_add_prompts_twice_and_checks_the_scope_first(cli_home: Path) -> None:
-    runner = CliRunner()
-    prompted = runner.invoke(
-        cli_web.users_app,
-        ["add", "ann", "--role", "ics_analyst"],
-        input="a long enough password\na long enough password\n",
-    )
-    assert prompted.exit_code == 0, prompted.output
-    assert prompted.output.count("Password") == 1 and "Repeat" in prompted.output
-    bad = runner.invoke(cli_web.users_app, ["add", "bob", "--role", "pcn_manager"])
-    assert bad.exit_code != 0
-    assert isinstance(bad.exception, UserError)
-    assert "--pcn" in (bad.exception.fix or "")
-
-
-def test_tokens_create_prints_a_working_token_once(cli_home: Path) -> None:
-    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
-    appdb.add_user(db, "api-client", "a long enough password", "ics_analyst")
-    made = CliRunner().invoke(cli_web.tokens_app, ["create", "api-client", "--label", "bench"])
-    assert made.exit_code == 0, made.output
-    token = next(line for line in made.output.splitlines() if line.startswith("opcn_"))
-    user = appdb.user_for_token(db, token)
-    assert user is not None and user.username == "api-client"
-
-
-def test_the_first_run_makes_an_admin_with_a_random_password(cli_home: Path) -> None:
-    db = appdb.open_appdb(os.environ["OPENPCN_APPDB_URL"])
-    password = cli_web.first_admin(db)
-    assert password is not None and len(password) >= 20
-    assert appdb.authenticate(db, "admin", password) is not None
-    assert cli_web.first_admin(db) is None  # never again once accounts exist
 
 
 def test_the_openapi_schema_says_which_operations_need_a_token(anonymous: TestClient) -> None:

@@ -5,22 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from openpcn.cli_options import DATE_OPTION, ICS_OPTION
+from openpcn.cli.options import DATE_OPTION, ICS_OPTION
+from openpcn.cli.output import out
+from openpcn.cli.stores import warehouse
 
 report_app = typer.Typer(help="Reports generated from the warehouse.", no_args_is_help=True)
 
-out = Console()
-
 
 @report_app.callback()
-def _group() -> None:
+def report() -> None:
     """Keep `report` a group of commands."""
 
 
 @report_app.command("ics")
-def ics_command(
+def report_ics(
     ics: str = ICS_OPTION,
     date: str = DATE_OPTION,
     html_out: Path | None = typer.Option(
@@ -32,13 +31,12 @@ def ics_command(
     from openpcn.orgs.dates import as_date
     from openpcn.reports.render import render_html, render_pdf
     from openpcn.reports.sections import ics_report_data
-    from openpcn.store.warehouse import connect
 
     day = as_date(date)
     code = ics.strip().upper()
     target = html_out or Path(f"report-{code}-{day.isoformat()}.html")
     with out.status(f"Building the report for {code} on {day.isoformat()}..."):
-        data = ics_report_data(connect(), code, day)
+        data = ics_report_data(warehouse(), code, day)
         html_text = render_html(data)
         target.write_text(html_text, encoding="utf-8")
         pdf_bytes = render_pdf(html_text) if pdf_out else None

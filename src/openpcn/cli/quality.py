@@ -1,24 +1,17 @@
-"""`openpcn quality ...`: CQC ratings and GP Patient Survey results for an ICS and its PCNs.
-
-The lead registers it in cli.py: app.add_typer(quality_app, name="quality")
-"""
+"""`openpcn quality ...`: CQC ratings and GP Patient Survey results for an ICS and its PCNs."""
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION, csv_option
+from openpcn.cli.output import emit, out, percent, table
+from openpcn.cli.stores import warehouse
 from openpcn.quality.ratings import RATING_KEYS
-
-out = Console()
 
 quality_app = typer.Typer(
     help="Quality and patient experience: CQC ratings and the GP Patient Survey.",
@@ -35,53 +28,46 @@ _LABELS = {
 }
 
 
-def _pct(value: object) -> str:
-    return "-" if value is None else f"{float(value):.1f}%"  # type: ignore[arg-type]
-
-
 @quality_app.command("summary")
-def summary_command(
+def quality_summary(
     ics: str = ICS_OPTION,
     date: str = DATE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """CQC ratings in force on the date and GPPS headline measures for the ICS and each PCN."""
-    from openpcn.quality.summary import quality_summary
-    from openpcn.store.warehouse import connect
+    from openpcn.quality.summary import quality_summary as summary
 
-    result = quality_summary(connect(), ics, date)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
-        return
-    _print(result)
+    emit(summary(warehouse(), ics, date), as_json=as_json, draw=_print_summary)
 
 
-class ByChoice(StrEnum):
+class By(StrEnum):
+    """What `quality variation` compares."""
+
     practice = "practice"
     pcn = "pcn"
 
 
 @quality_app.command("variation")
-def variation_command(
+def quality_variation(
     measure: str = typer.Argument(..., help="survey measure, e.g. overall_good"),
     ics: str = ICS_OPTION,
     date: str = DATE_OPTION,
-    by: ByChoice = typer.Option(ByChoice.practice, "--by", help="compare practices or PCNs"),
+    by: By = typer.Option(By.practice, "--by", help="compare practices or PCNs"),
     as_json: bool = JSON_OPTION,
-    csv_file: Path | None = typer.Option(None, "--csv", help="write one row per unit to FILE"),
+    csv_file: Path | None = csv_option("one row per unit"),
 ) -> None:
     """Each practice's (or PCN's) value, interval, funnel-plot limits and flag against the ICS."""
     from openpcn.quality.variation import variation, variation_csv
-    from openpcn.store.warehouse import connect
 
-    result = variation(connect(), ics, date, measure, by.value)  # type: ignore[arg-type]
-    if csv_file is not None:
-        csv_file.write_text(variation_csv(result), encoding="utf-8")
-        out.print(f"wrote {len(result['units'])} rows to {csv_file}")
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
-    elif csv_file is None:
-        _print_variation(result)
+    result = variation(warehouse(), ics, date, measure, by.value)  # type: ignore[arg-type]
+    emit(
+        result,
+        as_json=as_json,
+        draw=_print_variation,
+        csv_file=csv_file,
+        csv=variation_csv,
+        rows=len(result["units"]),
+    )
 
 
 def _print_variation(result: dict[str, Any]) -> None:
@@ -92,42 +78,37 @@ def _print_variation(result: dict[str, Any]) -> None:
         f"{result['by']} for {ics['name']} ({ics['code']}) on {result['date']}"
     )
     out.print(
-        f"ICS {_pct(result['target_pct'])} (weighted by {result['weighting']})"
-        + (f", England {_pct(england)}" if england is not None else "")
+        f"ICS {percent(result['target_pct'])} (weighted by {result['weighting']})"
+        + (f", England {percent(england)}" if england is not None else "")
         + f"; outside the limits: {len(result['flagged']['high'])} high, "
         f"{len(result['flagged']['low'])} low"
     )
     out.print(f"[dim]{result['method_note']}[/]")
-    table = Table(show_edge=False)
-    for column, justify in (
-        ("code", "left"),
-        ("name", "left"),
-        ("value", "right"),
-        ("95% CI", "right"),
-        ("n" if result["method"] == "funnel" else "list size", "right"),
-        ("95% limits", "right"),
-        ("99.8% limits", "right"),
-        ("flag", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=column != "name")  # type: ignore[arg-type]
+    size = "n" if result["method"] == "funnel" else "list size"
+    columns = ("code", "name", "value", "95% CI", size, "95% limits", "99.8% limits", "flag")
+    units = table(
+        columns,
+        right=("value", "95% CI", size, "95% limits", "99.8% limits"),
+        no_wrap=[c for c in columns if c != "name"],
+    )
     for u in result["units"]:
-        size = u["responses"] if result["method"] == "funnel" else u["registered_patients"]
+        count = u["responses"] if result["method"] == "funnel" else u["registered_patients"]
         ci = (
             f"{u['ci_lower_pct']:.1f}-{u['ci_upper_pct']:.1f}"
             if u["ci_lower_pct"] is not None
             else "-"
         )
-        table.add_row(
+        units.add_row(
             u["code"],
             u["name"],
-            _pct(u["value_pct"]),
+            percent(u["value_pct"]),
             ci,
-            "-" if size is None else f"{size:,.0f}",
+            "-" if count is None else f"{count:,.0f}",
             _limits(u, "limit95"),
             _limits(u, "limit998"),
             _flag(u),
         )
-    out.print(table)
+    out.print(units)
 
 
 def _limits(unit: dict[str, Any], key: str) -> str:
@@ -144,7 +125,7 @@ def _flag(unit: dict[str, Any]) -> str:
     return f"[{colour}]{unit['flag']} ({unit['flag_level']:.1%})[/]"
 
 
-def _print(result: dict[str, Any]) -> None:
+def _print_summary(result: dict[str, Any]) -> None:
     ics, cqc = result["ics"], result["cqc"]
     out.print(
         f"[bold]{ics['name']}[/] ({ics['code']}) on {result['date']}: "
@@ -162,25 +143,19 @@ def _print(result: dict[str, Any]) -> None:
     for measure in measures:
         m = result["gpps"][measure]
         out.print(
-            f"GPPS {m['year']} {measure}: ICS {_pct(m['value_pct'])} "
-            f"(weighted by {m['weighting']}), England {_pct(m.get('england_pct'))}, "
-            f"{m['practices']} practices, range {_pct(m['min_pct'])} to {_pct(m['max_pct'])}"
+            f"GPPS {m['year']} {measure}: ICS {percent(m['value_pct'])} "
+            f"(weighted by {m['weighting']}), England {percent(m.get('england_pct'))}, "
+            f"{m['practices']} practices, range {percent(m['min_pct'])} to {percent(m['max_pct'])}"
         )
-    table = Table(show_edge=False)
-    table.add_column("PCN", no_wrap=True)
-    table.add_column("name")
-    table.add_column("practices", justify="right")
-    for key in RATING_KEYS:
-        table.add_column(_LABELS[key], justify="right")
-    for measure in measures:
-        table.add_column(measure, justify="right")
+    figures = ["practices", *(_LABELS[k] for k in RATING_KEYS), *measures]
+    pcns = table(("PCN", "name", *figures), right=figures, no_wrap=("PCN",))
     for pcn in result["pcns"]:
         gpps = pcn["gpps"]
-        table.add_row(
+        pcns.add_row(
             pcn["pcn_code"],
             pcn["name"],
             str(pcn["cqc"]["practices"]),
             *(str(pcn["cqc"][k]) for k in RATING_KEYS),
-            *(_pct(gpps[m]["value_pct"]) if m in gpps else "-" for m in measures),
+            *(percent(gpps[m]["value_pct"]) if m in gpps else "-" for m in measures),
         )
-    out.print(table)
+    out.print(pcns)

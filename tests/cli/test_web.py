@@ -10,16 +10,15 @@ import typer
 import uvicorn
 from typer.testing import CliRunner
 
-from openpcn import cli_web
-from openpcn.config import Settings
+from openpcn.cli.web import openpcn_serve
 
 
 @pytest.fixture
 def served(
-    warehouse_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dorset_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> list[tuple[Any, dict[str, Any]]]:
     """Runs of uvicorn.run(app, **options), recorded instead of serving."""
-    monkeypatch.setenv("OPENPCN_HOME", str(warehouse_settings.home))
+    monkeypatch.setenv("OPENPCN_HOME", str(dorset_home))
     monkeypatch.setenv("OPENPCN_APPDB_URL", f"sqlite:///{tmp_path / 'serve.db'}")
     monkeypatch.setenv("OPENPCN_INSECURE_COOKIES", "1")
     calls: list[tuple[Any, dict[str, Any]]] = []
@@ -29,7 +28,7 @@ def served(
 
 def serve(*args: str) -> str:
     cli = typer.Typer()
-    cli.command()(cli_web.serve_command)
+    cli.command()(openpcn_serve)
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
     return result.output
@@ -53,6 +52,6 @@ def test_several_workers_use_the_factory_after_the_first_admin_is_made(
 
 def test_workers_must_be_at_least_one(served: list[tuple[Any, dict[str, Any]]]) -> None:
     cli = typer.Typer()
-    cli.command()(cli_web.serve_command)
+    cli.command()(openpcn_serve)
     assert CliRunner().invoke(cli, ["--workers", "0"]).exit_code != 0
     assert served == []

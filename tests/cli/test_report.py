@@ -7,8 +7,10 @@ from typer.testing import CliRunner
 from openpcn.cli import app
 
 
-def test_report_ics_writes_both_files_named_after_the_ics_and_date(settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
+def test_report_ics_writes_both_files_named_after_the_ics_and_date(
+    dorset_home, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("OPENPCN_HOME", str(dorset_home))
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(app, ["report", "ics", "--ics", "11j", "--pdf", "dorset.pdf"])
     assert done.exit_code == 0, done.output
@@ -21,8 +23,8 @@ def test_report_ics_writes_both_files_named_after_the_ics_and_date(settings, tmp
     assert (tmp_path / "dorset.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_report_ics_refuses_a_bad_date(settings, monkeypatch, tmp_path):
-    monkeypatch.setenv("OPENPCN_HOME", str(settings.home))
+def test_report_ics_refuses_a_bad_date(dorset_home, monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENPCN_HOME", str(dorset_home))
     out = tmp_path / "x.html"
     done = CliRunner().invoke(app, ["report", "ics", "--date", "2019-13-01", "--out", str(out)])
     assert done.exit_code != 0

@@ -3,11 +3,14 @@
 import csv
 import json
 
+from tests.funding import conftest as funding
 from typer.testing import CliRunner
 
-from openpcn.cli_funding import funding_app
+from openpcn.cli.funding import funding_app
 from openpcn.exceptions import InputError, NotFoundError
 from openpcn.funding.rules import financial_years
+
+home = funding.home  # the fixture: an OPENPCN_HOME with the funding tests' small warehouse
 
 
 def _env(monkeypatch, home):

@@ -1,23 +1,16 @@
-"""`openpcn workforce ...`: the staff register, GP workforce risk and the ARRS planner.
-
-The lead registers it in cli.py: app.add_typer(workforce_app, name="workforce")
-"""
+"""`openpcn workforce ...`: the staff register, GP workforce risk and the ARRS planner."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from openpcn.cli_options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.cli.output import emit, out, table
+from openpcn.cli.stores import app_db, warehouse
 from openpcn.exceptions import InputError
-
-out = Console()
 
 workforce_app = typer.Typer(
     help="Workforce: the staff register, GP workforce risk and the ARRS planner.",
@@ -25,30 +18,20 @@ workforce_app = typer.Typer(
 )
 
 
-def _db():  # type: ignore[no-untyped-def]
-    from openpcn.config import load_settings
-    from openpcn.store import appdb
-
-    return appdb.open_appdb(appdb.appdb_url(load_settings()))
-
-
 @workforce_app.command("import")
-def import_command(
+def workforce_import(
     file: Path = typer.Argument(..., help="staff register CSV (docs/workforce.md)"),
 ) -> None:
     """Replace the staff register with FILE, all or nothing."""
-    from openpcn.store.warehouse import connect
     from openpcn.workforce.register import import_register
 
-    db = _db()
-    try:
-        count = import_register(db, file, connect())
-    finally:
-        db.dispose()
+    with app_db() as db:
+        count = import_register(db, file, warehouse())
     out.print(f"imported {count:,} posts from {file.name} into the staff register")
 
 
 def _weights(items: list[str]) -> dict[str, float]:
+    """`--priority ROLE=WEIGHT` options as a mapping of role to weight."""
     weights = {}
     for item in items:
         role, _, weight = item.partition("=")
@@ -63,7 +46,7 @@ def _weights(items: list[str]) -> dict[str, float]:
 
 
 @workforce_app.command("plan")
-def plan_command(
+def workforce_plan(
     pcn: str = typer.Option(..., "--pcn", help="PCN code, e.g. U42510"),
     year: str = typer.Option(..., "--year", help="financial year, e.g. 2021/22"),
     priority: list[str] = typer.Option(
@@ -78,19 +61,12 @@ def plan_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
-    from openpcn.store.warehouse import connect
     from openpcn.workforce.pcn_plan import pcn_plan
 
-    con = connect()
-    db = _db()
-    try:
+    con = warehouse()
+    with app_db() as db:
         result = pcn_plan(con, db, pcn, year, priorities=_weights(priority) or None, on=on)
-    finally:
-        db.dispose()
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
-        return
-    _print_plan(result)
+    emit(result, as_json=as_json, draw=_print_plan)
 
 
 def _print_plan(result: dict[str, Any]) -> None:
@@ -98,11 +74,10 @@ def _print_plan(result: dict[str, Any]) -> None:
         f"[bold]{result['pcn_code']}[/] {result['year']}: ARR sum £{result['arrs_sum']:,.2f}, "
         f"spend £{result['spend']:,.2f}, [bold]money lost £{result['remainder']:,.2f}[/]"
     )
-    table = Table(show_edge=False)
-    for column in ("role", "new FTE", "in post", "£ per WTE", "spend", "next post", "fits"):
-        table.add_column(column, justify="left" if column == "role" else "right")
+    columns = ("role", "new FTE", "in post", "£ per WTE", "spend", "next post", "fits")
+    roles = table(columns, right=columns[1:])
     for r in result["roles"]:
-        table.add_row(
+        roles.add_row(
             r["label"] + (" [yellow](UNCONFIRMED)[/]" if r["unconfirmed"] else ""),
             f"{r['fte']:.1f}",
             f"{r['existing_fte']:g}",
@@ -111,30 +86,23 @@ def _print_plan(result: dict[str, Any]) -> None:
             f"{r['marginal_cost']:,.2f}",
             "yes" if r["fits"] else "no: cap" if "cap" in (r["why_not"] or "") else "no: money",
         )
-    out.print(table)
+    out.print(roles)
     for x in result["excluded"]:
         out.print(f"[dim]not planned: {x['label']}: {x['reason']}[/]")
 
 
 @workforce_app.command("risk")
-def risk_command(
+def workforce_risk(
     ics: str = ICS_OPTION,
     date_: str = DATE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """GP headcount and FTE, share aged 55+, FTE per 10,000 patients and vacancies."""
-    from openpcn.store.warehouse import connect
     from openpcn.workforce.indicators import staffing_indicators
 
-    db = _db()
-    try:
-        result = staffing_indicators(connect(), db, ics, date_)
-    finally:
-        db.dispose()
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
-        return
-    _print_risk(result)
+    with app_db() as db:
+        result = staffing_indicators(warehouse(), db, ics, date_)
+    emit(result, as_json=as_json, draw=_print_risk)
 
 
 def _value(value: object, fmt: str = "{:,.2f}") -> str:
@@ -150,11 +118,10 @@ def _print_risk(result: dict[str, Any]) -> None:
         f"{_value(ics['gp_fte_per_10k'])} GP FTE per 10,000 patients"
     )
     out.print(f"[dim]source: {result['source']['detail']}; {result['england_note']}[/]")
-    table = Table(show_edge=False)
-    for column in ("PCN", "name", "GPs", "GP FTE", "55+", "per 10k", "vacant FTE"):
-        table.add_column(column, justify="left" if column in ("PCN", "name") else "right")
+    columns = ("PCN", "name", "GPs", "GP FTE", "55+", "per 10k", "vacant FTE")
+    pcns = table(columns, right=columns[2:])
     for p in result["pcns"]:
-        table.add_row(
+        pcns.add_row(
             p["code"],
             p["name"],
             str(p["gp_headcount"]),
@@ -163,4 +130,4 @@ def _print_risk(result: dict[str, Any]) -> None:
             _value(p["gp_fte_per_10k"]),
             _value(p["vacancy_fte"]),
         )
-    out.print(table)
+    out.print(pcns)

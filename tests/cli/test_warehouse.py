@@ -1,5 +1,7 @@
-"""`openpcn import` end to end: every bad file is refused with file, row and column, and the
-warehouse stays byte-for-byte the same; a good extract lands and re-importing replaces it.
+"""`openpcn init` and `openpcn import` end to end. Init builds the shared home
+(tests/cli/conftest.py) and refuses to overwrite it. Import: every bad file is refused with file,
+row and column, and the warehouse stays byte-for-byte the same; a good extract lands and
+re-importing replaces it.
 
 The manifests are walked through the command's entry point (`openpcn.cli.main`) in this process:
 a fresh interpreter costs two seconds of importing pandas and Ibis per file. One test runs the
@@ -10,22 +12,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from tests.cli.conftest import run
 from tests.conftest import fingerprint, run_in_process
 
 from openpcn.store.importer import conform
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 MANIFESTS = {
     "extract": DATA / "bad" / "extract" / "MANIFEST.csv",
     "organisation": DATA / "bad" / "MANIFEST.csv",
@@ -78,18 +78,6 @@ def small_warehouse(path: Path) -> None:
     )
 
 
-def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPENPCN_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "openpcn", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
@@ -122,14 +110,14 @@ def test_the_installed_command_refuses_a_bad_file_then_imports_a_good_one(templa
     shutil.copy(template, tmp_path / "warehouse.duckdb")
     before = fingerprint(tmp_path)
 
-    bad = run_cli(tmp_path, "import", "patients", str(DATA / "bad/extract/nhs_number.csv"))
+    bad = run(tmp_path, "import", "patients", str(DATA / "bad/extract/nhs_number.csv"))
     assert bad.returncode == 65  # EX_DATAERR
     assert "Traceback" not in bad.stderr
     assert "looks like an NHS number" in bad.stderr
     assert "999" not in bad.stderr  # the offending value is never echoed
     assert fingerprint(tmp_path) == before
 
-    good = run_cli(tmp_path, "import", "extract", str(DATA / "good/extract"))
+    good = run(tmp_path, "import", "extract", str(DATA / "good/extract"))
     assert good.returncode == 0, good.stderr
     assert "medications" in good.stdout
     assert fingerprint(tmp_path) != before
@@ -180,3 +168,15 @@ def test_a_good_extract_imports_and_a_second_import_replaces_it(tmp_path, monkey
         "appointments": 3,
     }
     assert per_practice == {"J81002": 2, "J81003": 2}
+
+
+def test_init_refuses_to_overwrite_without_force(dorset_home):
+    again = run(dorset_home, "init", "--scale", "0.01")
+    assert again.returncode == 2
+    assert "--force" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_init_rejects_a_scale_out_of_range(tmp_path):
+    done = run(tmp_path, "init", "--scale", "2")
+    assert done.returncode == 2 and "0.01 to 1" in done.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()

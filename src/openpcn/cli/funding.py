@@ -1,25 +1,19 @@
-"""`openpcn funding ...`: Network Contract DES rates, PCN entitlements and practice shares.
-
-The lead registers it in cli.py: app.add_typer(funding_app, name="funding")
-"""
+"""`openpcn funding ...`: Network Contract DES rates, PCN entitlements and practice shares."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from openpcn.cli_options import JSON_OPTION
-
-out = Console()
+from openpcn.cli.options import JSON_OPTION, csv_option
+from openpcn.cli.output import emit, money, out, print_json, table
+from openpcn.cli.stores import warehouse
+from openpcn.exceptions import InputError
 
 funding_app = typer.Typer(
     help="Network Contract DES funding: rates by year, PCN entitlements, shares by practice.",
@@ -27,6 +21,7 @@ funding_app = typer.Typer(
 )
 
 YEAR_OPTION = typer.Option(..., "--year", help="financial year, e.g. 2020/21")
+PCN_OPTION = typer.Option(..., "--pcn", help="the PCN, by code")
 RULES_OPTION = typer.Option(
     None, "--rules", help="your own rules TOML (same layout): its values replace the shipped ones"
 )
@@ -42,22 +37,13 @@ _HEADINGS = {
 }
 
 
-def _money(value: float) -> str:
-    return f"£{value:,.2f}"
-
-
-def _dump(result: object) -> None:
-    sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
-
-
 @funding_app.command("rules")
-def rules_command(
+def funding_rules(
     year: str | None = typer.Option(None, "--year", help="one financial year (default: all)"),
     rules_file: Path | None = RULES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Every rate and ARRS role in force, with its source; UNCONFIRMED ones highlighted."""
-    from openpcn.exceptions import InputError
     from openpcn.funding.rules import financial_years, rules_for
 
     if rules_file is not None and year is None:
@@ -67,16 +53,18 @@ def rules_command(
     years = [year] if year else financial_years()
     found = [rules_for(y, rules_file) for y in years]
     if as_json:
-        _dump([r.as_dict() for r in found])
+        print_json([r.as_dict() for r in found])
         return
     for rules in found:
-        table = Table(title=f"{rules.year} ({rules.source_file})", show_edge=False)
-        for column in ("stream / role", "rate", "unit", "months", "source"):
-            table.add_column(column, justify="right" if column in ("rate", "months") else "left")
+        rates = table(
+            ("stream / role", "rate", "unit", "months", "source"),
+            right=("rate", "months"),
+            title=f"{rules.year} ({rules.source_file})",
+        )
         for rate in rules.rates.values():
             style = "bold yellow" if rate.unconfirmed else None
             flag = " UNCONFIRMED" if rate.unconfirmed else ""
-            table.add_row(
+            rates.add_row(
                 rate.key + flag,
                 f"{rate.value:g}",
                 rate.unit,
@@ -86,7 +74,7 @@ def rules_command(
             )
         if rules.iif:
             flag = " UNCONFIRMED" if rules.iif["unconfirmed"] else ""
-            table.add_row(
+            rates.add_row(
                 "iif points" + flag,
                 f"{rules.iif['points']:g}",
                 f"avg PCN list {rules.iif['average_pcn_list']:,.0f}",
@@ -95,12 +83,12 @@ def rules_command(
                 style="bold yellow" if flag else None,
             )
         for role in rules.roles.values():
-            cap = "-" if role.max_reimbursement is None else _money(role.max_reimbursement)
+            cap = "-" if role.max_reimbursement is None else money(role.max_reimbursement)
             flag = " UNCONFIRMED" if role.unconfirmed else ""
             wte = "" if role.max_wte is None else f", max {role.max_wte:g} WTE"
             if role.max_wte_large_pcn is not None:
                 wte += f" ({role.max_wte_large_pcn:g} over 100k)"
-            table.add_row(
+            rates.add_row(
                 f"ARRS {role.key}{flag}",
                 cap,
                 f"{role.reimbursement_rate:.0%} from {role.from_date}{wte}",
@@ -108,13 +96,13 @@ def rules_command(
                 role.source,
                 style="bold yellow" if role.unconfirmed else None,
             )
-        out.print(table)
+        out.print(rates)
         notes = [r for r in rules.rates.values() if r.note]
         for rate in notes:
             out.print(f"[dim]{rate.key}: {rate.note}[/]")
 
 
-def entitlements_csv(rows: list[dict[str, Any]]) -> str:
+def _entitlements_csv(rows: list[dict[str, Any]]) -> str:
     """The entitlement rows as CSV text (lists joined with ';')."""
     buffer = io.StringIO()
     if not rows:
@@ -127,52 +115,55 @@ def entitlements_csv(rows: list[dict[str, Any]]) -> str:
 
 
 @funding_app.command("entitlements")
-def entitlements_command(
+def funding_entitlements(
     year: str = YEAR_OPTION,
     ics: str | None = typer.Option(None, "--ics", help="ICS by commissioner code (e.g. 11J)"),
     pcn: str | None = typer.Option(None, "--pcn", help="one PCN by code (e.g. U02749)"),
     rules_file: Path | None = RULES_OPTION,
     as_json: bool = JSON_OPTION,
-    csv_file: Path | None = typer.Option(None, "--csv", help="write one row per PCN to FILE"),
+    csv_file: Path | None = csv_option("one row per PCN"),
 ) -> None:
     """What each PCN is owed in the year, stream by stream (default ICS: 11J)."""
     from openpcn.config import DEFAULT_ICS
     from openpcn.funding.entitlements import entitlements
     from openpcn.funding.rules import rules_for
-    from openpcn.store.warehouse import connect
 
     rules = rules_for(year, rules_file)
     if ics is None and pcn is None:
         ics = DEFAULT_ICS
-    rows = entitlements(connect(), year, ics=None if pcn else ics, pcn=pcn, rules=rules)
-    if csv_file is not None:
-        csv_file.write_text(entitlements_csv(rows), encoding="utf-8")
-        out.print(f"wrote {len(rows)} rows to {csv_file}")
-    if as_json:
-        _dump(rows)
-    elif csv_file is None:
-        _print_rows(rows, "pcn_code", f"Network Contract DES entitlements {rules.year}")
+    rows = entitlements(warehouse(), year, ics=None if pcn else ics, pcn=pcn, rules=rules)
+    title = f"Network Contract DES entitlements {rules.year}"
+    emit(
+        rows,
+        as_json=as_json,
+        draw=lambda rows: _print_rows(rows, "pcn_code", title),
+        csv_file=csv_file,
+        csv=_entitlements_csv,
+        rows=len(rows),
+    )
 
 
 def _print_rows(rows: list[dict[str, Any]], key: str, title: str) -> None:
-    table = Table(title=title, show_edge=False)
-    table.add_column("code", no_wrap=True)
-    table.add_column("name")
-    table.add_column("registered", justify="right")
-    table.add_column("weighted", justify="right")
-    for column in _HEADINGS.values():
-        table.add_column(column, justify="right")
+    headings = list(_HEADINGS.values())
+    money_table = table(
+        ("code", "name", "registered", "weighted", *headings),
+        right=("registered", "weighted", *headings),
+        no_wrap=("code",),
+        title=title,
+    )
     for row in rows:
-        table.add_row(
+        money_table.add_row(
             row[key],
             row["name"],
             f"{row['registered_patients']:,.0f}",
             f"{row['weighted_patients']:,.0f}",
-            *(_money(row[k]) for k in _HEADINGS),
+            *(money(row[k]) for k in _HEADINGS),
         )
     totals = {k: sum(r[k] for r in rows) for k in _HEADINGS}
-    table.add_row("", "[bold]total[/]", "", "", *(f"[bold]{_money(v)}[/]" for v in totals.values()))
-    out.print(table)
+    money_table.add_row(
+        "", "[bold]total[/]", "", "", *(f"[bold]{money(v)}[/]" for v in totals.values())
+    )
+    out.print(money_table)
     unconfirmed = sorted({s for r in rows for s in r.get("unconfirmed", [])})
     if unconfirmed:
         out.print(
@@ -180,36 +171,37 @@ def _print_rows(rows: list[dict[str, Any]], key: str, title: str) -> None:
         )
 
 
-class BasisChoice(StrEnum):
+class Basis(StrEnum):
+    """Which list a PCN's money is shared by."""
+
     registered = "registered"
     weighted = "weighted"
 
 
 @funding_app.command("split")
-def split_command(
-    pcn: str = typer.Option(..., "--pcn", help="the PCN, by code"),
+def funding_split(
+    pcn: str = PCN_OPTION,
     year: str = YEAR_OPTION,
-    basis: BasisChoice = typer.Option(BasisChoice.registered, "--basis", help="share by list"),
+    basis: Basis = typer.Option(Basis.registered, "--basis", help="share by list"),
     rules_file: Path | None = RULES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The PCN's money shared among its member practices; the pennies add up to the PCN total."""
     from openpcn.funding.rules import rules_for
     from openpcn.funding.split import split
-    from openpcn.store.warehouse import connect
 
     rules = rules_for(year, rules_file)
-    rows = split(connect(), pcn, year, basis.value, rules=rules)  # type: ignore[arg-type]
+    rows = split(warehouse(), pcn, year, basis.value, rules=rules)  # type: ignore[arg-type]
     if as_json:
-        _dump(rows)
+        print_json(rows)
         return
     _print_rows(rows, "practice_code", f"{pcn.upper()} {rules.year}, shared by {basis.value} list")
     out.print("[dim]network participation is each practice's own payment, not a share[/]")
 
 
 @funding_app.command("iif")
-def iif_command(
-    pcn: str = typer.Option(..., "--pcn", help="the PCN, by code"),
+def funding_iif(
+    pcn: str = PCN_OPTION,
     year: str = YEAR_OPTION,
     achievement: Path = typer.Option(
         ..., "--achievement", help="CSV: indicator,points_available,achieved_fraction"
@@ -221,20 +213,19 @@ def iif_command(
     from openpcn.funding.entitlements import entitlements
     from openpcn.funding.iif import iif_payment, read_achievement
     from openpcn.funding.rules import rules_for
-    from openpcn.store.warehouse import connect
 
     rules = rules_for(year, rules_file)
     rows = read_achievement(achievement)
-    (row,) = entitlements(connect(), year, pcn=pcn, rules=rules)
+    (row,) = entitlements(warehouse(), year, pcn=pcn, rules=rules)
     result = {"pcn_code": row["pcn_code"], "registered_patients": row["registered_patients"]}
     result |= iif_payment(rules, row["registered_patients"], rows)
     if as_json:
-        _dump(result)
+        print_json(result)
         return
     out.print(
         f"[bold]{row['pcn_code']}[/] {rules.year}: {result['points_achieved']:g} of "
         f"{result['points_available']:g} points x £{result['per_point']:g} x list adjustment "
-        f"{result['list_size_adjustment']:.4f} = [bold]{_money(result['payment'])}[/] "
-        f"(most possible {_money(result['iif_max'])})"
+        f"{result['list_size_adjustment']:.4f} = [bold]{money(result['payment'])}[/] "
+        f"(most possible {money(result['iif_max'])})"
     )
     out.print(f"[yellow]{result['note']}[/]")

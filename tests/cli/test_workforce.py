@@ -6,13 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.workforce.conftest import DATA, org_tables
 from typer.testing import CliRunner
 
-from openpcn.cli_workforce import workforce_app
+from openpcn.cli.workforce import workforce_app
 from openpcn.exceptions import InputError, NotFoundError
 from openpcn.store.warehouse import write_tables
-
-from .conftest import DATA, org_tables
 
 GOOD = DATA / "good" / "workforce_register.csv"
 

@@ -8,7 +8,7 @@ import pytest
 from tests.spec.conftest import World
 from typer.testing import CliRunner
 
-from openpcn.cli_cohorts import cohorts_app
+from openpcn.cli.cohorts import cohorts_app
 from openpcn.cohorts import compile as compiled
 from openpcn.config import Settings
 from openpcn.exceptions import NotFoundError

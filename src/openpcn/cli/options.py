@@ -1,0 +1,31 @@
+"""Options shared by the `openpcn` commands, so every command spells them the same way."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+
+ICS_OPTION = typer.Option(DEFAULT_ICS, "--ics", help="ICS, by its commissioner code (11J = Dorset)")
+DATE_OPTION = typer.Option(DEFAULT_DATE, "--date", help="date to ask about (YYYY-MM-DD)")
+JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
+
+
+def csv_option(rows: str) -> Path | None:
+    """`--csv FILE`: write the rows to FILE; `rows` says what one row is."""
+    return typer.Option(None, "--csv", help=f"write {rows} to FILE")
+
+
+class Engine(StrEnum):
+    """The query engines a command can run on."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+ENGINE_OPTION = typer.Option(
+    None, "--engine", help="query engine (default: OPENPCN_ENGINE, else duckdb)"
+)

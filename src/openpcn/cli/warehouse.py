@@ -1,0 +1,70 @@
+"""`openpcn init` and `openpcn import`: build the warehouse, then add published files and
+extracts to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import TaskID
+
+from openpcn.cli.output import out, print_row_counts, progress_bar
+from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
+from openpcn.exceptions import InputError
+
+
+def openpcn_init(
+    scale: float = typer.Option(1.0, help="share of each practice's list to synthesise (0.01-1)"),
+    seed: int = typer.Option(DEFAULT_SEED, help="seed of the synthetic population"),
+    ics: str = typer.Option(DEFAULT_ICS, help="ICS (commissioner code) to synthesise"),
+    force: bool = typer.Option(False, "--force", help="rebuild an existing warehouse"),
+) -> None:
+    """Build the embedded default warehouse: reference data plus a synthetic population."""
+    from openpcn.build import build_default
+
+    settings = load_settings()
+    with progress_bar() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def tell(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = build_default(
+            settings, ics=ics, scale=scale, seed=seed, force=force, progress=tell
+        )
+    out.print(f"Warehouse built at {result.path}")
+    print_row_counts(result.rows)
+    _score_risk(settings)
+
+
+def _score_risk(settings: Settings) -> None:
+    """Train the risk model and score everyone on the extract date now, once, rather than on
+    the first page or report that needs the anticipatory-care cohort (kept beside the
+    warehouse; see openpcn.cohorts.admission_risk)."""
+    from openpcn.cohorts.admission_risk import scored
+    from openpcn.store.warehouse import connect
+
+    with out.status(f"Training the emergency admission risk model for {DEFAULT_DATE}"):
+        try:
+            card = scored(connect(settings), DEFAULT_DATE).card
+        except InputError as err:
+            out.print(f"Risk model not trained yet: {err.message}", highlight=False)
+            return
+    auroc = card["metrics"]["auroc"]  # type: ignore[index]
+    out.print(f"Risk model trained and everyone scored for {DEFAULT_DATE} (AUROC {auroc})")
+
+
+def openpcn_import(
+    kind: str = typer.Argument(..., help="What the file is: extract, patients, epraccur, ..."),
+    file: Path = typer.Argument(..., help="The file (or, for an extract, the folder) to import."),
+) -> None:
+    """Import a published file or a patient-level extract: all of it lands, or nothing changes."""
+    from openpcn.build import import_file
+
+    result = import_file(kind, file, load_settings())
+    out.print(f"Imported {result.kind} from {file.name}", highlight=False)
+    print_row_counts(result.rows, edge=True)
+    if result.note:
+        out.print(result.note, highlight=False)
