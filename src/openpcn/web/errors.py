@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcn.exceptions import UserError
 from openpcn.web.auth import AuthRequired, Forbidden
+from openpcn.web.kit.pages import render
 
 log = logging.getLogger("openpcn.web")
 
@@ -70,16 +71,9 @@ def error_page(
     **context: Any,
 ) -> Response:
     """The NHS-styled page for this status."""
-    from openpcn.web.app import templates
-
     name = f"errors/{status}.html" if status in PAGES else "errors/error.html"
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail} | context,
-        status_code=status,
-        headers=headers,
-    )
+    context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail} | context
+    return render(request, name, context, status, headers)
 
 
 def respond(

@@ -10,29 +10,28 @@ it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import ibis
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from openpcn.config import DEFAULT_DATE
 from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
-from openpcn.web.auth import Principal, Role, require
-from openpcn.web.routes import cached, warehouse
+from openpcn.web.auth import Principal, require
+from openpcn.web.kit.access import EVERYONE, ics_code
+from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.connections import warehouse
+from openpcn.web.kit.downloads import download
+from openpcn.web.kit.pages import render
+from openpcn.web.kit.params import API, date_query
 
 router = APIRouter()
 
-EVERYONE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER, Role.PRACTICE_USER)
-DateQuery = Query(
-    dt.date.fromisoformat(DEFAULT_DATE), description="the date the report is made for (YYYY-MM-DD)"
-)
-_CACHE_SIZE = 32
-T = TypeVar("T")
+DateQuery = date_query("the date the report is made for (YYYY-MM-DD)")
+_cached = Cache("report", size=32)
 
 
 # ---------------------------------------------------------------- response model (OpenAPI)
@@ -66,16 +65,7 @@ class Report(BaseModel):
     provenance: list[Provenance]
 
 
-# ---------------------------------------------------------------- cache
-def _cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """compute() once per app and key (see openpcn.web.routes.cached)."""
-    return cached(request, "report", key, compute, _CACHE_SIZE)
-
-
-def _code(ics: str) -> str:
-    return ics.strip().upper()
-
-
+# ---------------------------------------------------------------- cached answers
 def report_data(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     return _cached(request, ("data", ics, day), lambda: ics_report_data(con, ics, day))
 
@@ -91,14 +81,6 @@ def report_html(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date)
     return _cached(request, ("html", ics, day), lambda: render_html(data, svgs))
 
 
-def _download(content: bytes | str, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 # ---------------------------------------------------------------- page and downloads
 @router.get("/ics/{ics}/report", response_class=HTMLResponse, include_in_schema=False)
 def report_page(
@@ -108,14 +90,12 @@ def report_page(
     principal: Principal = Depends(require(*EVERYONE)),
     con: ibis.BaseBackend = Depends(warehouse),
 ) -> HTMLResponse:
-    from openpcn.web.app import templates
-
-    code = _code(ics)
+    code = ics_code(ics)
     data = report_data(request, con, code, date)
     svgs = report_svgs(request, con, code, date)
     body = _cached(request, ("body", code, date), lambda: render_body(data, svgs))
     stem = f"/ics/{code}/report"
-    return templates.TemplateResponse(
+    return render(
         request,
         "report/ics.html",
         {
@@ -126,7 +106,7 @@ def report_page(
             "date": date,
             "html_url": f"{stem}.html?date={date.isoformat()}",
             "pdf_url": f"{stem}.pdf?date={date.isoformat()}",
-            "api_url": f"/api/v1/ics/{code}/report?date={date.isoformat()}",
+            "api_url": f"{API}/ics/{code}/report?date={date.isoformat()}",
         },
     )
 
@@ -145,9 +125,9 @@ def report_html_download(
     con: ibis.BaseBackend = Depends(warehouse),
 ) -> Response:
     """The ICS report as one self-contained HTML file (CSS inline, charts as SVG)."""
-    code = _code(ics)
+    code = ics_code(ics)
     text = report_html(request, con, code, date)
-    return _download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
+    return download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
 
 
 @router.get(
@@ -164,14 +144,14 @@ def report_pdf_download(
     con: ibis.BaseBackend = Depends(warehouse),
 ) -> Response:
     """The ICS report as an A4 PDF."""
-    code = _code(ics)
+    code = ics_code(ics)
     text = report_html(request, con, code, date)
     pdf = _cached(request, ("pdf", code, date), lambda: render_pdf(text))
-    return _download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
+    return download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
 
 
 # ---------------------------------------------------------------- API
-@router.get("/api/v1/ics/{ics}/report", response_model=Report, tags=["report"])
+@router.get(f"{API}/ics/{{ics}}/report", response_model=Report, tags=["report"])
 def api_report(
     request: Request,
     ics: str,
@@ -180,4 +160,4 @@ def api_report(
     con: ibis.BaseBackend = Depends(warehouse),
 ) -> dict[str, Any]:
     """Every figure, table and chart spec of the ICS report, with the source of each table."""
-    return report_data(request, con, _code(ics), date)
+    return report_data(request, con, ics_code(ics), date)

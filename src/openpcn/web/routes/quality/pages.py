@@ -1,0 +1,139 @@
+"""Quality pages: the ICS's CQC ratings and survey variation (with CSV downloads), and the
+quality sections of the PCN and practice pages (htmx fragments, or pages without JavaScript)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from openpcn.quality.charts import flag_text
+from openpcn.quality.variation import variation_csv
+from openpcn.web.auth import Principal, require
+from openpcn.web.kit.access import EVERYONE
+from openpcn.web.kit.downloads import CSV, download
+from openpcn.web.kit.pages import is_htmx, render
+from openpcn.web.kit.params import API, HierarchyDateQuery
+from openpcn.web.routes.quality.answers import (
+    pcn_quality,
+    practice_quality,
+    summary_for,
+    variation_for,
+)
+from openpcn.web.routes.quality.models import By
+from openpcn.web.routes.quality.params import ByQuery, MeasurePath
+
+router = APIRouter()
+
+
+def _csv_url(ics: str, measure: str, day: dt.date, by: By = "practice") -> str:
+    return f"/ics/{ics}/quality/variation/{measure}.csv?by={by}&date={day.isoformat()}"
+
+
+def ics_quality(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
+    """What the ICS quality page shows: the summary and one variation per survey measure."""
+    summary = summary_for(request, ics, day)
+    code = summary["ics"]["code"]
+    iso = day.isoformat()
+    sections = []
+    for measure, whole in sorted(summary["gpps"].items()):
+        result = variation_for(request, code, day, measure, "practice")
+        sections.append(
+            {
+                "measure": measure,
+                "whole": whole,
+                "result": result,
+                "outside": [u for u in result["units"] if u["flag"] in ("high", "low")],
+                "chart_url": f"{API}/ics/{code}/quality/variation/{measure}/chart?date={iso}",
+                "json_url": f"{API}/ics/{code}/quality/variation/{measure}?date={iso}",
+                "csv_url": _csv_url(code, measure, day),
+                "csv_pcn_url": _csv_url(code, measure, day, "pcn"),
+            }
+        )
+    return {
+        "ics": code,
+        "date": day,
+        "summary": summary,
+        "measures": sorted(summary["gpps"]),
+        "sections": sections,
+        "ratings_chart_url": f"{API}/ics/{code}/quality/ratings/chart?date={iso}",
+        "json_url": f"{API}/ics/{code}/quality?date={iso}",
+        "flag_text": flag_text,
+    }
+
+
+@router.get("/ics/{ics}/quality", response_class=HTMLResponse, include_in_schema=False)
+def ics_quality_page(
+    request: Request,
+    ics: str,
+    date: dt.date = HierarchyDateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> HTMLResponse:
+    return render(
+        request, "quality/ics.html", {"principal": principal, **ics_quality(request, ics, date)}
+    )
+
+
+@router.get(
+    "/ics/{ics}/quality/variation/{measure}.csv",
+    response_class=Response,
+    include_in_schema=False,
+)
+def ics_variation_csv(
+    request: Request,
+    ics: str,
+    measure: str = MeasurePath,
+    by: By = ByQuery,
+    date: dt.date = HierarchyDateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> Response:
+    """One row per practice (or PCN): value, interval, limits and flag, for a spreadsheet."""
+    result = variation_for(request, ics, date, measure, by)
+    filename = f"{measure}-{by}-{result['ics']['code']}-{date.isoformat()}.csv"
+    return download(variation_csv(result), CSV, filename)
+
+
+def _section(
+    request: Request, principal: Principal, quality: dict[str, Any], date: dt.date
+) -> HTMLResponse:
+    """A PCN's or practice's quality section: the fragment for htmx; without htmx (the
+    no-JavaScript link) a whole page around it."""
+    base = "pcns" if quality["kind"] == "pcn" else "practices"
+    template = f"quality/_{quality['kind']}.html"
+    context = {
+        "principal": principal,
+        "flag_text": flag_text,
+        "quality": quality,
+        "date": date,
+        "back_url": f"/{base}/{quality['code']}",
+    }
+    if is_htmx(request):
+        return render(request, template, context)
+    title = f"Quality: {quality['name']}"
+    return render(
+        request, "quality/section.html", {**context, "fragment": template, "title": title}
+    )
+
+
+@router.get("/pcns/{code}/partials/quality", response_class=HTMLResponse, include_in_schema=False)
+def pcn_quality_partial(
+    request: Request,
+    code: str,
+    date: dt.date = HierarchyDateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> HTMLResponse:
+    return _section(request, principal, pcn_quality(request, principal, code, date), date)
+
+
+@router.get(
+    "/practices/{code}/partials/quality", response_class=HTMLResponse, include_in_schema=False
+)
+def practice_quality_partial(
+    request: Request,
+    code: str,
+    date: dt.date = HierarchyDateQuery,
+    principal: Principal = Depends(require(*EVERYONE)),
+) -> HTMLResponse:
+    return _section(request, principal, practice_quality(request, principal, code, date), date)
