@@ -8,18 +8,20 @@ cursor of the app's pool. Views of patient-level rows, or exact counts from them
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import ibis
-from fastapi import Request
+from fastapi import Depends, Request
 
 from openpcn import orgs
 from openpcn.codes import PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import NotFoundError
 from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.web import audit
-from openpcn.web.auth import Principal, Role, forbid_unless
+from openpcn.web.auth import Principal, Role, forbid_unless, require
 from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.connections import warehouse
 from openpcn.web.kit.params import DAY
 
 EVERYONE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER, Role.PRACTICE_USER)
@@ -28,6 +30,33 @@ WHOLE_ICS = frozenset({Role.ADMIN, Role.ICS_ANALYST})
 CODE_FIX = "PCN codes look like U42510; practice codes like J81019"
 
 cached = Cache("orgs", size=512)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One request as the answers see it: the request, who asks, and a warehouse cursor of
+    its own for the length of the request (see `openpcn.web.kit.connections`)."""
+
+    request: Request
+    principal: Principal
+    con: ibis.BaseBackend
+
+
+def asked_by(*roles: Role) -> Any:
+    """The route's one role declaration (`require(*roles)`), as a dependency giving an Ask."""
+
+    def ask(
+        request: Request,
+        principal: Principal = Depends(require(*roles)),
+        con: ibis.BaseBackend = Depends(warehouse),
+    ) -> Ask:
+        return Ask(request, principal, con)
+
+    return Depends(ask)
+
+
+Everyone = Annotated[Ask, asked_by(*EVERYONE)]
+IcsWide = Annotated[Ask, asked_by(*ICS_WIDE)]
 
 
 def ics_code(ics: str) -> str:
@@ -63,20 +92,19 @@ def pcn_of(request: Request, practice_code: str | None, day: dt.date) -> str | N
     return cached.query(request, key, lambda con: orgs.pcn_of(con, practice_code, day))
 
 
-def may_see_pcn(request: Request, principal: Principal, code: str, day: dt.date) -> bool:
+def may_see_pcn(ask: Ask, code: str, day: dt.date) -> bool:
     """Whole-ICS roles see every PCN; a manager their own; a practice user their practice's."""
+    principal = ask.principal
     if principal.role in WHOLE_ICS:
         return True
     if principal.role == Role.PCN_MANAGER:
         return principal.pcn_code == code
     if principal.role == Role.PRACTICE_USER:
-        return pcn_of(request, principal.practice_code, day) == code
+        return pcn_of(ask.request, principal.practice_code, day) == code
     return False
 
 
-def may_see_practice(
-    request: Request, principal: Principal, code: str, pcn_code: str | None, day: dt.date
-) -> bool:
+def may_see_practice(principal: Principal, code: str, pcn_code: str | None) -> bool:
     """A manager sees the member practices of their PCN on the date; a practice user theirs."""
     if principal.role in WHOLE_ICS:
         return True
@@ -87,55 +115,43 @@ def may_see_practice(
     return False
 
 
-def open_pcn(
-    request: Request, principal: Principal, code: str, day: dt.date = DAY
-) -> dict[str, Any]:
+def open_pcn(ask: Ask, code: str, day: dt.date = DAY) -> dict[str, Any]:
     """The PCN on the date (404 if unknown) if the principal may see it (403 otherwise)."""
-    detail = pcn_detail(request, code, day)
-    forbid_unless(may_see_pcn(request, principal, detail["code"], day))
+    detail = pcn_detail(ask.request, code, day)
+    forbid_unless(may_see_pcn(ask, detail["code"], day))
     return detail
 
 
-def open_practice(
-    request: Request, principal: Principal, code: str, day: dt.date = DAY
-) -> dict[str, Any]:
+def open_practice(ask: Ask, code: str, day: dt.date = DAY) -> dict[str, Any]:
     """The practice on the date (404 if unknown) if the principal may see it (403 otherwise)."""
-    detail = practice_detail(request, code, day)
-    pcn = pcn_of(request, detail["code"], day)
-    forbid_unless(may_see_practice(request, principal, detail["code"], pcn, day))
+    detail = practice_detail(ask.request, code, day)
+    pcn = pcn_of(ask.request, detail["code"], day)
+    forbid_unless(may_see_practice(ask.principal, detail["code"], pcn))
     return detail
 
 
-def footprint(request: Request, con: ibis.BaseBackend, ics: str) -> dict[str, Any]:
-    """The ICS's code, name and commissioners (404 if no commissioner or ICS has the code)."""
-    code = ics_code(ics)
-    return cached(request, ("footprint", code), lambda: resolve_ics(con, code).as_dict())
-
-
-def may_see_ics(
-    request: Request, principal: Principal, con: ibis.BaseBackend, ics: str
-) -> dict[str, Any]:
+def may_see_ics(ask: Ask, ics: str) -> dict[str, Any]:
     """The ICS's footprint, if the principal may see ICS-wide figures (a manager: their own)."""
-    found = footprint(request, con, ics)  # 404 first: organisation data is public
+    code = ics_code(ics)  # 404 first: organisation data is public
+    found = cached(ask.request, ("footprint", code), lambda: resolve_ics(ask.con, code).as_dict())
+    principal = ask.principal
     if principal.role in WHOLE_ICS:
         return found
     mine = principal.pcn_code
     own = principal.role is Role.PCN_MANAGER and mine is not None
     if own:
-        commissioner = pcn_detail(request, mine, DAY)["commissioner"]["code"]
+        commissioner = pcn_detail(ask.request, mine, DAY)["commissioner"]["code"]
         own = commissioner in found["commissioners"]
     forbid_unless(own)
     return found
 
 
-def record_view(
-    request: Request, principal: Principal, *, scope: str, rows: int, action: str = "view"
-) -> None:
+def record_view(ask: Ask, *, scope: str, rows: int, action: str = "view") -> None:
     """Patient-level rows or exact counts from them were shown: who, what, when, how many."""
     audit.record(
-        request.app.state.appdb,
-        principal=principal,
-        route=request.url.path,
+        ask.request.app.state.appdb,
+        principal=ask.principal,
+        route=ask.request.url.path,
         scope=scope,
         rows=rows,
         action=action,

@@ -12,26 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 from openpcn.reports.figures import ics_report_data
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE, ics_code
+from openpcn.web.kit.access import Ask, Everyone, ics_code
 from openpcn.web.kit.cache import Cache
-from openpcn.web.kit.connections import warehouse
 from openpcn.web.kit.downloads import download
 from openpcn.web.kit.pages import render
-from openpcn.web.kit.params import API, date_query
+from openpcn.web.kit.params import API, DAY, Answer, date_type
 
 router = APIRouter()
 
-DateQuery = date_query("the date the report is made for (YYYY-MM-DD)")
-_cached = Cache("report", size=32)
+ReportDate = date_type("the date the report is made for (YYYY-MM-DD)")
+cached = Cache("report", size=32)
 
 
 # ---------------------------------------------------------------- response model (OpenAPI)
@@ -66,40 +63,34 @@ class Report(BaseModel):
 
 
 # ---------------------------------------------------------------- cached answers
-def report_data(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
-    return _cached(request, ("data", ics, day), lambda: ics_report_data(con, ics, day))
+def report_data(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+    return cached(ask.request, ("data", ics, day), lambda: ics_report_data(ask.con, ics, day))
 
 
-def report_svgs(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, str]:
-    data = report_data(request, con, ics, day)
-    return _cached(request, ("svgs", ics, day), lambda: chart_svgs(data))
+def report_svgs(ask: Ask, ics: str, day: dt.date) -> dict[str, str]:
+    data = report_data(ask, ics, day)
+    return cached(ask.request, ("svgs", ics, day), lambda: chart_svgs(data))
 
 
-def report_html(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> str:
-    data = report_data(request, con, ics, day)
-    svgs = report_svgs(request, con, ics, day)
-    return _cached(request, ("html", ics, day), lambda: render_html(data, svgs))
+def report_html(ask: Ask, ics: str, day: dt.date) -> str:
+    data = report_data(ask, ics, day)
+    svgs = report_svgs(ask, ics, day)
+    return cached(ask.request, ("html", ics, day), lambda: render_html(data, svgs))
 
 
 # ---------------------------------------------------------------- page and downloads
 @router.get("/ics/{ics}/report", response_class=HTMLResponse, include_in_schema=False)
-def report_page(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> HTMLResponse:
+def report_page(ics: str, ask: Everyone, date: ReportDate = DAY) -> HTMLResponse:
     code = ics_code(ics)
-    data = report_data(request, con, code, date)
-    svgs = report_svgs(request, con, code, date)
-    body = _cached(request, ("body", code, date), lambda: render_body(data, svgs))
+    data = report_data(ask, code, date)
+    svgs = report_svgs(ask, code, date)
+    body = cached(ask.request, ("body", code, date), lambda: render_body(data, svgs))
     stem = f"/ics/{code}/report"
     return render(
-        request,
+        ask.request,
         "report/ics.html",
         {
-            "principal": principal,
+            "principal": ask.principal,
             "report": data,
             "body": Markup(body),
             "ics": code,
@@ -117,16 +108,10 @@ def report_page(
     responses={200: {"content": {"text/html": {}}, "description": "the report as one file"}},
     tags=["report"],
 )
-def report_html_download(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> Response:
+def report_html_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
     """The ICS report as one self-contained HTML file (CSS inline, charts as SVG)."""
     code = ics_code(ics)
-    text = report_html(request, con, code, date)
+    text = report_html(ask, code, date)
     return download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
 
 
@@ -136,28 +121,16 @@ def report_html_download(
     responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
     tags=["report"],
 )
-def report_pdf_download(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> Response:
+def report_pdf_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
     """The ICS report as an A4 PDF."""
     code = ics_code(ics)
-    text = report_html(request, con, code, date)
-    pdf = _cached(request, ("pdf", code, date), lambda: render_pdf(text))
+    text = report_html(ask, code, date)
+    pdf = cached(ask.request, ("pdf", code, date), lambda: render_pdf(text))
     return download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
 
 
 # ---------------------------------------------------------------- API
 @router.get(f"{API}/ics/{{ics}}/report", response_model=Report, tags=["report"])
-def api_report(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> dict[str, Any]:
+def api_report(ics: str, ask: Everyone, date: ReportDate = DAY) -> Answer:
     """Every figure, table and chart spec of the ICS report, with the source of each table."""
-    return report_data(request, con, ics_code(ics), date)
+    return report_data(ask, ics_code(ics), date)

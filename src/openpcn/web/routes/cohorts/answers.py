@@ -17,17 +17,15 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import ibis
-from fastapi import Request
-
 from openpcn.cohorts import engine
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.risk import scored
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import disclosed_trend, trend
-from openpcn.web.auth import Principal, forbid_unless
+from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import (
+    Ask,
     may_see_ics,
     may_see_practice,
     open_pcn,
@@ -49,19 +47,17 @@ def checked(day: dt.date) -> dt.date:
     return cohort_date(day)
 
 
-def raw_summary(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
+def raw_summary(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
     """`openpcn.cohorts.summary.summary`, raw counts: never shown without a rights check."""
     checked(day)
-    return cached(request, ("summary", ics, day), lambda: summary(con, ics, day))
+    return cached(ask.request, ("summary", ics, day), lambda: summary(ask.con, ics, day))
 
 
-def shown_summary(
-    request: Request, con: ibis.BaseBackend, ics: str, day: dt.date, *, raw: bool
-) -> dict[str, Any]:
-    found = raw_summary(request, con, ics, day)
+def shown_summary(ask: Ask, ics: str, day: dt.date, *, raw: bool) -> dict[str, Any]:
+    found = raw_summary(ask, ics, day)
     if raw:
         return found
-    return cached(request, ("disclosed", ics, day), lambda: disclosed(found))
+    return cached(ask.request, ("disclosed", ics, day), lambda: disclosed(found))
 
 
 def spec_refs() -> list[dict[str, Any]]:
@@ -77,14 +73,12 @@ def spec_refs() -> list[dict[str, Any]]:
     ]
 
 
-def ics_cohorts(
-    request: Request, principal: Principal, con: ibis.BaseBackend, ics: str, day: dt.date
-) -> dict[str, Any]:
+def ics_cohorts(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
     """Every PCN's cohort counts and eFI categories, disclosure-controlled for every viewer."""
-    found = may_see_ics(request, principal, con, ics)
+    found = may_see_ics(ask, ics)
     code = str(found["code"])
-    shown = shown_summary(request, con, code, day, raw=False)
-    names = _pcn_names(request, con, code, day)
+    shown = shown_summary(ask, code, day, raw=False)
+    names = _pcn_names(ask)
     pcns = []
     for pcn in sorted(shown["indicators"]["registered"]):
         counts: dict[str, int | None] = {}
@@ -109,12 +103,12 @@ def ics_cohorts(
     }
 
 
-def _pcn_names(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, str]:
+def _pcn_names(ask: Ask) -> dict[str, str]:
     def compute() -> dict[str, str]:
-        pcns = con.table("pcns").select("pcn_code", "name")
-        return {str(r.pcn_code): str(r.name) for r in con.execute(pcns).itertuples()}
+        pcns = ask.con.table("pcns").select("pcn_code", "name")
+        return {str(r.pcn_code): str(r.name) for r in ask.con.execute(pcns).itertuples()}
 
-    return cached(request, ("names",), compute)
+    return cached(ask.request, ("names",), compute)
 
 
 def can01_status(pct: float | None, lower: float, upper: float) -> str:
@@ -125,15 +119,13 @@ def can01_status(pct: float | None, lower: float, upper: float) -> str:
     return "above" if pct >= upper else "between"
 
 
-def pcn_cohorts(
-    request: Request, principal: Principal, con: ibis.BaseBackend, code: str, day: dt.date
-) -> dict[str, Any]:
+def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     """The PCN's cohort sizes, indicators and eFI: raw for the PCN's manager (audited)."""
-    detail = open_pcn(request, principal, code)  # 404 first: organisation data is public
+    detail = open_pcn(ask, code)  # 404 first: organisation data is public
     key = str(detail["code"])
     ics = str(detail["commissioner"]["code"] or "")
-    rights = principal.patient_rights(pcn_code=key)
-    shown = shown_summary(request, con, ics, day, raw=rights)
+    rights = ask.principal.patient_rights(pcn_code=key)
+    shown = shown_summary(ask, ics, day, raw=rights)
     indicators = shown["indicators"]
     cohorts = []
     for d in DEFINITIONS.values():
@@ -176,14 +168,12 @@ def pcn_cohorts(
     }
     if rights:
         people = sum(c["count"] or 0 for c in cohorts)
-        record_view(request, principal, scope=f"pcn:{key}:cohort-counts", rows=people)
+        record_view(ask, scope=f"pcn:{key}:cohort-counts", rows=people)
     return answer
 
 
 def pcn_trend(
-    request: Request,
-    principal: Principal,
-    con: ibis.BaseBackend,
+    ask: Ask,
     code: str,
     day: dt.date,
     *,
@@ -193,22 +183,22 @@ def pcn_trend(
 ) -> dict[str, Any]:
     """The PCN's cohort sizes and indicators at past dates, with the dashboard's rule: raw for
     the PCN's manager (audited), disclosed for everyone else who may open the PCN."""
-    detail = open_pcn(request, principal, code)
+    detail = open_pcn(ask, code)
     key = str(detail["code"])
     checked(day)
-    rights = principal.patient_rights(pcn_code=key)
+    rights = ask.principal.patient_rights(pcn_code=key)
     args = (key, day, points, step)
     raw = cached(
-        request,
+        ask.request,
         ("trend", *args),
-        lambda: trend(con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+        lambda: trend(ask.con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
     )
-    shown = raw if rights else cached(request, ("trend-disclosed", *args),
+    shown = raw if rights else cached(ask.request, ("trend-disclosed", *args),
                                       lambda: disclosed_trend(raw))  # fmt: skip
     answer = {**shown, "name": str(detail["name"]), "disclosure_controlled": not rights}
     if rights:
         people = sum(n for c in raw["cohorts"] for n in c["counts"])
-        record_view(request, principal, scope=f"pcn:{key}:cohort-trend", rows=people, action=action)
+        record_view(ask, scope=f"pcn:{key}:cohort-trend", rows=people, action=action)
     return answer
 
 
@@ -218,9 +208,7 @@ def _no_rate() -> dict[str, Any]:
 
 
 def worklist(
-    request: Request,
-    principal: Principal,
-    con: ibis.BaseBackend,
+    ask: Ask,
     *,
     kind: Literal["pcn", "practice"],
     code: str,
@@ -231,6 +219,7 @@ def worklist(
     """Patient rows of one cohort, only for a viewer with patient rights; always audited."""
     definition = DEFINITIONS[str(cohort)]
     checked(day)
+    request, principal, con = ask.request, ask.principal, ask.con
     if kind == "pcn":
         detail = pcn_detail(request, code, DAY)
         key = str(detail["code"])
@@ -241,14 +230,12 @@ def worklist(
         key = str(detail["code"])
         pcn = detail["pcn"]["code"] if detail.get("pcn") else None
         forbid_unless(
-            may_see_practice(request, principal, key, pcn, DAY)
+            may_see_practice(principal, key, pcn)
             and principal.patient_rights(pcn_code=pcn, practice_code=key)
         )
         frame = engine.run(con, definition.id, day, practice=key, definitions=DEFINITIONS)
     rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
-    record_view(
-        request, principal, scope=f"{kind}:{key}:{definition.id}", rows=len(rows), action=action
-    )
+    record_view(ask, scope=f"{kind}:{key}:{definition.id}", rows=len(rows), action=action)
     return {
         "kind": kind,
         "code": key,
@@ -260,9 +247,9 @@ def worklist(
     }
 
 
-def risk_card(request: Request, con: ibis.BaseBackend, day: dt.date) -> dict[str, Any]:
+def risk_card(ask: Ask, day: dt.date) -> dict[str, Any]:
     checked(day)
-    return cached(request, ("risk", day), lambda: scored(con, day).card)
+    return cached(ask.request, ("risk", day), lambda: scored(ask.con, day).card)
 
 
 def definitions_answer() -> dict[str, Any]:

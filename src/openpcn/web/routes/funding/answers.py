@@ -11,14 +11,10 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import ibis
-from fastapi import Request
-
 from openpcn.funding.entitlements import STREAMS, entitlements
 from openpcn.funding.rules import YearRules, financial_years, rules_for
 from openpcn.funding.split import split
-from openpcn.web.auth import Principal
-from openpcn.web.kit.access import may_see_ics, open_pcn
+from openpcn.web.kit.access import Ask, may_see_ics, open_pcn
 from openpcn.web.kit.cache import Cache
 from openpcn.web.routes.funding.models import Basis
 
@@ -37,16 +33,14 @@ def totals_of(rows: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     return {key: sum(round(float(r[key]) * 100) for r in rows) / 100 for key in (*STREAMS, "total")}
 
 
-def ics_funding(
-    request: Request, principal: Principal, con: ibis.BaseBackend, ics: str, year: str
-) -> dict[str, Any]:
+def ics_funding(ask: Ask, ics: str, year: str) -> dict[str, Any]:
     rules = year_rules(year)
-    found = may_see_ics(request, principal, con, ics)
+    found = may_see_ics(ask, ics)
     code = str(found["code"])
     rows = cached(
-        request,
+        ask.request,
         ("entitlements", code, rules.year),
-        lambda: entitlements(con, rules.year, ics=code, rules=rules),
+        lambda: entitlements(ask.con, rules.year, ics=code, rules=rules),
     )
     unconfirmed = sorted({s for r in rows for s in r["unconfirmed"]}, key=STREAMS.index)
     return {
@@ -60,26 +54,19 @@ def ics_funding(
     }
 
 
-def pcn_funding(
-    request: Request,
-    principal: Principal,
-    con: ibis.BaseBackend,
-    code: str,
-    year: str,
-    basis: Basis,
-) -> dict[str, Any]:
-    detail = open_pcn(request, principal, code)
+def pcn_funding(ask: Ask, code: str, year: str, basis: Basis) -> dict[str, Any]:
+    detail = open_pcn(ask, code)
     rules = year_rules(year)
     key = str(detail["code"])
     (row,) = cached(
-        request,
+        ask.request,
         ("entitlements-pcn", key, rules.year),
-        lambda: entitlements(con, rules.year, pcn=key, rules=rules),
+        lambda: entitlements(ask.con, rules.year, pcn=key, rules=rules),
     )
     shares = cached(
-        request,
+        ask.request,
         ("split", key, rules.year, basis),
-        lambda: split(con, key, rules.year, basis, rules=rules),
+        lambda: split(ask.con, key, rules.year, basis, rules=rules),
     )
     return {
         "pcn_code": key,

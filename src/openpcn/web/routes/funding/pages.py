@@ -3,41 +3,31 @@ with its CSV download."""
 
 from __future__ import annotations
 
-import ibis
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import STREAMS
 from openpcn.funding.rules import financial_years
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE, ICS_WIDE
-from openpcn.web.kit.connections import warehouse
+from openpcn.web.kit.access import Everyone, IcsWide
 from openpcn.web.kit.downloads import csv_response
 from openpcn.web.kit.pages import render
-from openpcn.web.kit.params import API, YearQuery
+from openpcn.web.kit.params import API, DEFAULT_YEAR, Year
 from openpcn.web.routes.funding.answers import ics_funding, pcn_funding, rules_answer
-from openpcn.web.routes.funding.models import Basis
 from openpcn.web.routes.funding.params import BasisQuery
 
 router = APIRouter()
 
 
 @router.get("/ics/{ics}/funding", response_class=HTMLResponse, include_in_schema=False)
-def ics_funding_page(
-    request: Request,
-    ics: str,
-    year: str = YearQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*ICS_WIDE)),
-) -> HTMLResponse:
-    answer = ics_funding(request, principal, con, ics, year)
+def ics_funding_page(ics: str, ask: IcsWide, year: Year = DEFAULT_YEAR) -> HTMLResponse:
+    answer = ics_funding(ask, ics, year)
     q = f"year={answer['year']}"
     return render(
-        request,
+        ask.request,
         "funding/ics.html",
         {
-            "principal": principal,
+            "principal": ask.principal,
             "f": answer,
             "labels": STREAM_LABELS,
             "years": financial_years(),
@@ -50,14 +40,8 @@ def ics_funding_page(
 
 
 @router.get("/ics/{ics}/funding.csv", include_in_schema=False)
-def ics_funding_csv(
-    request: Request,
-    ics: str,
-    year: str = YearQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*ICS_WIDE)),
-) -> Response:
-    answer = ics_funding(request, principal, con, ics, year)
+def ics_funding_csv(ics: str, ask: IcsWide, year: Year = DEFAULT_YEAR) -> Response:
+    answer = ics_funding(ask, ics, year)
     columns = ICS_CSV_COLUMNS
     rows = [*answer["items"], {"pcn_code": "TOTAL", "name": "All PCNs", **answer["totals"]}]
     name = f"funding-{answer['ics']}-{answer['year'].replace('/', '-')}.csv"
@@ -93,20 +77,15 @@ PCN_CSV_COLUMNS = (
 
 @router.get("/pcns/{code}/funding", response_class=HTMLResponse, include_in_schema=False)
 def pcn_funding_page(
-    request: Request,
-    code: str,
-    year: str = YearQuery,
-    basis: Basis = BasisQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*EVERYONE)),
+    code: str, ask: Everyone, year: Year = DEFAULT_YEAR, basis: BasisQuery = "registered"
 ) -> HTMLResponse:
-    answer = pcn_funding(request, principal, con, code, year, basis)
+    answer = pcn_funding(ask, code, year, basis)
     q = f"year={answer['year']}&basis={basis}"
     return render(
-        request,
+        ask.request,
         "funding/pcn.html",
         {
-            "principal": principal,
+            "principal": ask.principal,
             "f": answer,
             "labels": STREAM_LABELS,
             "years": financial_years(),
@@ -119,14 +98,9 @@ def pcn_funding_page(
 
 @router.get("/pcns/{code}/funding.csv", include_in_schema=False)
 def pcn_funding_csv(
-    request: Request,
-    code: str,
-    year: str = YearQuery,
-    basis: Basis = BasisQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*EVERYONE)),
+    code: str, ask: Everyone, year: Year = DEFAULT_YEAR, basis: BasisQuery = "registered"
 ) -> Response:
-    answer = pcn_funding(request, principal, con, code, year, basis)
+    answer = pcn_funding(ask, code, year, basis)
     year_basis = {"year": answer["year"], "basis": basis}
     rows = [
         *({**r, **year_basis} for r in answer["practices"]),

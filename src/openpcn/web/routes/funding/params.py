@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Query
 
-BasisQuery = Query(
-    "registered", description="share the PCN's money by the practices' registered or weighted list"
-)
+from openpcn.web.routes.funding.models import Basis
+
+BasisQuery = Annotated[
+    Basis,
+    Query(description="share the PCN's money by the practices' registered or weighted list"),
+]

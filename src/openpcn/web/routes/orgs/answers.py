@@ -16,9 +16,8 @@ from openpcn import orgs
 from openpcn.cohorts.disclosure import disclose, total_of
 from openpcn.orgs.geo import ics_geojson
 from openpcn.orgs.population import pyramid
-from openpcn.web.auth import Principal
 from openpcn.web.charts import pyramid_spec
-from openpcn.web.kit.access import cached, ics_code, pcn_of, record_view
+from openpcn.web.kit.access import Ask, cached, ics_code, pcn_of, record_view
 from openpcn.web.kit.params import API
 
 
@@ -41,14 +40,10 @@ def geojson_of(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
 
 
 def population(
-    request: Request,
-    principal: Principal,
-    *,
-    kind: Literal["pcn", "practice"],
-    code: str,
-    day: dt.date,
+    ask: Ask, *, kind: Literal["pcn", "practice"], code: str, day: dt.date
 ) -> dict[str, Any]:
     """Pyramid rows, exact only for a viewer with patient rights over exactly these patients."""
+    request, principal = ask.request, ask.principal
     if kind == "pcn":
         rights = principal.patient_rights(pcn_code=code)
         where = {"pcn_code": code}
@@ -65,7 +60,7 @@ def population(
             row["patients"] = disclose(int(row["patients"]))
     total = total_of(r["patients"] for r in shown)
     if rights:
-        record_view(request, principal, scope=f"{kind}:{code}", rows=total)
+        record_view(ask, scope=f"{kind}:{code}", rows=total)
     what = "PCN" if kind == "pcn" else "practice"
     return {
         "kind": kind,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from openpcn.config import DEFAULT_ICS
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE, may_see_pcn, open_pcn, open_practice
+from openpcn.web.auth import require
+from openpcn.web.kit.access import EVERYONE, Everyone, may_see_pcn, open_pcn, open_practice
 from openpcn.web.kit.pages import render
-from openpcn.web.kit.params import API, HierarchyDateQuery
+from openpcn.web.kit.params import API, DAY, HierarchyDate
 from openpcn.web.routes.orgs.answers import ics_overview
 
 router = APIRouter()
@@ -27,80 +27,51 @@ def _geojson_url(ics: str, date: dt.date) -> str:
 
 
 @router.get("/ics/{ics}", response_class=HTMLResponse, include_in_schema=False)
-def ics_page(
-    request: Request,
-    ics: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    overview = ics_overview(request, ics, date)
-    geojson_url = _geojson_url(overview["ics"], date)
-    return render(
-        request,
-        "orgs/ics.html",
-        {"principal": principal, "geojson_url": geojson_url, **overview},
-    )
+def ics_page(ics: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    overview = ics_overview(ask.request, ics, date)
+    context = {"principal": ask.principal, "geojson_url": _geojson_url(overview["ics"], date)}
+    return render(ask.request, "orgs/ics.html", {**context, **overview})
 
 
 @router.get("/ics/{ics}/partials/overview", response_class=HTMLResponse, include_in_schema=False)
-def ics_overview_partial(
-    request: Request,
-    ics: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
+def ics_overview_partial(ics: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
     """Only the date-dependent region of the ICS overview, for htmx to swap in; HX-Push-Url
     puts the full page's address (with the date) in the browser's history."""
-    overview = ics_overview(request, ics, date)
-    response = render(request, "orgs/_ics_overview.html", {"principal": principal, **overview})
+    overview = ics_overview(ask.request, ics, date)
+    context = {"principal": ask.principal, **overview}
+    response = render(ask.request, "orgs/_ics_overview.html", context)
     response.headers["HX-Push-Url"] = overview["page_url"]
     return response
 
 
 @router.get("/pcns/{code}", response_class=HTMLResponse, include_in_schema=False)
-def pcn_page(
-    request: Request,
-    code: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    detail = open_pcn(request, principal, code, date)
+def pcn_page(code: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    detail = open_pcn(ask, code, date)
     ics = str(detail["commissioner"]["code"] or DEFAULT_ICS)
-    return render(
-        request,
-        "orgs/pcn.html",
-        {
-            "principal": principal,
-            "pcn": detail,
-            "date": date,
-            "ics": ics,
-            "geojson_url": _geojson_url(ics, date),
-            "pyramid_url": f"{API}/pcns/{detail['code']}/pyramid?date={date.isoformat()}",
-        },
-    )
+    context = {
+        "principal": ask.principal,
+        "pcn": detail,
+        "date": date,
+        "ics": ics,
+        "geojson_url": _geojson_url(ics, date),
+        "pyramid_url": f"{API}/pcns/{detail['code']}/pyramid?date={date.isoformat()}",
+    }
+    return render(ask.request, "orgs/pcn.html", context)
 
 
 @router.get("/practices/{code}", response_class=HTMLResponse, include_in_schema=False)
-def practice_page(
-    request: Request,
-    code: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    detail = open_practice(request, principal, code, date)
+def practice_page(code: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    detail = open_practice(ask, code, date)
     ics = str(detail["commissioner"]["code"] or DEFAULT_ICS)
     pcn = detail["pcn"]
-    return render(
-        request,
-        "orgs/practice.html",
-        {
-            "principal": principal,
-            "practice": detail,
-            "date": date,
-            "ics": ics,
-            "may_open_pcn": pcn is not None
-            and may_see_pcn(request, principal, str(pcn["code"]), date),
-            "geojson_url": _geojson_url(ics, date),
-            "pyramid_url": f"{API}/practices/{detail['code']}/pyramid?date={date.isoformat()}",
-        },
-    )
+    may_open_pcn = pcn is not None and may_see_pcn(ask, str(pcn["code"]), date)
+    context = {
+        "principal": ask.principal,
+        "practice": detail,
+        "date": date,
+        "ics": ics,
+        "may_open_pcn": may_open_pcn,
+        "geojson_url": _geojson_url(ics, date),
+        "pyramid_url": f"{API}/practices/{detail['code']}/pyramid?date={date.isoformat()}",
+    }
+    return render(ask.request, "orgs/practice.html", context)

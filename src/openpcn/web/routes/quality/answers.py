@@ -21,8 +21,7 @@ from openpcn.quality.charts import long_date
 from openpcn.quality.ratings import RATING_KEYS, practice_ratings
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
-from openpcn.web.auth import Principal
-from openpcn.web.kit.access import ics_code, open_pcn, open_practice
+from openpcn.web.kit.access import Ask, ics_code, open_pcn, open_practice
 from openpcn.web.kit.cache import Cache
 from openpcn.web.routes.quality.models import By, PracticeMeasure
 
@@ -75,10 +74,11 @@ def _summary_or_none(request: Request, ics: str, day: dt.date) -> dict[str, Any]
         return None
 
 
-def pcn_quality(request: Request, principal: Principal, code: str, day: dt.date) -> dict[str, Any]:
+def pcn_quality(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     """A PCN's quality: ratings of its member practices, its survey values against the ICS's
     and England's, and where it sits among the ICS's PCNs."""
-    detail = open_pcn(request, principal, code, day)  # 404, then 403 out of scope
+    request = ask.request
+    detail = open_pcn(ask, code, day)  # 404, then 403 out of scope
     ics = _ics_of(detail)
     members = detail["members"]
     ratings = ratings_for(request, [m["practice_code"] for m in members], day)
@@ -132,11 +132,10 @@ NOT_A_MEMBER = (
 )
 
 
-def practice_quality(
-    request: Request, principal: Principal, code: str, day: dt.date
-) -> dict[str, Any]:
+def practice_quality(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     """A practice's quality: its rating in force, its survey values with intervals and flags."""
-    detail = open_practice(request, principal, code, day)
+    request = ask.request
+    detail = open_practice(ask, code, day)
     ics = _ics_of(detail)
     rating = ratings_for(request, [detail["code"]], day)[0] | {"name": detail["name"]}
     summary = _summary_or_none(request, ics, day)

@@ -6,16 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from openpcn.quality.charts import flag_text
 from openpcn.quality.variation import variation_csv
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE
+from openpcn.web.kit.access import Ask, Everyone
 from openpcn.web.kit.downloads import CSV, download
 from openpcn.web.kit.pages import is_htmx, render
-from openpcn.web.kit.params import API, HierarchyDateQuery
+from openpcn.web.kit.params import API, DAY, HierarchyDate
 from openpcn.web.routes.quality.answers import (
     pcn_quality,
     practice_quality,
@@ -65,15 +64,9 @@ def ics_quality(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
 
 
 @router.get("/ics/{ics}/quality", response_class=HTMLResponse, include_in_schema=False)
-def ics_quality_page(
-    request: Request,
-    ics: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    return render(
-        request, "quality/ics.html", {"principal": principal, **ics_quality(request, ics, date)}
-    )
+def ics_quality_page(ics: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    context = {"principal": ask.principal, **ics_quality(ask.request, ics, date)}
+    return render(ask.request, "quality/ics.html", context)
 
 
 @router.get(
@@ -82,58 +75,44 @@ def ics_quality_page(
     include_in_schema=False,
 )
 def ics_variation_csv(
-    request: Request,
     ics: str,
-    measure: str = MeasurePath,
-    by: By = ByQuery,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
+    measure: MeasurePath,
+    ask: Everyone,
+    by: ByQuery = "practice",
+    date: HierarchyDate = DAY,
 ) -> Response:
     """One row per practice (or PCN): value, interval, limits and flag, for a spreadsheet."""
-    result = variation_for(request, ics, date, measure, by)
+    result = variation_for(ask.request, ics, date, measure, by)
     filename = f"{measure}-{by}-{result['ics']['code']}-{date.isoformat()}.csv"
     return download(variation_csv(result), CSV, filename)
 
 
-def _section(
-    request: Request, principal: Principal, quality: dict[str, Any], date: dt.date
-) -> HTMLResponse:
+def _section(ask: Ask, quality: dict[str, Any], date: dt.date) -> HTMLResponse:
     """A PCN's or practice's quality section: the fragment for htmx; without htmx (the
     no-JavaScript link) a whole page around it."""
     base = "pcns" if quality["kind"] == "pcn" else "practices"
     template = f"quality/_{quality['kind']}.html"
     context = {
-        "principal": principal,
+        "principal": ask.principal,
         "flag_text": flag_text,
         "quality": quality,
         "date": date,
         "back_url": f"/{base}/{quality['code']}",
     }
-    if is_htmx(request):
-        return render(request, template, context)
+    if is_htmx(ask.request):
+        return render(ask.request, template, context)
     title = f"Quality: {quality['name']}"
-    return render(
-        request, "quality/section.html", {**context, "fragment": template, "title": title}
-    )
+    context |= {"fragment": template, "title": title}
+    return render(ask.request, "quality/section.html", context)
 
 
 @router.get("/pcns/{code}/partials/quality", response_class=HTMLResponse, include_in_schema=False)
-def pcn_quality_partial(
-    request: Request,
-    code: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    return _section(request, principal, pcn_quality(request, principal, code, date), date)
+def pcn_quality_partial(code: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    return _section(ask, pcn_quality(ask, code, date), date)
 
 
 @router.get(
     "/practices/{code}/partials/quality", response_class=HTMLResponse, include_in_schema=False
 )
-def practice_quality_partial(
-    request: Request,
-    code: str,
-    date: dt.date = HierarchyDateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    return _section(request, principal, practice_quality(request, principal, code, date), date)
+def practice_quality_partial(code: str, ask: Everyone, date: HierarchyDate = DAY) -> HTMLResponse:
+    return _section(ask, practice_quality(ask, code, date), date)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Path, Query
 
+from openpcn.web.routes.quality.models import By
+
 MEASURE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
-MeasurePath = Path(
-    pattern=MEASURE_PATTERN, description="a GP Patient Survey measure, e.g. overall_good"
-)
-ByQuery = Query("practice", description="one unit per practice, or per PCN")
+MeasurePath = Annotated[
+    str, Path(pattern=MEASURE_PATTERN, description="a GP Patient Survey measure, e.g. overall_good")
+]
+ByQuery = Annotated[By, Query(description="one unit per practice, or per PCN")]

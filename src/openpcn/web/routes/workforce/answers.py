@@ -11,12 +11,10 @@ import datetime as dt
 import math
 from typing import Any
 
-import ibis
 from fastapi import Request
 
 from openpcn.exceptions import InputError
-from openpcn.web.auth import Principal
-from openpcn.web.kit.access import may_see_ics
+from openpcn.web.kit.access import Ask, may_see_ics
 from openpcn.web.kit.connections import appdb
 from openpcn.workforce.risk import risk
 
@@ -58,8 +56,6 @@ def pairs(items: list[str], what: str) -> dict[str, float] | None:
     return out or None
 
 
-def risk_answer(
-    request: Request, principal: Principal, con: ibis.BaseBackend, ics: str, day: dt.date
-) -> dict[str, Any]:
-    found = may_see_ics(request, principal, con, ics)
-    return risk(con, appdb(request), str(found["code"]), day)
+def risk_answer(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+    found = may_see_ics(ask, ics)
+    return risk(ask.con, appdb(ask.request), str(found["code"]), day)

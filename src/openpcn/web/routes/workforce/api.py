@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE, ICS_WIDE, open_pcn
-from openpcn.web.kit.connections import appdb, warehouse
-from openpcn.web.kit.params import API, ICS_PATH, PCN_PATH, YearQuery
+from openpcn.web.kit.access import Everyone, IcsWide, open_pcn
+from openpcn.web.kit.connections import appdb
+from openpcn.web.kit.params import API, DAY, DEFAULT_YEAR, Answer, IcsPath, PcnPath, Year
 from openpcn.web.routes.funding.answers import year_rules
 from openpcn.web.routes.workforce.answers import pairs, risk_answer
 from openpcn.web.routes.workforce.models import ArrsPlan, WorkforceRisk
-from openpcn.web.routes.workforce.params import DateQuery
+from openpcn.web.routes.workforce.params import StaffDate
 from openpcn.workforce.charts import gp_55_spec
 from openpcn.workforce.pcn_plan import pcn_plan
 
@@ -29,9 +27,9 @@ def _chart_title(answer: dict[str, Any]) -> str:
 
 @router.get(f"{API}/pcns/{{code}}/arrs-plan", response_model=ArrsPlan, tags=["workforce"])
 def api_arrs_plan(
-    request: Request,
-    code: str = PCN_PATH,
-    year: str = YearQuery,
+    code: PcnPath,
+    ask: Everyone,
+    year: Year = DEFAULT_YEAR,
     priority: list[str] = Query(
         [],
         description="ROLE:WEIGHT, repeatable; roles not named weigh 0 (none: most FTE)",
@@ -42,16 +40,14 @@ def api_arrs_plan(
         description="ROLE:FTE in post, repeatable; replaces the register's FTE for that role",
         examples=[["clinical_pharmacist:1"]],
     ),
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> dict[str, Any]:
+) -> Answer:
     """The PCN's optimal ARRS mix for the year within its ARR sum, the money lost and the cost
     of each next post (the `openpcn workforce plan --json` answer)."""
-    detail = open_pcn(request, principal, code)
+    detail = open_pcn(ask, code)
     rules = year_rules(year)
     return pcn_plan(
-        con,
-        appdb(request),
+        ask.con,
+        appdb(ask.request),
         str(detail["code"]),
         rules.year,
         priorities=pairs(priority, "priority"),
@@ -61,26 +57,14 @@ def api_arrs_plan(
 
 
 @router.get(f"{API}/ics/{{ics}}/workforce", response_model=WorkforceRisk, tags=["workforce"])
-def api_risk(
-    request: Request,
-    ics: str = ICS_PATH,
-    date: dt.date = DateQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*ICS_WIDE)),
-) -> dict[str, Any]:
+def api_risk(ics: IcsPath, ask: IcsWide, date: StaffDate = DAY) -> Answer:
     """GP headcount and FTE, % aged 55+, FTE per 10,000 patients and vacancies for the ICS,
     each PCN and each practice (the `openpcn workforce risk --json` answer)."""
-    return risk_answer(request, principal, con, ics, date)
+    return risk_answer(ask, ics, date)
 
 
 @router.get(f"{API}/ics/{{ics}}/workforce/chart", response_model=dict[str, Any], tags=["workforce"])
-def api_risk_chart(
-    request: Request,
-    ics: str = ICS_PATH,
-    date: dt.date = DateQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*ICS_WIDE)),
-) -> dict[str, Any]:
+def api_risk_chart(ics: IcsPath, ask: IcsWide, date: StaffDate = DAY) -> Answer:
     """The Vega-Lite v5 spec of the % of GPs aged 55+ by PCN, with the ICS line."""
-    answer = risk_answer(request, principal, con, ics, date)
+    answer = risk_answer(ask, ics, date)
     return gp_55_spec(answer, title=_chart_title(answer))

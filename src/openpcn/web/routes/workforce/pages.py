@@ -3,43 +3,39 @@ ICS's GP workforce risk."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-import ibis
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from openpcn.exceptions import InputError
 from openpcn.funding.rules import financial_years
-from openpcn.web.auth import Principal, require
-from openpcn.web.kit.access import EVERYONE, ICS_WIDE, open_pcn
-from openpcn.web.kit.connections import appdb, warehouse
+from openpcn.web.kit.access import Ask, Everyone, IcsWide, open_pcn
+from openpcn.web.kit.connections import appdb
 from openpcn.web.kit.pages import render
-from openpcn.web.kit.params import API, YearQuery
+from openpcn.web.kit.params import API, DAY, DEFAULT_YEAR, Year
 from openpcn.web.routes.funding.answers import year_rules
 from openpcn.web.routes.workforce.answers import FTE, WEIGHT, risk_answer, what_if
-from openpcn.web.routes.workforce.params import DateQuery
+from openpcn.web.routes.workforce.params import StaffDate
 from openpcn.workforce.pcn_plan import in_post, pcn_plan, planning_date
 
 router = APIRouter()
 
 
-def planner_context(
-    request: Request, principal: Principal, con: ibis.BaseBackend, code: str, year: str
-) -> tuple[dict[str, Any], int]:
+def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int]:
     """What the planner page and its partial show; a what-if the planner refuses (over budget,
     above a cap, not a number) is shown beside the form (status 422) rather than as an error
     page, so the user can correct it."""
-    detail = open_pcn(request, principal, code)
+    request, con = ask.request, ask.con
+    detail = open_pcn(ask, code)
     rules = year_rules(year)
     pcn = str(detail["code"])
     db = appdb(request)
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "year"]
     page_url = f"/pcns/{pcn}/arrs?" + urlencode([("year", rules.year), *query])
     context: dict[str, Any] = {
-        "principal": principal,
+        "principal": ask.principal,
         "pcn": detail,
         "year": rules.year,
         "rules": rules,
@@ -84,52 +80,31 @@ def planner_context(
 
 
 @router.get("/pcns/{code}/arrs", response_class=HTMLResponse, include_in_schema=False)
-def arrs_page(
-    request: Request,
-    code: str,
-    year: str = YearQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
-    context, status = planner_context(request, principal, con, code, year)
-    return render(request, "workforce/arrs.html", context, status)
+def arrs_page(code: str, ask: Everyone, year: Year = DEFAULT_YEAR) -> HTMLResponse:
+    context, status = planner_context(ask, code, year)
+    return render(ask.request, "workforce/arrs.html", context, status)
 
 
 @router.get("/pcns/{code}/partials/arrs", response_class=HTMLResponse, include_in_schema=False)
-def arrs_partial(
-    request: Request,
-    code: str,
-    year: str = YearQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*EVERYONE)),
-) -> HTMLResponse:
+def arrs_partial(code: str, ask: Everyone, year: Year = DEFAULT_YEAR) -> HTMLResponse:
     """The planner's result region for htmx: answered 200 even when the what-if is refused
     (htmx swaps only 2xx answers; the region then holds the error summary)."""
-    context, _ = planner_context(request, principal, con, code, year)
-    response = render(request, "workforce/_arrs_result.html", context)
+    context, _ = planner_context(ask, code, year)
+    response = render(ask.request, "workforce/_arrs_result.html", context)
     response.headers["HX-Push-Url"] = context["page_url"]
     return response
 
 
 @router.get("/ics/{ics}/workforce", response_class=HTMLResponse, include_in_schema=False)
-def risk_page(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    con: ibis.BaseBackend = Depends(warehouse),
-    principal: Principal = Depends(require(*ICS_WIDE)),
-) -> HTMLResponse:
-    answer = risk_answer(request, principal, con, ics, date)
+def risk_page(ics: str, ask: IcsWide, date: StaffDate = DAY) -> HTMLResponse:
+    answer = risk_answer(ask, ics, date)
     code = answer["ics"]["code"]
     q = f"date={date.isoformat()}"
-    return render(
-        request,
-        "workforce/ics.html",
-        {
-            "principal": principal,
-            "r": answer,
-            "date": date,
-            "json_url": f"{API}/ics/{code}/workforce?{q}",
-            "chart_url": f"{API}/ics/{code}/workforce/chart?{q}",
-        },
-    )
+    context = {
+        "principal": ask.principal,
+        "r": answer,
+        "date": date,
+        "json_url": f"{API}/ics/{code}/workforce?{q}",
+        "chart_url": f"{API}/ics/{code}/workforce/chart?{q}",
+    }
+    return render(ask.request, "workforce/ics.html", context)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from openpcn.web.kit.params import DAY, date_query
+from openpcn.web.kit.params import DAY, date_type
 
-DateQuery = date_query("the date the hierarchy and staff are read on (YYYY-MM-DD)", examples=[DAY])
+StaffDate = date_type("the date the hierarchy and staff are read on (YYYY-MM-DD)", examples=[DAY])
