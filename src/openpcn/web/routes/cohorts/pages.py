@@ -4,7 +4,7 @@ their CSV downloads) and the risk model card."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -41,16 +41,23 @@ router = APIRouter()
 Kind = Literal["pcn", "practice"]
 
 
-@router.get("/ics/{ics}/cohorts", response_class=HTMLResponse, include_in_schema=False)
-def ics_page(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> HTMLResponse:
-    answer = ics_cohorts(ask, ics, date)
-    q = f"date={date.isoformat()}"
-    context = {
+def _counts(ask: Ask, answer: dict[str, Any], date: dt.date) -> dict[str, Any]:
+    """What the ICS view and the PCN dashboard both show their counts with."""
+    return {
         "principal": ask.principal,
         "c": answer,
         "date": date,
         "note": DISCLOSURE_NOTE,
         "categories": CATEGORIES,
+    }
+
+
+@router.get("/ics/{ics}/cohorts", response_class=HTMLResponse, include_in_schema=False)
+def ics_page(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> HTMLResponse:
+    answer = ics_cohorts(ask, ics, date)
+    q = f"date={date.isoformat()}"
+    context = {
+        **_counts(ask, answer, date),
         "csv_url": f"/ics/{answer['ics']}/cohorts.csv?{q}",
         "json_url": f"{API}/ics/{answer['ics']}/cohorts?{q}",
         "chart_url": f"{API}/ics/{answer['ics']}/cohorts/efi-chart?{q}",
@@ -70,11 +77,7 @@ def pcn_page(code: PcnPath, ask: Everyone, date: PatientDate = DAY) -> HTMLRespo
     answer = pcn_cohorts(ask, code, date)
     q = f"date={date.isoformat()}"
     context = {
-        "principal": ask.principal,
-        "c": answer,
-        "date": date,
-        "note": DISCLOSURE_NOTE,
-        "categories": CATEGORIES,
+        **_counts(ask, answer, date),
         "specs": SPECS,
         "may_open_worklists": ask.principal.patient_rights(pcn_code=answer["code"]),
         "json_url": f"{API}/pcns/{answer['code']}/cohorts?{q}",

@@ -23,7 +23,8 @@ from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import variation
 from openpcn.web.kit.access import Ask, ics_code, open_pcn, open_practice
 from openpcn.web.kit.cache import Cache
-from openpcn.web.routes.quality.models import By, PracticeMeasure
+from openpcn.web.routes.quality.models import PracticeMeasure
+from openpcn.web.routes.quality.params import Asked
 
 cached = Cache("quality", size=512)
 
@@ -35,10 +36,8 @@ def summary_for(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
     )
 
 
-def variation_for(
-    request: Request, ics: str, day: dt.date, measure: str, by: By = "practice"
-) -> dict[str, Any]:
-    code = ics_code(ics)
+def variation_for(request: Request, asked: Asked) -> dict[str, Any]:
+    code, day, measure, by = ics_code(asked.ics), asked.date, asked.measure, asked.by
     key = ("variation", code, day, measure, by)
     return cached.query(request, key, lambda con: variation(con, code, day, measure, by))
 
@@ -92,7 +91,7 @@ def pcn_quality(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
         own = next((p for p in summary["pcns"] if p["pcn_code"] == detail["code"]), None)
         for measure, whole in sorted(summary["gpps"].items()):
             mine = (own or {}).get("gpps", {}).get(measure)
-            result = variation_for(request, ics, day, measure, "pcn")
+            result = variation_for(request, Asked(ics, measure, "pcn", day))
             unit = next((u for u in result["units"] if u["code"] == detail["code"]), None)
             gpps.append(
                 {
@@ -143,7 +142,7 @@ def practice_quality(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     note = None
     measures = sorted(summary["gpps"]) if summary else []
     for measure in measures:
-        result = variation_for(request, ics, day, measure, "practice")
+        result = variation_for(request, Asked(ics, measure, "practice", day))
         unit = next((u for u in result["units"] if u["code"] == detail["code"]), None)
         if unit is None:
             note = NOT_A_MEMBER

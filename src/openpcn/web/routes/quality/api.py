@@ -22,7 +22,7 @@ from openpcn.web.routes.quality.models import (
     QualitySummary,
     Variation,
 )
-from openpcn.web.routes.quality.params import ByQuery, MeasurePath
+from openpcn.web.routes.quality.params import VariationAsked
 
 router = APIRouter()
 
@@ -38,16 +38,10 @@ def api_ics_quality(ics: str, ask: Everyone, date: HierarchyDate = DAY) -> Answe
     response_model=Variation,
     tags=["quality"],
 )
-def api_ics_variation(
-    ics: str,
-    measure: MeasurePath,
-    ask: Everyone,
-    by: ByQuery = "practice",
-    date: HierarchyDate = DAY,
-) -> Answer:
+def api_ics_variation(ask: Everyone, asked: VariationAsked) -> Answer:
     """Each practice's (or PCN's) value on a survey measure, its interval, the control limits
     around the ICS value and whether it lies outside them."""
-    return variation_for(ask.request, ics, date, measure, by)
+    return variation_for(ask.request, asked)
 
 
 @router.get(
@@ -55,15 +49,9 @@ def api_ics_variation(
     response_model=dict[str, Any],
     tags=["quality"],
 )
-def api_ics_variation_chart(
-    ics: str,
-    measure: MeasurePath,
-    ask: Everyone,
-    by: ByQuery = "practice",
-    date: HierarchyDate = DAY,
-) -> Answer:
+def api_ics_variation_chart(ask: Everyone, asked: VariationAsked) -> Answer:
     """The funnel plot of the variation as a Vega-Lite v5 spec (data inline)."""
-    return funnel_spec(variation_for(ask.request, ics, date, measure, by), width="container")
+    return funnel_spec(variation_for(ask.request, asked), width="container")
 
 
 @router.get(

@@ -22,7 +22,7 @@ from openpcn.web.routes.quality.answers import (
     variation_for,
 )
 from openpcn.web.routes.quality.models import By
-from openpcn.web.routes.quality.params import ByQuery, MeasurePath
+from openpcn.web.routes.quality.params import Asked, VariationAsked
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ def ics_quality(request: Request, ics: str, day: dt.date) -> dict[str, Any]:
     iso = day.isoformat()
     sections = []
     for measure, whole in sorted(summary["gpps"].items()):
-        result = variation_for(request, code, day, measure, "practice")
+        result = variation_for(request, Asked(code, measure, "practice", day))
         sections.append(
             {
                 "measure": measure,
@@ -74,16 +74,11 @@ def ics_quality_page(ics: str, ask: Everyone, date: HierarchyDate = DAY) -> HTML
     response_class=Response,
     include_in_schema=False,
 )
-def ics_variation_csv(
-    ics: str,
-    measure: MeasurePath,
-    ask: Everyone,
-    by: ByQuery = "practice",
-    date: HierarchyDate = DAY,
-) -> Response:
+def ics_variation_csv(ask: Everyone, asked: VariationAsked) -> Response:
     """One row per practice (or PCN): value, interval, limits and flag, for a spreadsheet."""
-    result = variation_for(ask.request, ics, date, measure, by)
-    filename = f"{measure}-{by}-{result['ics']['code']}-{date.isoformat()}.csv"
+    result = variation_for(ask.request, asked)
+    ics, day = result["ics"]["code"], asked.date.isoformat()
+    filename = f"{asked.measure}-{asked.by}-{ics}-{day}.csv"
     return download(variation_csv(result), CSV, filename)
 
 
