@@ -14,44 +14,31 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from openpcn import __version__
-from openpcn.config import DEFAULT_ICS, Settings, load_settings
+from openpcn.config import Settings, load_settings
 from openpcn.store import appdb
 from openpcn.store.warehouse import connect
 from openpcn.web import auth, errors
-from openpcn.web.routes import WarehousePool
+from openpcn.web.kit.connections import WarehousePool
+from openpcn.web.routes import admin, cohorts, funding, orgs, quality, report, workforce
+from openpcn.web.routes import auth as auth_routes
 from openpcn.web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger("openpcn.web")
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
 
 
 class Health(BaseModel):
     status: str
     version: str
-
-
-def _current_user(request: Request) -> auth.Principal | None:
-    return getattr(request.state, "principal", None)
-
-
-templates.env.globals |= {
-    "csrf_token": auth.csrf_token,
-    "current_user": _current_user,
-    "service_name": "OpenPCN",
-    "default_ics": DEFAULT_ICS,
-    "version": __version__,
-}
 
 
 def insecure_cookies(env: dict[str, str] | None = None) -> bool:
@@ -85,7 +72,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
     app.state.settings = settings
     app.state.appdb = db
     # Either hold warehouse_lock around uses of the one shared connection, or take a cursor of
-    # your own from the pool with Depends(openpcn.web.routes.warehouse).
+    # your own from the pool with Depends(openpcn.web.kit.connections.warehouse).
     app.state.warehouse = pool.backend
     app.state.warehouse_lock = threading.RLock()
     app.state.warehouse_pool = pool
@@ -116,9 +103,6 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
     def health() -> Health:
         """Liveness for load balancers and the bench: the app answers."""
         return Health(status="ok", version=__version__)
-
-    from openpcn.web.routes import admin, cohorts, funding, orgs, quality, report, workforce
-    from openpcn.web.routes import auth as auth_routes
 
     for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts):
         app.include_router(module.router)

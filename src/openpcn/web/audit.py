@@ -4,8 +4,8 @@ rows, when. Handlers that show or export patient-level rows call `record` once p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,8 +22,10 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class AuditEntry:
+# One row as the admin page and API show it (no docstring: it would enter the OpenAPI schema).
+class AuditRow(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
     id: int
     time: dt.datetime
     username: str
@@ -65,7 +67,7 @@ def entries(
     descending: bool = True,
     limit: int = 100,
     offset: int = 0,
-) -> list[AuditEntry]:
+) -> list[AuditRow]:
     """Audit rows, newest first unless asked otherwise."""
     column = SORTS.get(sort, AuditLog.time)
     order = column.desc() if descending else column.asc()
@@ -73,15 +75,4 @@ def entries(
         rows = session.scalars(
             select(AuditLog).order_by(order, AuditLog.id.desc()).limit(limit).offset(offset)
         )
-        return [
-            AuditEntry(
-                id=r.id,
-                time=r.time,
-                username=r.username,
-                route=r.route,
-                scope=r.scope,
-                rows=r.rows,
-                action=r.action,
-            )
-            for r in rows
-        ]
+        return [AuditRow.model_validate(r) for r in rows]

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openpcn.config import DEFAULT_DATE
 from openpcn.exceptions import OpenPCNError
+from openpcn.orgs.hierarchy import pcn_of
 from openpcn.store import appdb
 from openpcn.store.appdb import AppDB, Role
 
@@ -236,8 +237,6 @@ def _pcn_of(request: Request, practice_code: str) -> str | None:
     with _pcn_cache_lock:
         if practice_code in cache:
             return cache[practice_code]
-    from openpcn.orgs.hierarchy import pcn_of
-
     with state.warehouse_pool.lease() as con:
         pcn = pcn_of(con, practice_code, DEFAULT_DATE)
     with _pcn_cache_lock:

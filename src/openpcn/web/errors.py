@@ -18,10 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from openpcn.exceptions import UserError
 from openpcn.web.auth import AuthRequired, Forbidden
+from openpcn.web.kit.asgi import HttpMiddleware
+from openpcn.web.kit.pages import render
 
 log = logging.getLogger("openpcn.web")
 
@@ -70,16 +72,9 @@ def error_page(
     **context: Any,
 ) -> Response:
     """The NHS-styled page for this status."""
-    from openpcn.web.app import templates
-
     name = f"errors/{status}.html" if status in PAGES else "errors/error.html"
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"status": status, "title": HTTPStatus(status).phrase, "detail": detail} | context,
-        status_code=status,
-        headers=headers,
-    )
+    context = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail} | context
+    return render(request, name, context, status, headers)
 
 
 def respond(
@@ -153,20 +148,14 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}"
 
 
-class CatchAllMiddleware:
+class CatchAllMiddleware(HttpMiddleware):
     """Turn any unexpected exception into the 500 page or problem, and log it safely.
 
     It sits inside the session middleware so the 500 page still knows who is logged in, and
     it does not re-raise: the server's own logger would print the message and traceback.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

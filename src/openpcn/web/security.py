@@ -4,7 +4,9 @@ no MIME sniffing, same-origin referrers, and no caching of anything but static f
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from openpcn.web.kit.asgi import HttpMiddleware
 
 CSP = "; ".join(
     [
@@ -30,16 +32,10 @@ HEADERS = {
 STATIC_PREFIX = "/static/"
 
 
-class SecurityHeadersMiddleware:
-    """Pure ASGI (no buffering of bodies), so streaming responses keep streaming."""
+class SecurityHeadersMiddleware(HttpMiddleware):
+    """The headers above on every HTTP response (see `HttpMiddleware`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         static = scope.get("path", "").startswith(STATIC_PREFIX)
 
         async def send_with_headers(message: Message) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,7 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from openpcn.web import audit
+from openpcn.web.audit import AuditRow
 from openpcn.web.auth import Principal, Role, require
+from openpcn.web.kit.pages import render
+from openpcn.web.kit.params import API
 
 router = APIRouter(tags=["admin"])
 
@@ -26,20 +28,17 @@ COLUMNS: list[tuple[SortKey, str]] = [
 ]
 
 
-class AuditRow(BaseModel):
-    id: int
-    time: dt.datetime
-    username: str
-    route: str
-    scope: str
-    rows: int
-    action: str
-
-
 class AuditPage(BaseModel):
     items: list[AuditRow]
     limit: int
     offset: int
+
+
+def _entries(
+    request: Request, sort: SortKey, order: Order, limit: int, offset: int
+) -> list[AuditRow]:
+    db = request.app.state.appdb
+    return audit.entries(db, sort=sort, descending=order == "desc", limit=limit, offset=offset)
 
 
 @router.get("/admin", include_in_schema=False)
@@ -56,19 +55,15 @@ def audit_page(
     offset: int = Query(0, ge=0, le=10_000_000),
     principal: Principal = Depends(require(Role.ADMIN)),
 ) -> Response:
-    from openpcn.web.app import templates
-
-    rows = audit.entries(
-        request.app.state.appdb, sort=sort, descending=order == "desc", limit=limit, offset=offset
-    )
-    return templates.TemplateResponse(
+    rows = _entries(request, sort, order, limit, offset)
+    return render(
         request,
         "admin/audit.html",
         {"rows": rows, "columns": COLUMNS, "sort": sort, "order": order, "limit": limit},
     )
 
 
-@router.get("/api/v1/audit", response_model=AuditPage)
+@router.get(f"{API}/audit", response_model=AuditPage)
 def audit_api(
     request: Request,
     sort: SortKey = "time",
@@ -78,7 +73,5 @@ def audit_api(
     principal: Principal = Depends(require(Role.ADMIN)),
 ) -> AuditPage:
     """The audit log (admins only): who saw patient-level rows, where, how many, when."""
-    rows = audit.entries(
-        request.app.state.appdb, sort=sort, descending=order == "desc", limit=limit, offset=offset
-    )
-    return AuditPage(items=[AuditRow(**vars(r)) for r in rows], limit=limit, offset=offset)
+    rows = _entries(request, sort, order, limit, offset)
+    return AuditPage(items=rows, limit=limit, offset=offset)

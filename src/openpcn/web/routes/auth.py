@@ -8,6 +8,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpcn.store import appdb
 from openpcn.web import auth
 from openpcn.web.auth import ALL_ROLES, Principal, public, require
+from openpcn.web.errors import error_page
+from openpcn.web.kit.pages import render
 
 router = APIRouter(tags=["auth"])
 
@@ -32,13 +34,11 @@ def _page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    from openpcn.web.app import templates
-
-    return templates.TemplateResponse(
+    return render(
         request,
         "login.html",
         {"next_url": next_url, "username": username, "errors": errors or {}},
-        status_code=status,
+        status,
     )
 
 
@@ -73,8 +73,6 @@ def login(
         return _page(request, next_url=next_url, username=username, errors=errors, status=400)
     address = request.client.host if request.client else "unknown"
     if appdb.is_throttled(db, username, address):
-        from openpcn.web.errors import error_page
-
         return error_page(request, 429, THROTTLED, headers={"Retry-After": "900"})
     user = appdb.authenticate(db, username, password)
     appdb.record_login(db, username, address, success=user is not None)

@@ -10,29 +10,25 @@ it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import ibis
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from openpcn.config import DEFAULT_DATE
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
 from openpcn.reports.sections import ics_report_data
-from openpcn.web.auth import Principal, Role, require
-from openpcn.web.routes import cached, warehouse
+from openpcn.web.kit.access import Ask, Everyone, ics_code
+from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.downloads import download
+from openpcn.web.kit.pages import render
+from openpcn.web.kit.params import API, DAY, Answer, date_type
 
 router = APIRouter()
 
-EVERYONE = (Role.ADMIN, Role.ICS_ANALYST, Role.PCN_MANAGER, Role.PRACTICE_USER)
-DateQuery = Query(
-    dt.date.fromisoformat(DEFAULT_DATE), description="the date the report is made for (YYYY-MM-DD)"
-)
-_CACHE_SIZE = 32
-T = TypeVar("T")
+ReportDate = date_type("the date the report is made for (YYYY-MM-DD)")
+cached = Cache("report", size=32)
 
 
 # ---------------------------------------------------------------- response model (OpenAPI)
@@ -66,67 +62,42 @@ class Report(BaseModel):
     provenance: list[Provenance]
 
 
-# ---------------------------------------------------------------- cache
-def _cached(request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """compute() once per app and key (see openpcn.web.routes.cached)."""
-    return cached(request, "report", key, compute, _CACHE_SIZE)
+# ---------------------------------------------------------------- cached answers
+def report_data(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+    return cached(ask.request, ("data", ics, day), lambda: ics_report_data(ask.con, ics, day))
 
 
-def _code(ics: str) -> str:
-    return ics.strip().upper()
+def report_svgs(ask: Ask, ics: str, day: dt.date) -> dict[str, str]:
+    data = report_data(ask, ics, day)
+    return cached(ask.request, ("svgs", ics, day), lambda: chart_svgs(data))
 
 
-def report_data(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
-    return _cached(request, ("data", ics, day), lambda: ics_report_data(con, ics, day))
-
-
-def report_svgs(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, str]:
-    data = report_data(request, con, ics, day)
-    return _cached(request, ("svgs", ics, day), lambda: chart_svgs(data))
-
-
-def report_html(request: Request, con: ibis.BaseBackend, ics: str, day: dt.date) -> str:
-    data = report_data(request, con, ics, day)
-    svgs = report_svgs(request, con, ics, day)
-    return _cached(request, ("html", ics, day), lambda: render_html(data, svgs))
-
-
-def _download(content: bytes | str, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def report_html(ask: Ask, ics: str, day: dt.date) -> str:
+    data = report_data(ask, ics, day)
+    svgs = report_svgs(ask, ics, day)
+    return cached(ask.request, ("html", ics, day), lambda: render_html(data, svgs))
 
 
 # ---------------------------------------------------------------- page and downloads
 @router.get("/ics/{ics}/report", response_class=HTMLResponse, include_in_schema=False)
-def report_page(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> HTMLResponse:
-    from openpcn.web.app import templates
-
-    code = _code(ics)
-    data = report_data(request, con, code, date)
-    svgs = report_svgs(request, con, code, date)
-    body = _cached(request, ("body", code, date), lambda: render_body(data, svgs))
+def report_page(ics: str, ask: Everyone, date: ReportDate = DAY) -> HTMLResponse:
+    code = ics_code(ics)
+    data = report_data(ask, code, date)
+    svgs = report_svgs(ask, code, date)
+    body = cached(ask.request, ("body", code, date), lambda: render_body(data, svgs))
     stem = f"/ics/{code}/report"
-    return templates.TemplateResponse(
-        request,
+    return render(
+        ask.request,
         "report/ics.html",
         {
-            "principal": principal,
+            "principal": ask.principal,
             "report": data,
             "body": Markup(body),
             "ics": code,
             "date": date,
             "html_url": f"{stem}.html?date={date.isoformat()}",
             "pdf_url": f"{stem}.pdf?date={date.isoformat()}",
-            "api_url": f"/api/v1/ics/{code}/report?date={date.isoformat()}",
+            "api_url": f"{API}/ics/{code}/report?date={date.isoformat()}",
         },
     )
 
@@ -137,17 +108,11 @@ def report_page(
     responses={200: {"content": {"text/html": {}}, "description": "the report as one file"}},
     tags=["report"],
 )
-def report_html_download(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> Response:
+def report_html_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
     """The ICS report as one self-contained HTML file (CSS inline, charts as SVG)."""
-    code = _code(ics)
-    text = report_html(request, con, code, date)
-    return _download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
+    code = ics_code(ics)
+    text = report_html(ask, code, date)
+    return download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
 
 
 @router.get(
@@ -156,28 +121,16 @@ def report_html_download(
     responses={200: {"content": {"application/pdf": {}}, "description": "the report as PDF"}},
     tags=["report"],
 )
-def report_pdf_download(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> Response:
+def report_pdf_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
     """The ICS report as an A4 PDF."""
-    code = _code(ics)
-    text = report_html(request, con, code, date)
-    pdf = _cached(request, ("pdf", code, date), lambda: render_pdf(text))
-    return _download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
+    code = ics_code(ics)
+    text = report_html(ask, code, date)
+    pdf = cached(ask.request, ("pdf", code, date), lambda: render_pdf(text))
+    return download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
 
 
 # ---------------------------------------------------------------- API
-@router.get("/api/v1/ics/{ics}/report", response_model=Report, tags=["report"])
-def api_report(
-    request: Request,
-    ics: str,
-    date: dt.date = DateQuery,
-    principal: Principal = Depends(require(*EVERYONE)),
-    con: ibis.BaseBackend = Depends(warehouse),
-) -> dict[str, Any]:
+@router.get(f"{API}/ics/{{ics}}/report", response_model=Report, tags=["report"])
+def api_report(ics: str, ask: Everyone, date: ReportDate = DAY) -> Answer:
     """Every figure, table and chart spec of the ICS report, with the source of each table."""
-    return report_data(request, con, _code(ics), date)
+    return report_data(ask, ics_code(ics), date)

@@ -1,0 +1,298 @@
+"""What the case-finding pages and API answer: `openpcn.cohorts` results, cached per app,
+with the rights checks, disclosure control and audit rows that decide what each viewer gets.
+
+- counts on the ICS view are disclosure-controlled for everyone (1-7 hidden, others rounded
+  to 5): nobody has patient rights over every PCN;
+- a PCN dashboard shows raw counts only to the pcn_manager of that PCN (patient rights), and
+  that view is audited; everyone else who may open the PCN sees disclosed counts;
+- worklists (patient rows) only for the pcn_manager of the PCN or the practice_user of the
+  practice; everyone else 403. Every view and export writes an audit row with the row count;
+- the model card is aggregate and open to every role;
+- a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from openpcn.cohorts import engine
+from openpcn.cohorts.admission_risk import scored
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
+from openpcn.cohorts.efi import CATEGORIES
+from openpcn.cohorts.summary import disclosed, summary
+from openpcn.cohorts.trend import disclosed_trend, trend
+from openpcn.web.auth import forbid_unless
+from openpcn.web.kit.access import (
+    Ask,
+    may_see_ics,
+    may_see_practice,
+    open_pcn,
+    pcn_detail,
+    practice_detail,
+    record_view,
+)
+from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.params import DAY
+
+DISCLOSURE_NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
+DEFINITIONS: dict[str, Definition] = load_definitions()
+
+cached = Cache("cohorts", size=64)
+
+
+def checked(day: dt.date) -> dt.date:
+    """The date, if cohorts can be found on it (a 422 otherwise)."""
+    return cohort_date(day)
+
+
+def raw_summary(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+    """`openpcn.cohorts.summary.summary`, raw counts: never shown without a rights check."""
+    checked(day)
+    return cached(ask.request, ("summary", ics, day), lambda: summary(ask.con, ics, day))
+
+
+def shown_summary(ask: Ask, ics: str, day: dt.date, *, raw: bool) -> dict[str, Any]:
+    found = raw_summary(ask, ics, day)
+    if raw:
+        return found
+    return cached(ask.request, ("disclosed", ics, day), lambda: disclosed(found))
+
+
+def spec_refs() -> list[dict[str, Any]]:
+    return [
+        {
+            "spec": spec,
+            "title": title,
+            "cohorts": [
+                {"id": d.id, "title": d.title} for d in DEFINITIONS.values() if d.spec == spec
+            ],
+        }
+        for spec, title in SPECS.items()
+    ]
+
+
+def ics_cohorts(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+    """Every PCN's cohort counts and eFI categories, disclosure-controlled for every viewer."""
+    found = may_see_ics(ask, ics)
+    code = str(found["code"])
+    shown = shown_summary(ask, code, day, raw=False)
+    names = _pcn_names(ask)
+    pcns = []
+    for pcn in sorted(shown["indicators"]["registered"]):
+        counts: dict[str, int | None] = {}
+        for spec in SPECS:
+            counts |= shown[spec].get(pcn, {})
+        pcns.append(
+            {
+                "code": pcn,
+                "name": names.get(pcn, pcn),
+                "registered": shown["indicators"]["registered"][pcn],
+                "counts": counts,
+                "efi": shown["efi"].get(pcn, dict.fromkeys(CATEGORIES, 0)),
+            }
+        )
+    return {
+        "ics": code,
+        "name": str(found["name"]),
+        "date": day.isoformat(),
+        "disclosure_controlled": True,
+        "specs": spec_refs(),
+        "pcns": pcns,
+    }
+
+
+def _pcn_names(ask: Ask) -> dict[str, str]:
+    def compute() -> dict[str, str]:
+        pcns = ask.con.table("pcns").select("pcn_code", "name")
+        return {str(r.pcn_code): str(r.name) for r in ask.con.execute(pcns).itertuples()}
+
+    return cached(ask.request, ("names",), compute)
+
+
+def can01_status(pct: float | None, lower: float, upper: float) -> str:
+    if pct is None:
+        return "unknown"
+    if pct < lower:
+        return "below"
+    return "above" if pct >= upper else "between"
+
+
+def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
+    """The PCN's cohort sizes, indicators and eFI: raw for the PCN's manager (audited)."""
+    detail = open_pcn(ask, code)  # 404 first: organisation data is public
+    key = str(detail["code"])
+    ics = str(detail["commissioner"]["code"] or "")
+    rights = ask.principal.patient_rights(pcn_code=key)
+    shown = shown_summary(ask, ics, day, raw=rights)
+    indicators = shown["indicators"]
+    cohorts = []
+    for d in DEFINITIONS.values():
+        cohorts.append(
+            {
+                "id": d.id,
+                "spec": d.spec,
+                "spec_title": SPECS[d.spec],
+                "title": d.title,
+                "description": d.description,
+                "count": shown[d.spec].get(key, {}).get(d.id, 0),
+            }
+        )
+    can01 = indicators["can01_fit_share"]
+    fit = can01["pcns"].get(key) or _no_rate()
+    lower, upper = can01["thresholds"]["lower_pct"], can01["thresholds"]["upper_pct"]
+    cvd02 = indicators["cvd02_hypertension_register"]
+    answer = {
+        "code": key,
+        "name": str(detail["name"]),
+        "ics": ics,
+        "date": day.isoformat(),
+        "disclosure_controlled": not rights,
+        "registered": indicators["registered"].get(key, 0),
+        "cohorts": cohorts,
+        "can01_fit_share": {
+            **fit,
+            "about": can01["about"],
+            "lower_pct": lower,
+            "upper_pct": upper,
+            "status": can01_status(fit["pct"], lower, upper),
+        },
+        "cvd02_hypertension_register": {
+            **(cvd02["pcns"].get(key) or _no_rate()),
+            "about": cvd02["about"],
+            "expected_pct": cvd02["expected_pct"],
+            "expected_source": cvd02["expected_source"],
+        },
+        "efi": shown["efi"].get(key, dict.fromkeys(CATEGORIES, 0)),
+    }
+    if rights:
+        people = sum(c["count"] or 0 for c in cohorts)
+        record_view(ask, scope=f"pcn:{key}:cohort-counts", rows=people)
+    return answer
+
+
+def pcn_trend(
+    ask: Ask,
+    code: str,
+    day: dt.date,
+    *,
+    points: int,
+    step: int,
+    action: Literal["view", "export"] = "view",
+) -> dict[str, Any]:
+    """The PCN's cohort sizes and indicators at past dates, with the dashboard's rule: raw for
+    the PCN's manager (audited), disclosed for everyone else who may open the PCN."""
+    detail = open_pcn(ask, code)
+    key = str(detail["code"])
+    checked(day)
+    rights = ask.principal.patient_rights(pcn_code=key)
+    args = (key, day, points, step)
+    raw = cached(
+        ask.request,
+        ("trend", *args),
+        lambda: trend(ask.con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+    )
+    shown = raw if rights else cached(ask.request, ("trend-disclosed", *args),
+                                      lambda: disclosed_trend(raw))  # fmt: skip
+    answer = {**shown, "name": str(detail["name"]), "disclosure_controlled": not rights}
+    if rights:
+        people = sum(n for c in raw["cohorts"] for n in c["counts"])
+        record_view(ask, scope=f"pcn:{key}:cohort-trend", rows=people, action=action)
+    return answer
+
+
+def _no_rate() -> dict[str, Any]:
+    return {"numerator": None, "denominator": None, "pct": None, "ci_lower_pct": None,
+            "ci_upper_pct": None}  # fmt: skip
+
+
+def worklist(
+    ask: Ask,
+    *,
+    kind: Literal["pcn", "practice"],
+    code: str,
+    cohort: str,
+    day: dt.date,
+    action: Literal["view", "export"],
+) -> dict[str, Any]:
+    """Patient rows of one cohort, only for a viewer with patient rights; always audited."""
+    definition = DEFINITIONS[str(cohort)]
+    checked(day)
+    request, principal, con = ask.request, ask.principal, ask.con
+    if kind == "pcn":
+        detail = pcn_detail(request, code, DAY)
+        key = str(detail["code"])
+        forbid_unless(principal.patient_rights(pcn_code=key))
+        frame = engine.run(con, definition.id, day, pcn=key, definitions=DEFINITIONS)
+    else:
+        detail = practice_detail(request, code, DAY)
+        key = str(detail["code"])
+        pcn = detail["pcn"]["code"] if detail.get("pcn") else None
+        forbid_unless(
+            may_see_practice(principal, key, pcn)
+            and principal.patient_rights(pcn_code=pcn, practice_code=key)
+        )
+        frame = engine.run(con, definition.id, day, practice=key, definitions=DEFINITIONS)
+    rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
+    record_view(ask, scope=f"{kind}:{key}:{definition.id}", rows=len(rows), action=action)
+    return {
+        "kind": kind,
+        "code": key,
+        "cohort": definition.id,
+        "title": definition.title,
+        "date": day.isoformat(),
+        "count": len(rows),
+        "rows": rows,
+    }
+
+
+def risk_card(ask: Ask, day: dt.date) -> dict[str, Any]:
+    checked(day)
+    return cached(ask.request, ("risk", day), lambda: scored(ask.con, day).card)
+
+
+def definitions_answer() -> dict[str, Any]:
+    items = [d.as_dict() | {"spec_title": SPECS[d.spec]} for d in DEFINITIONS.values()]
+    return {"items": items}
+
+
+def ics_csv_columns() -> tuple[str, ...]:
+    return ("pcn_code", "name", "registered", *DEFINITIONS, *(f"efi_{c}" for c in CATEGORIES))
+
+
+def ics_csv_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "pcn_code": p["code"],
+            "name": p["name"],
+            "registered": p["registered"],
+            **p["counts"],
+            **{f"efi_{c}": p["efi"][c] for c in CATEGORIES},
+        }
+        for p in answer["pcns"]
+    ]
+
+
+WORKLIST_COLUMNS = ("patient_id", "practice_code", "cohort", "reason")
+
+
+def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The trend as table rows, dates as columns: each cohort, the registered count, and the
+    two indicators' percentages (the page's table and the CSV)."""
+    dates = answer["dates"]
+
+    def row(key: str, spec: str, title: str, kind: str, values: list[Any]) -> dict[str, Any]:
+        cells = dict(zip(dates, values, strict=True))
+        return {"row": key, "spec": spec, "title": title, "kind": kind, **cells}
+
+    rows = [row(c["id"], c["spec_title"], c["title"], "count", c["counts"])
+            for c in answer["cohorts"]]  # fmt: skip
+    rows.append(row("registered", "", "Registered patients", "count", answer["registered"]))
+    for key, title in (
+        ("can01_fit_share", "CAN-01: lower-GI urgent referrals with a FIT (%)"),
+        ("cvd02_hypertension_register", "CVD-02: hypertension register (% of registered)"),
+    ):
+        pcts = [r["pct"] for r in answer[key]["rates"]]
+        rows.append(row(f"{key}_pct", "", title, "pct", pcts))
+    return rows

@@ -1,0 +1,196 @@
+"""The cohorts API's response models (they name the OpenAPI schema's components)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class CohortRef(BaseModel):
+    id: str
+    title: str
+
+
+class SpecRef(BaseModel):
+    spec: str
+    title: str
+    cohorts: list[CohortRef]
+
+
+class PcnCounts(BaseModel):
+    code: str
+    name: str
+    registered: int | None
+    counts: dict[str, int | None] = Field(description="people per cohort id (null: hidden)")
+    efi: dict[str, int | None] = Field(description="people aged 65+ per eFI category")
+
+
+class IcsCohorts(BaseModel):
+    ics: str
+    name: str
+    date: str
+    disclosure_controlled: bool = Field(
+        description="true: counts of 1-7 hidden (null) and the rest rounded to the nearest 5"
+    )
+    specs: list[SpecRef]
+    pcns: list[PcnCounts]
+
+
+class Rate(BaseModel):
+    numerator: int | None
+    denominator: int | None
+    pct: float | None
+    ci_lower_pct: float | None
+    ci_upper_pct: float | None
+
+
+class Can01(Rate):
+    about: str
+    lower_pct: float
+    upper_pct: float
+    status: Literal["below", "between", "above", "unknown"]
+
+
+class Cvd02(Rate):
+    about: str
+    expected_pct: float
+    expected_source: str
+
+
+class CohortCount(BaseModel):
+    id: str
+    spec: str
+    spec_title: str
+    title: str
+    description: str
+    count: int | None
+
+
+class PcnCohorts(BaseModel):
+    code: str
+    name: str
+    ics: str
+    date: str
+    disclosure_controlled: bool
+    registered: int | None
+    cohorts: list[CohortCount]
+    can01_fit_share: Can01
+    cvd02_hypertension_register: Cvd02
+    efi: dict[str, int | None]
+
+
+class LeftOut(BaseModel):
+    date: str
+    reason: str
+
+
+class TrendCohort(BaseModel):
+    id: str
+    spec: str
+    spec_title: str
+    title: str
+    counts: list[int | None] = Field(description="people at each date (null: hidden)")
+
+
+class TrendCan01(BaseModel):
+    about: str
+    lower_pct: float
+    upper_pct: float
+    rates: list[Rate]
+
+
+class TrendCvd02(BaseModel):
+    about: str
+    expected_pct: float
+    expected_source: str
+    rates: list[Rate]
+
+
+class PcnTrend(BaseModel):
+    code: str
+    name: str
+    date: str
+    points: int
+    step_months: int
+    disclosure_controlled: bool
+    dates: list[str] = Field(description="the dates kept, oldest first; lists run parallel")
+    left_out: list[LeftOut] = Field(description="dates asked for but left out, and why")
+    registered: list[int | None]
+    cohorts: list[TrendCohort]
+    can01_fit_share: TrendCan01
+    cvd02_hypertension_register: TrendCvd02
+    notes: list[str]
+
+
+class WorklistRow(BaseModel):
+    patient_id: str
+    practice_code: str
+    reason: str
+
+
+class Worklist(BaseModel):
+    kind: Literal["pcn", "practice"]
+    code: str
+    cohort: str
+    title: str
+    date: str
+    count: int
+    rows: list[WorklistRow]
+
+
+class CohortDefinition(BaseModel):
+    id: str
+    spec: str
+    spec_title: str
+    title: str
+    description: str
+    criteria: str
+    codelists: list[str]
+    source: str
+    checked_by: str
+    date: str
+
+
+class Definitions(BaseModel):
+    items: list[CohortDefinition]
+
+
+class Window(BaseModel):
+    index_date: str
+    outcomes_to: str
+    people: int
+    outcome_rate: float
+
+
+class CalibrationRow(BaseModel):
+    decile: int
+    people: int
+    mean_predicted: float
+    observed_rate: float
+
+
+class Metrics(BaseModel):
+    auroc: float
+    brier: float
+    calibration: list[CalibrationRow]
+
+
+class Input(BaseModel):
+    name: str
+    meaning: str
+
+
+class ModelCard(BaseModel):
+    name: str
+    outcome: str
+    population: str
+    algorithm: str
+    inputs: list[Input]
+    scoring_date: str
+    validation: str
+    training_window: Window
+    test_window: Window
+    scoring_model_trained_on_index: str
+    metrics: Metrics
+    limits: list[str]

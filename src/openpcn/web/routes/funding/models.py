@@ -1,0 +1,101 @@
+"""The funding API's response models (they name the OpenAPI schema's components)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Basis = Literal["registered", "weighted"]
+
+
+class StreamAmounts(BaseModel):
+    core: float
+    clinical_director: float
+    network_participation: float = Field(description="the sum of the practices' own payments")
+    extended_access: float = Field(description="extended hours plus enhanced access")
+    care_home_premium: float
+    iif_max: float = Field(description="the most the Investment and Impact Fund could pay")
+    arrs_sum: float = Field(description="the Additional Roles Reimbursement sum")
+    total: float
+
+
+class PcnFunding(StreamAmounts):
+    pcn_code: str
+    name: str
+    year: str
+    extended_hours: float
+    enhanced_access: float
+    registered_patients: float
+    weighted_patients: float
+    list_as_of: str
+    members_on: str
+    practices: int
+    practices_without_list: list[str]
+    care_home_beds: int
+    unconfirmed: list[str] = Field(description="streams resting on an UNCONFIRMED rate")
+
+
+class IcsFunding(BaseModel):
+    ics: str
+    name: str
+    year: str
+    streams: list[str]
+    items: list[PcnFunding]
+    totals: StreamAmounts
+    unconfirmed: list[str]
+
+
+class PracticeShare(StreamAmounts):
+    practice_code: str
+    name: str
+    registered_patients: float
+    weighted_patients: float
+    share: float = Field(description="the practice's share of the basis list (0 to 1)")
+
+
+class PcnSplit(BaseModel):
+    pcn_code: str
+    name: str
+    year: str
+    basis: Basis
+    pcn: PcnFunding
+    practices: list[PracticeShare]
+    totals: StreamAmounts = Field(description="the practices' shares added up: the PCN's total")
+
+
+class RateOut(BaseModel):
+    key: str
+    value: float
+    unit: str
+    months: int
+    source: str
+    unconfirmed: bool
+    note: str
+
+
+class RoleOut(BaseModel):
+    key: str
+    label: str
+    max_reimbursement: float | None
+    reimbursement_rate: float
+    from_date: str
+    max_wte: float | None
+    max_wte_large_pcn: float | None
+    source: str
+    unconfirmed: bool
+    note: str
+
+
+class Rules(BaseModel):
+    year: str
+    start: str
+    end: str
+    list_date: str
+    source_file: str
+    checked_by: str
+    checked_date: str
+    years: list[str] = Field(description="every financial year with shipped rules")
+    rates: list[RateOut]
+    roles: list[RoleOut]
+    iif: dict[str, Any]
