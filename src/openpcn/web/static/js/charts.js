@@ -1,6 +1,6 @@
 /* OpenPCN charts: every .chart[data-spec-url] gets the Vega-Lite spec fetched from the API and
- * drawn by vega-embed, plus a table of the same numbers (the chart's text alternative).
- * CSP-safe: Vega runs with its expression interpreter (no eval) and no injected <style>. */
+ * drawn by vega-embed (common.js), plus a table of the same numbers (the chart's text
+ * alternative). */
 (function () {
   "use strict";
 
@@ -48,56 +48,21 @@
     return details;
   }
 
-  function say(el, text) {
-    el.textContent = "";
-    el.appendChild(cell("p", text, { class: "nhsuk-body-s" }));
-  }
-
-  function draw(el) {
-    var url = el.getAttribute("data-spec-url");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
+  function draw(common, el) {
+    common.fetchJson(el.getAttribute("data-spec-url"))
       .then(function (answer) {
         var spec = answer.spec || answer;
-        el.textContent = "";
-        var target = cell("div", "", { class: "app-chart-canvas" });
-        el.appendChild(target);
         el.parentNode.insertBefore(tableOf(spec), el.nextSibling);
-        if (typeof vegaEmbed === "undefined") {
-          say(target, "The chart cannot be drawn here; the numbers are in the table below.");
-          return;
-        }
-        var options = {
-          actions: false,
-          renderer: "svg",
-          defaultStyle: false,
-          tooltip: { disableDefaultStyle: true }
-        };
-        // The CSP forbids evaluating code from strings, so Vega must interpret its expressions
-        // from the parsed AST (vega-embed 6 brings the interpreter).
-        options.ast = true;
-        if (typeof vega !== "undefined" && vega.expressionInterpreter) {
-          options.expr = vega.expressionInterpreter;
-        }
-        return vegaEmbed(target, spec, options).catch(function () {
-          say(target, "The chart could not be drawn; the numbers are in the table below.");
-        });
+        return common.drawSpec(el, spec);
       })
       .catch(function () {
-        say(el, "The chart could not be loaded.");
+        common.say(el, "The chart could not be loaded.");
       });
   }
 
-  function start() {
-    document.querySelectorAll(".chart[data-spec-url]").forEach(draw);
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  import("/static/js/common.js").then(function (common) {
+    common.whenReady(function () {
+      document.querySelectorAll(".chart[data-spec-url]").forEach(function (el) { draw(common, el); });
+    });
+  });
 })();

@@ -94,30 +94,23 @@
     status(el, text);
   }
 
-  function load(el) {
+  function load(common, el) {
     var url = el.getAttribute("data-geojson-url");
     if (!url || typeof L === "undefined") {
       status(el, "The map cannot be shown; the tables on this page hold the same information.");
       return;
     }
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
+    common.fetchJson(url, "application/geo+json, application/json")
       .then(function (collection) { draw(el, collection); })
       .catch(function () {
         status(el, "The map could not be loaded; the tables on this page hold the same information.");
       });
   }
 
-  function start() {
-    document.querySelectorAll("#map[data-geojson-url], .app-map[data-geojson-url]").forEach(load);
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  import("/static/js/common.js").then(function (common) {
+    common.whenReady(function () {
+      document.querySelectorAll("#map[data-geojson-url], .app-map[data-geojson-url]")
+        .forEach(function (el) { load(common, el); });
+    });
+  });
 })();

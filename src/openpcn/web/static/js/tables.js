@@ -54,16 +54,10 @@
     });
   }
 
-  function start() {
-    document.querySelectorAll("table[data-sortable]:not([data-sort-ready])").forEach(enhance);
-  }
-
   // htmx swaps in new tables (the ICS overview's date selector): make those sortable too.
-  document.addEventListener("htmx:load", start);
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  import("/static/js/common.js").then(function (common) {
+    common.whenReady(function () {
+      document.querySelectorAll("table[data-sortable]:not([data-sort-ready])").forEach(enhance);
+    }, true);
+  });
 })();
