@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+from openpcn import vega
+
 FEMALE, MALE = "#AE2573", "#005EB8"  # NHS pink and NHS blue
 SEX_LABELS = {"F": "Female", "M": "Male"}
 
@@ -45,15 +46,14 @@ def pyramid_spec(
     )
     if redacted:
         description += f" {redacted} small counts are redacted and drawn as zero."
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "title": title,
-        "description": description,
-        "width": "container",
-        "height": 360,
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
+    return vega.spec(
+        title=title,
+        description=description,
+        width="container",
+        height=360,
+        data={"values": values},
+        mark={"type": "bar", "tooltip": True},
+        encoding={
             "y": {
                 "field": "age_band",
                 "type": "ordinal",
@@ -78,5 +78,5 @@ def pyramid_spec(
                 {"field": "shown", "title": "Patients"},
             ],
         },
-        "config": {"view": {"stroke": None}},
-    }
+        config={"view": {"stroke": None}},
+    )
