@@ -450,6 +450,34 @@ def revoke_token(db: AppDB, token: str) -> bool:
         return True
 
 
+def record_event(
+    session_or_db: Session | AppDB,
+    *,
+    user_id: int | None,
+    username: str,
+    action: str,
+    route: str,
+    scope: str = "",
+    rows: int = 0,
+) -> None:
+    """Write one audit row (who, what action, where, which scope, how many rows), from the web
+    or the CLI. With a Session the caller commits; with an AppDB it is committed here. Never
+    pass a patient-level value: the scope names organisations and cohorts only."""
+    entry = AuditLog(
+        user_id=user_id,
+        username=username[:64],
+        route=route[:255],
+        scope=scope[:255],
+        rows=int(rows),
+        action=action[:32],
+    )
+    if isinstance(session_or_db, Session):
+        session_or_db.add(entry)
+        return
+    with session_or_db.session() as session:
+        session.add(entry)
+
+
 def database_error(exc: SQLAlchemyError) -> StoreError:
     """A StoreError that names the kind of failure, never the statement or its values."""
     return StoreError(f"the app database failed: {type(exc).__name__}")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openpcn.store.appdb import AppDB, AuditLog
+from openpcn.store.appdb import AppDB, AuditLog, record_event
 from openpcn.web.auth import Principal
 
 SORTS = {
@@ -44,20 +44,16 @@ def record(
     rows: int,
     action: str = "view",
 ) -> None:
-    """Write one audit row. With a Session the caller commits; with an AppDB it is committed."""
-    entry = AuditLog(
+    """Write one audit row for a signed-in principal (see `appdb.record_event`)."""
+    record_event(
+        session_or_db,
         user_id=principal.user_id,
         username=principal.username,
-        route=route[:255],
-        scope=scope[:255],
-        rows=int(rows),
-        action=action[:32],
+        route=route,
+        scope=scope,
+        rows=rows,
+        action=action,
     )
-    if isinstance(session_or_db, Session):
-        session_or_db.add(entry)
-        return
-    with session_or_db.session() as session:
-        session.add(entry)
 
 
 def entries(
