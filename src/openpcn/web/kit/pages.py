@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from openpcn import __version__
 from openpcn.config import DEFAULT_ICS
 from openpcn.web import auth
+from openpcn.web.kit.navigation import Link, may_open, menu
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -21,9 +22,15 @@ def _current_user(request: Request) -> auth.Principal | None:
     return getattr(request.state, "principal", None)
 
 
+def _menu(request: Request) -> list[Link]:
+    return menu(_current_user(request))
+
+
 templates.env.globals |= {
     "csrf_token": auth.csrf_token,
     "current_user": _current_user,
+    "menu": _menu,
+    "may_open": may_open,
     "service_name": "OpenPCN",
     "default_ics": DEFAULT_ICS,
     "version": __version__,

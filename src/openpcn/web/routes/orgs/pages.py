@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from openpcn.config import DEFAULT_ICS
-from openpcn.web.auth import require
+from openpcn.web.auth import Principal, require
 from openpcn.web.kit.access import EVERYONE, Everyone, may_see_pcn, open_pcn, open_practice
+from openpcn.web.kit.navigation import home_url
 from openpcn.web.kit.pages import render
 from openpcn.web.kit.params import API, DAY, HierarchyDate
 from openpcn.web.routes.orgs.answers import ics_overview
@@ -17,9 +18,11 @@ from openpcn.web.routes.orgs.answers import ics_overview
 router = APIRouter()
 
 
-@router.get("/", include_in_schema=False, dependencies=[Depends(require(*EVERYONE))])
-def home() -> RedirectResponse:
-    return RedirectResponse(f"/ics/{DEFAULT_ICS}", status_code=303)
+@router.get("/", include_in_schema=False)
+def home(principal: Principal = Depends(require(*EVERYONE))) -> RedirectResponse:
+    """Each role's own world: the ICS for admins and analysts, a manager's PCN, a practice
+    user's practice."""
+    return RedirectResponse(home_url(principal, DEFAULT_ICS), status_code=303)
 
 
 def _geojson_url(ics: str, date: dt.date) -> str:
