@@ -268,3 +268,18 @@ def test_before_pcns_began_the_survey_is_shown_by_practice_with_a_note(analyst):
         ).status_code
         == 200
     )
+
+
+def test_a_column_the_survey_file_leaves_empty_is_said_once_not_on_every_row(page, variations):
+    """The 2019 practice file has no response counts (so no intervals): rather than "not known"
+    and "none" on every practice, the table leaves those columns out and says why once."""
+    for measure, result in variations.items():
+        section = page.split(f'id="section-{measure}"')[1].split("</section>")[0]
+        table = section[section.index(f'id="practices-{measure}"') :]
+        has_responses = any(u["responses"] is not None for u in result["units"])
+        has_interval = any(u["ci_lower_pct"] is not None for u in result["units"])
+        assert (">Responses<" in table) is has_responses
+        assert (">95% interval<" in table) is has_interval
+        note = f'id="missing-columns-{measure}"' in section
+        assert note is not (has_responses and has_interval)
+        assert "not known" not in table or has_responses
