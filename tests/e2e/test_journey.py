@@ -79,6 +79,16 @@ def test_log_in_see_map_and_table_sort_open_pcn_and_practice_log_out(
         page.wait_for_selector("#map.leaflet-container path.leaflet-interactive")
         paths = page.locator("#map path.leaflet-interactive").count()
         assert paths >= 18, f"expected Dorset's 18 PCN areas on the map, found {paths} paths"
+        # Every focusable area and dot has a name, and a skip link leads past the map.
+        unnamed = page.locator("#map path.leaflet-interactive:not([aria-label])").count()
+        assert unnamed == 0, f"{unnamed} map shapes have no accessible name"
+        assert "POOLE" in " ".join(
+            page.locator("#map path.leaflet-interactive").evaluate_all(
+                "els => els.map(e => e.getAttribute('aria-label'))"
+            )
+        )
+        skip = page.locator('a[href="#after-map"]')
+        assert skip.count() == 1 and page.locator("#after-map").count() == 1
         table = page.locator("table[data-sortable]").first
         codes_before = column_values(table, 0)
         assert len(codes_before) == 18, codes_before

@@ -182,9 +182,9 @@ def test_funding_and_workforce_are_linked_from_the_overview_pcn_page_and_header(
     assert f'href="/pcns/{PCN}/funding"' in pcn and f'href="/pcns/{PCN}/arrs"' in pcn
     user = client_as("practice_user", practice=PRACTICE)
     header = user.get(f"/pcns/{PCN}").text.split("</header>")[0]
-    # a practice user reaches them from their PCN's page: a header naming their PCN would show
-    # the code on every page, refusals included
-    assert (
-        "/funding" not in header and f'href="/pcns/{PCN}/funding"' in user.get(f"/pcns/{PCN}").text
-    )
+    # a practice user's menu leads to their PCN's funding, never the ICS-wide page; a refusal
+    # keeps only the public menu, so it names no PCN (tests/web/test_route_matrix.py)
+    assert f'href="/pcns/{PCN}/funding"' in header and "/ics/11J/funding" not in header
+    refusal = user.get("/pcns/U19923/funding")
+    assert refusal.status_code == 403 and PCN not in refusal.text
     assert 'id="funding-workforce-links"' not in user.get("/ics/11J").text

@@ -113,3 +113,10 @@ def test_the_ics_overview_links_a_pcn_manager_to_their_own_pcn_only(client_as):
     table = html[html.index('id="pcn-table"') :]
     assert set(re.findall(r'href="/pcns/(U\d{5})"', table)) == {"U42510"}
     assert "U19923" in table  # the other PCNs are still listed, by name and code
+
+
+def test_a_refusal_shows_only_the_public_menu(client_as):
+    """A 403 page names no PCN or practice, not even the user's own, in its menu."""
+    got = client_as("pcn_manager", pcn="U42510").get("/pcns/U19923")
+    assert got.status_code == 403
+    assert menu_of(got.text) == [("/ics/11J", "ICS overview"), ("/ics/11J/quality", "Quality")]

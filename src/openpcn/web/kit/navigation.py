@@ -33,8 +33,12 @@ def home_url(principal: Principal, ics: str = DEFAULT_ICS) -> str:
     return f"/ics/{ics}"
 
 
-def menu(principal: Principal | None, ics: str = DEFAULT_ICS) -> list[Link]:
-    """The header's menu for the principal (empty when nobody is logged in)."""
+def menu(
+    principal: Principal | None, ics: str = DEFAULT_ICS, *, personal: bool = True
+) -> list[Link]:
+    """The header's menu for the principal (empty when nobody is logged in). Without
+    `personal` (error pages) a manager's or practice user's own links are left out, so a
+    refusal names no PCN or practice."""
     if principal is None:
         return []
     shared = [Link("ICS overview", f"/ics/{ics}"), Link("Quality", f"/ics/{ics}/quality")]
@@ -47,6 +51,8 @@ def menu(principal: Principal | None, ics: str = DEFAULT_ICS) -> list[Link]:
             Link("Report", f"/ics/{ics}/report"),
         ]
         return [*links, Link("Admin", "/admin/audit")] if principal.is_admin else links
+    if not personal:
+        return shared
     pcn = principal.pcn_code
     own: list[Link] = []
     if principal.role is Role.PRACTICE_USER and principal.practice_code:

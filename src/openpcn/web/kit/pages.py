@@ -22,8 +22,8 @@ def _current_user(request: Request) -> auth.Principal | None:
     return getattr(request.state, "principal", None)
 
 
-def _menu(request: Request) -> list[Link]:
-    return menu(_current_user(request))
+def _menu(request: Request, personal: bool = True) -> list[Link]:
+    return menu(_current_user(request), personal=personal)
 
 
 templates.env.globals |= {

@@ -36,6 +36,23 @@
     );
   }
 
+  /* Each focusable area or dot gets an accessible name (a screen reader would otherwise hear
+   * 81 unnamed stops), set once Leaflet has drawn its SVG element. */
+  function nameFor(props) {
+    if (props.kind === "pcn") return props.name + " (" + props.code + "), PCN area";
+    return props.name + " (" + props.code + "), practice in " + (props.pcn_name || "no PCN");
+  }
+
+  function labelled(f, layer) {
+    layer.on("add", function () {
+      var element = layer.getElement && layer.getElement();
+      if (element) {
+        element.setAttribute("aria-label", nameFor(f.properties));
+        element.setAttribute("role", "button");
+      }
+    });
+  }
+
   function draw(el, collection) {
     var focus = el.getAttribute("data-focus");
     var map = L.map(el, { scrollWheelZoom: false, attributionControl: false, zoomSnap: 0.25 });
@@ -57,6 +74,7 @@
       },
       onEachFeature: function (f, layer) {
         layer.bindPopup(popupFor(f.properties));
+        labelled(f, layer);
         if (focus && f.properties.code === focus) focused.push(layer);
       }
     }).addTo(map);
@@ -74,6 +92,7 @@
       onEachFeature: function (f, layer) {
         layer.bindPopup(popupFor(f.properties));
         layer.bindTooltip(f.properties.name);
+        labelled(f, layer);
         if (focus && (f.properties.code === focus || f.properties.pcn_code === focus)) {
           focused.push(layer);
         }
