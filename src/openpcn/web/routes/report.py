@@ -5,9 +5,10 @@ decides which sections the viewer may see, caches per (ics, date, what the viewe
 each view and download, and serves. Every signed-in role gets the report; each section follows the
 rule of the pages it summarises (its `Audience`): the public sections for everyone, the ICS-wide
 ones (funding, workforce, case-finding) by `sees_ics`, the ICS pages' own check. Sections left
-out are not computed, and the report names them. The page sits in the app's layout with its stylesheet in
-static/css/report.css (the CSP forbids inline style); the HTML download carries its CSS inline so
-it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite specs.
+out are not computed, and the report names them. The page sits in the app's layout with its
+stylesheet in static/css/report.css (the CSP forbids inline style); the HTML download carries its
+CSS inline so it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite
+specs.
 """
 
 from __future__ import annotations
