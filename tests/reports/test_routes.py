@@ -11,6 +11,7 @@ import pytest
 from openpcn.figures import Audience
 from openpcn.reports.render import raw
 from openpcn.web.audit import entries
+from openpcn.web.auth import Role, declared, routes_of
 
 ROLES = [
     ("admin", {}),
@@ -160,6 +161,21 @@ def test_every_view_and_download_of_the_report_is_audited(app, client_as, path, 
     assert user.username.startswith("practice_user-")
     assert user.scope == "ics:11J:2019-12-01 sections=practices_networks,cqc,gpps"
     assert analyst.scope == "ics:11J:2019-12-01 sections=" + ",".join(PUBLIC + ICS_WIDE)
+
+
+def test_the_route_matrix_expects_every_role_to_get_the_report_routes(app):
+    # tests/web/test_route_matrix.py walks every route; it asks these for every role and
+    # expects 200, the sections being chosen inside the report rather than refused
+    report = [r for r in routes_of(app) if "/report" in getattr(r, "path", "")]
+    assert {r.path for r in report} == {
+        "/ics/{ics}/report",
+        "/ics/{ics}/report.html",
+        "/ics/{ics}/report.pdf",
+        "/api/v1/ics/{ics}/report",
+    }
+    for route in report:
+        (need,) = declared(route)
+        assert need.roles == set(Role), route.path
 
 
 def test_anonymous_callers_are_turned_away(app):
