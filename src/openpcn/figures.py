@@ -1,5 +1,5 @@
-"""The parts every section of the ICS report is built from: `Section`, `Figures`, the per-report
-cache (`shared`) and the report's chart font.
+"""The parts every section of the ICS report is built from: `Section` (with its `Audience`),
+`Figures`, the per-report cache (`shared`) and the report's chart font.
 
 They sit at the bottom of the package so that each capability can build its own section
 (`orgs/report.py`, `quality/report.py`, ...) without importing `openpcn.reports`, which sits
@@ -13,6 +13,7 @@ import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import ibis
@@ -25,14 +26,40 @@ SectionData = dict[str, Any]
 SectionBuilder = Callable[[ibis.BaseBackend, str, dt.date], SectionData | None]
 
 
+class Audience(StrEnum):
+    """Who may see a section: the rule of the pages it summarises. The web decides which
+    audiences a viewer belongs to with those pages' own checks; the CLI, an operator's tool on
+    the warehouse, belongs to all."""
+
+    #: organisation, CQC and survey data: public, so every signed-in role
+    EVERYONE = "everyone"
+    #: ICS-wide funding, workforce and case-finding: the ICS pages' rule (`may_see_ics`)
+    ICS_WIDE = "ics_wide"
+
+    @property
+    def needs(self) -> str:
+        """What a viewer needs to be in this audience, as the report's note says it."""
+        return NEEDS[self]
+
+
+NEEDS = {
+    Audience.EVERYONE: "a signed-in account",
+    Audience.ICS_WIDE: "an ICS-wide view: admin, ICS analyst, or manager of a PCN in this ICS",
+}
+#: every audience: the operator's full report
+EVERY_AUDIENCE = frozenset(Audience)
+
+
 @dataclass(frozen=True)
 class Section:
     """One section of the report: `build(con, ics, date)` returns its data, or None when there
-    is nothing to report on that date (the section is then left out)."""
+    is nothing to report on that date (the section is then left out). `audience` says who may
+    see it; a section is ICS-wide unless it says it is public (closed by default)."""
 
     key: str
     title: str
     build: SectionBuilder
+    audience: Audience = Audience.ICS_WIDE
 
 
 class Figures:

@@ -20,6 +20,8 @@ def test_report_ics_writes_both_files_named_after_the_ics_and_date(
     text = html.read_text()
     assert 'data-figure="practices_networks.practices">81</data>' in text
     assert 'data-section="case_finding"' in text
+    assert 'data-section="funding_workforce"' in text
+    assert "Left out for your role" not in text  # the operator's full report
     assert (tmp_path / "dorset.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -29,3 +31,9 @@ def test_report_ics_refuses_a_bad_date(dorset_home, monkeypatch, tmp_path):
     done = CliRunner().invoke(app, ["report", "ics", "--date", "2019-13-01", "--out", str(out)])
     assert done.exit_code != 0
     assert not out.exists()
+
+
+def test_report_ics_says_it_builds_the_full_report():
+    done = CliRunner().invoke(app, ["report", "ics", "--help"], terminal_width=200)
+    assert done.exit_code == 0
+    assert "builds every section" in done.output

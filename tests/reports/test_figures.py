@@ -21,7 +21,7 @@ from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import disclosed, rate, summary
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
-from openpcn.figures import Section
+from openpcn.figures import Audience, Section
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import entitlements
 from openpcn.quality.summary import quality_summary
@@ -287,3 +287,44 @@ def test_a_date_before_any_pcn_gives_a_readable_report_that_says_so(con):
 
 def test_the_report_holds_no_patient_level_data(dorset_html):
     assert not PSEUDONYM.search(dorset_html)
+
+
+def test_each_section_follows_the_rule_of_the_pages_it_summarises():
+    audiences = {s.key: s.audience for s in SECTIONS}
+    assert audiences == {
+        "practices_networks": Audience.EVERYONE,  # the organisation pages: every role
+        "cqc": Audience.EVERYONE,  # the quality pages: every role
+        "gpps": Audience.EVERYONE,
+        "funding_workforce": Audience.ICS_WIDE,  # /ics/{ics}/funding and /workforce
+        "case_finding": Audience.ICS_WIDE,  # /ics/{ics}/cohorts
+    }
+    assert Section("new", "New capability", lambda *_: {}).audience is Audience.ICS_WIDE
+
+
+def test_a_section_the_viewer_may_not_see_is_not_built_and_is_named(con):
+    def public(con, ics, date):
+        return {"figures": {"public.n": {"value": 1, "format": "int", "label": None}}}
+
+    def restricted(con, ics, date):
+        raise AssertionError("a section left out must not be computed")
+
+    sections = [
+        Section("public", "Public part", public, Audience.EVERYONE),
+        Section("restricted", "Restricted part", restricted, Audience.ICS_WIDE),
+    ]
+    data = ics_report_data(
+        con, DEFAULT_ICS, DEFAULT_DATE, sections=sections, audiences={Audience.EVERYONE}
+    )
+    assert [s["key"] for s in data["sections"]] == ["public"]
+    assert data["left_out"] == [
+        {"key": "restricted", "title": "Restricted part", "needs": Audience.ICS_WIDE.needs}
+    ]
+    assert list(data["figures"]) == ["public.n"]
+    html = " ".join(render_html(data, svgs={}).split())
+    assert f"Left out for your role: Restricted part (it needs {Audience.ICS_WIDE.needs})." in html
+    assert 'data-section="restricted"' not in html
+
+
+def test_the_full_report_leaves_nothing_out(dorset, dorset_html):
+    assert dorset["left_out"] == []
+    assert "Left out for your role" not in dorset_html

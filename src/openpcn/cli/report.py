@@ -27,7 +27,11 @@ def report_ics(
     ),
     pdf_out: Path | None = typer.Option(None, "--pdf", help="also write the report as a PDF"),
 ) -> None:
-    """The ICS's report on its practices and networks, CQC ratings and GP Patient Survey."""
+    """The ICS's full report: organisations, CQC, survey, funding, workforce, case-finding.
+
+    An operator's tool on the warehouse: it builds every section, whoever runs it.
+    The web app gives each role only the sections it may see, and names the rest.
+    """
     from openpcn.orgs.dates import as_date
     from openpcn.reports.render import render_html, render_pdf
     from openpcn.reports.sections import ics_report_data

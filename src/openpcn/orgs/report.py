@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from openpcn.figures import Figures, Section, SectionData, long_date
+from openpcn.figures import Audience, Figures, Section, SectionData, long_date
 from openpcn.orgs.charts import map_spec, size_spec
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.geo import ics_geojson
@@ -116,4 +116,6 @@ def _membership_sources(con: ibis.BaseBackend, pcn_codes: list[str], date: DateL
     return ", ".join(sorted(str(s) for s in frame["source"])) or "none"
 
 
-SECTION = Section("practices_networks", "Practices and networks", practices_networks)
+SECTION = Section(
+    "practices_networks", "Practices and networks", practices_networks, Audience.EVERYONE
+)

@@ -11,7 +11,7 @@ from typing import Any
 
 import ibis
 
-from openpcn.figures import Figures, Section, SectionData, long_date, shared
+from openpcn.figures import Audience, Figures, Section, SectionData, long_date, shared
 from openpcn.orgs.dates import DateLike
 from openpcn.quality.charts import RATING_LABELS, funnel_spec, ratings_spec
 from openpcn.quality.summary import quality_summary
@@ -141,5 +141,5 @@ def gpps(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData:
     }
 
 
-CQC = Section("cqc", "Care Quality Commission ratings", cqc)
-GPPS = Section("gpps", "GP Patient Survey", gpps)
+CQC = Section("cqc", "Care Quality Commission ratings", cqc, Audience.EVERYONE)
+GPPS = Section("gpps", "GP Patient Survey", gpps, Audience.EVERYONE)

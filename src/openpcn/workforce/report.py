@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from openpcn.figures import Figures, Section, SectionData
+from openpcn.figures import Audience, Figures, Section, SectionData
 from openpcn.funding.report import funding_figures
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.workforce.indicators import staffing_indicators
@@ -43,4 +43,6 @@ def funding_workforce(con: ibis.BaseBackend, ics: str, date: DateLike) -> Sectio
     }
 
 
-SECTION = Section("funding_workforce", "Funding and workforce", funding_workforce)
+SECTION = Section(
+    "funding_workforce", "Funding and workforce", funding_workforce, Audience.ICS_WIDE
+)

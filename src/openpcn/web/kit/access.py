@@ -132,18 +132,27 @@ def open_practice(ask: Ask, code: str, day: dt.date = DAY) -> dict[str, Any]:
 
 def may_see_ics(ask: Ask, ics: str) -> dict[str, Any]:
     """The ICS's footprint, if the principal may see ICS-wide figures (a manager: their own)."""
-    code = ics_code(ics)  # 404 first: organisation data is public
-    found = cached(ask.request, ("footprint", code), lambda: resolve_ics(ask.con, code).as_dict())
+    found = ics_footprint(ask, ics)  # 404 first: organisation data is public
+    forbid_unless(sees_ics(ask, found))
+    return found
+
+
+def ics_footprint(ask: Ask, ics: str) -> dict[str, Any]:
+    """The ICS's footprint (404 for an unknown code)."""
+    code = ics_code(ics)
+    return cached(ask.request, ("footprint", code), lambda: resolve_ics(ask.con, code).as_dict())
+
+
+def sees_ics(ask: Ask, found: dict[str, Any]) -> bool:
+    """The one rule for ICS-wide figures: whole-ICS roles, or the manager of a PCN in the ICS
+    (the ICS pages refuse the rest; the report leaves their sections out)."""
     principal = ask.principal
     if principal.role in WHOLE_ICS:
-        return found
+        return True
     mine = principal.pcn_code
-    own = principal.role is Role.PCN_MANAGER and mine is not None
-    if own:
-        commissioner = pcn_detail(ask.request, mine, DAY)["commissioner"]["code"]
-        own = commissioner in found["commissioners"]
-    forbid_unless(own)
-    return found
+    if principal.role is not Role.PCN_MANAGER or mine is None:
+        return False
+    return pcn_detail(ask.request, mine, DAY)["commissioner"]["code"] in found["commissioners"]
 
 
 def record_view(ask: Ask, *, scope: str, rows: int, action: str = "view") -> None:

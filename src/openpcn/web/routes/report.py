@@ -1,10 +1,14 @@
 """The ICS report as a page, an HTML and PDF download, and its figures as JSON.
 
-Everything comes from `openpcn.report` (which gathers it from orgs and quality); this module only
-checks the role, caches per (ics, date) and serves. The report holds public, aggregate data only,
-so every signed-in role may see it. The page sits in the app's layout with its stylesheet in
-static/css/report.css (the CSP forbids inline style); the HTML download carries its CSS inline so
-it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite specs.
+Everything comes from `openpcn.reports` (which gathers it from the capabilities); this module
+decides which sections the viewer may see, caches per (ics, date, what the viewer may see), audits
+each view and download, and serves. Every signed-in role gets the report; each section follows the
+rule of the pages it summarises (its `Audience`): the public sections for everyone, the ICS-wide
+ones (funding, workforce, case-finding) by `sees_ics`, the ICS pages' own check. Sections left
+out are not computed, and the report names them. The page sits in the app's layout with its
+stylesheet in static/css/report.css (the CSP forbids inline style); the HTML download carries its
+CSS inline so it opens anywhere. Charts are SVG rendered on the server from the same Vega-Lite
+specs.
 """
 
 from __future__ import annotations
@@ -17,9 +21,19 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
+from openpcn.figures import Audience
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
 from openpcn.reports.sections import ics_report_data
-from openpcn.web.kit.access import Ask, Everyone, ics_code
+from openpcn.web.kit.access import (
+    EVERYONE,
+    ICS_WIDE,
+    Ask,
+    Everyone,
+    ics_code,
+    ics_footprint,
+    record_view,
+    sees_ics,
+)
 from openpcn.web.kit.cache import Cache
 from openpcn.web.kit.downloads import download
 from openpcn.web.kit.pages import render
@@ -51,6 +65,12 @@ class Provenance(BaseModel):
     date: str
 
 
+class LeftOut(BaseModel):
+    key: str
+    title: str
+    needs: str = Field(description="who may see the section")
+
+
 class Report(BaseModel):
     title: str
     ics: IcsFootprint
@@ -58,33 +78,61 @@ class Report(BaseModel):
     sections: list[dict[str, Any]] = Field(
         description="each present section: key, title, figures, tables, charts (Vega-Lite)"
     )
+    left_out: list[LeftOut] = Field(description="the sections your role may not see")
     figures: dict[str, Figure] = Field(description="every figure in the text, by section.key")
     provenance: list[Provenance]
 
 
-# ---------------------------------------------------------------- cached answers
-def report_data(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
-    return cached(ask.request, ("data", ics, day), lambda: ics_report_data(ask.con, ics, day))
+# ---------------------------------------------------------------- who sees what, cached answers
+Seen = tuple[Audience, ...]
 
 
-def report_svgs(ask: Ask, ics: str, day: dt.date) -> dict[str, str]:
-    data = report_data(ask, ics, day)
-    return cached(ask.request, ("svgs", ics, day), lambda: chart_svgs(data))
+def audiences(ask: Ask, ics: str) -> Seen:
+    """The audiences the viewer is in, by the checks of the pages the sections summarise: the
+    route roles (`EVERYONE`, `ICS_WIDE`) and, for ICS-wide sections, `sees_ics` (404 first)."""
+    found = ics_footprint(ask, ics)
+    role = ask.principal.role
+    held = [Audience.EVERYONE] if role in EVERYONE else []
+    if role in ICS_WIDE and sees_ics(ask, found):
+        held.append(Audience.ICS_WIDE)
+    return tuple(held)
 
 
-def report_html(ask: Ask, ics: str, day: dt.date) -> str:
-    data = report_data(ask, ics, day)
-    svgs = report_svgs(ask, ics, day)
-    return cached(ask.request, ("html", ics, day), lambda: render_html(data, svgs))
+def report_data(ask: Ask, ics: str, day: dt.date, seen: Seen) -> dict[str, Any]:
+    return cached(
+        ask.request,
+        ("data", ics, day, seen),
+        lambda: ics_report_data(ask.con, ics, day, audiences=seen),
+    )
+
+
+def report_svgs(ask: Ask, ics: str, day: dt.date, seen: Seen) -> dict[str, str]:
+    data = report_data(ask, ics, day, seen)
+    return cached(ask.request, ("svgs", ics, day, seen), lambda: chart_svgs(data))
+
+
+def report_html(ask: Ask, ics: str, day: dt.date, seen: Seen) -> str:
+    data = report_data(ask, ics, day, seen)
+    svgs = report_svgs(ask, ics, day, seen)
+    return cached(ask.request, ("html", ics, day, seen), lambda: render_html(data, svgs))
+
+
+def audited(ask: Ask, ics: str, day: dt.date, seen: Seen, action: str) -> dict[str, Any]:
+    """The viewer's report data, with an audit row naming the ICS, date and sections shown."""
+    data = report_data(ask, ics, day, seen)
+    shown = ",".join(s["key"] for s in data["sections"])
+    record_view(ask, scope=f"ics:{ics}:{day.isoformat()} sections={shown}", rows=0, action=action)
+    return data
 
 
 # ---------------------------------------------------------------- page and downloads
 @router.get("/ics/{ics}/report", response_class=HTMLResponse, include_in_schema=False)
 def report_page(ics: str, ask: Everyone, date: ReportDate = DAY) -> HTMLResponse:
     code = ics_code(ics)
-    data = report_data(ask, code, date)
-    svgs = report_svgs(ask, code, date)
-    body = cached(ask.request, ("body", code, date), lambda: render_body(data, svgs))
+    seen = audiences(ask, code)
+    data = audited(ask, code, date, seen, "report.view")
+    svgs = report_svgs(ask, code, date, seen)
+    body = cached(ask.request, ("body", code, date, seen), lambda: render_body(data, svgs))
     stem = f"/ics/{code}/report"
     return render(
         ask.request,
@@ -109,9 +157,12 @@ def report_page(ics: str, ask: Everyone, date: ReportDate = DAY) -> HTMLResponse
     tags=["report"],
 )
 def report_html_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
-    """The ICS report as one self-contained HTML file (CSS inline, charts as SVG)."""
+    """The ICS report as one self-contained HTML file (CSS inline, charts as SVG), with the
+    sections your role may see."""
     code = ics_code(ics)
-    text = report_html(ask, code, date)
+    seen = audiences(ask, code)
+    audited(ask, code, date, seen, "report.download")
+    text = report_html(ask, code, date, seen)
     return download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
 
 
@@ -122,15 +173,19 @@ def report_html_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Res
     tags=["report"],
 )
 def report_pdf_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Response:
-    """The ICS report as an A4 PDF."""
+    """The ICS report as an A4 PDF, with the sections your role may see."""
     code = ics_code(ics)
-    text = report_html(ask, code, date)
-    pdf = cached(ask.request, ("pdf", code, date), lambda: render_pdf(text))
+    seen = audiences(ask, code)
+    audited(ask, code, date, seen, "report.download")
+    text = report_html(ask, code, date, seen)
+    pdf = cached(ask.request, ("pdf", code, date, seen), lambda: render_pdf(text))
     return download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
 
 
 # ---------------------------------------------------------------- API
 @router.get(f"{API}/ics/{{ics}}/report", response_model=Report, tags=["report"])
 def api_report(ics: str, ask: Everyone, date: ReportDate = DAY) -> Answer:
-    """Every figure, table and chart spec of the ICS report, with the source of each table."""
-    return report_data(ask, ics_code(ics), date)
+    """Every figure, table and chart spec of the ICS report that your role may see, with the
+    source of each table; `left_out` names the sections it may not."""
+    code = ics_code(ics)
+    return audited(ask, code, date, audiences(ask, code), "report.download")
