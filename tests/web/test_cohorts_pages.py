@@ -119,7 +119,12 @@ def test_worklist_pages_are_refused_without_patient_rights(app, client_as):
         got = client.get(url)
         assert got.status_code == 403, url
         assert not PSEUDONYM.search(got.text), url
-    assert entries(app.state.appdb, limit=1) == before
+    # each refusal is audited as such (no rows seen), and nothing else is
+    found = entries(app.state.appdb, limit=len(refusals) + 1)
+    assert found[-1:] == before
+    assert [(e.route, e.action, e.rows) for e in reversed(found[:-1])] == [
+        (url, "denied", 0) for _, url in refusals
+    ]
 
 
 def test_the_model_card_page_is_open_to_every_role(client_as):
