@@ -304,3 +304,12 @@ def test_a_date_before_any_pcn_gives_a_readable_report_that_says_so(con):
 
 def test_the_report_holds_no_patient_level_data(dorset_html):
     assert not PSEUDONYM.search(dorset_html)
+
+
+def test_case_finding_statuses_read_as_their_labels(dorset_html):
+    found = [f for f in parse(dorset_html).found
+             if f[0].startswith("case_finding.") and f[0].endswith(".status")]  # fmt: skip
+    assert len(found) == 2 * (18 + 1)  # CAN-01 and CVD-02, each PCN and the ICS
+    for key, raw, text in found:
+        bands = CAN01_BANDS if key.startswith("case_finding.can01.") else CVD02_BANDS
+        assert text == bands.label(raw) + ("*" if raw == SUPPRESSED else ""), key
