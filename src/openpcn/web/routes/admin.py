@@ -3,6 +3,7 @@ sortable by any column, with the matching rows as CSV."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -52,14 +53,56 @@ class AuditPage(BaseModel):
     offset: int
 
 
-def _filter(user: str | None, action: str | None, route: str | None,
-            since: str | None, until: str | None) -> Filter:  # fmt: skip
-    """The filter of the API and CSV: a value it cannot use is a 422 naming the parameter."""
-    try:
-        return audit.parse_filter(user=user, action=action, route=route, since=since, until=until)
-    except InputError as err:
-        name = QUERY_NAMES.get(err.where.column or "", "filter")
-        raise InputError(f"{name}: {err.what}", fix=err.fix, column=name) from None
+@dataclass(frozen=True)
+class Asked:
+    """The filter and sort a request asked for, as typed (the page shows them back)."""
+
+    user: str | None
+    action: str | None
+    route: str | None
+    since: str | None
+    until: str | None
+    sort: SortKey
+    order: Order
+
+    @property
+    def typed(self) -> dict[str, str | None]:
+        """The filter fields by their query names."""
+        return {QUERY_NAMES[k]: getattr(self, k) for k in QUERY_NAMES}
+
+    def parse(self) -> Filter:
+        """The Filter (InputError naming the Filter field for a value it cannot use)."""
+        return audit.parse_filter(user=self.user, action=self.action, route=self.route,
+                                  since=self.since, until=self.until)  # fmt: skip
+
+    def checked(self) -> Filter:
+        """The filter of the API and CSV: a value it cannot use is a 422 naming the parameter."""
+        try:
+            return self.parse()
+        except InputError as err:
+            name = QUERY_NAMES.get(err.where.column or "", "filter")
+            raise InputError(f"{name}: {err.what}", fix=err.fix, column=name) from None
+
+    def rows(self, request: Request, where: Filter, limit: int, offset: int = 0) -> list[AuditRow]:
+        db = request.app.state.appdb
+        descending = self.order == "desc"
+        return audit.entries(db, where=where, sort=self.sort, descending=descending,
+                             limit=limit, offset=offset)  # fmt: skip
+
+
+def asked(
+    user: User = None,
+    action: Action = None,
+    route: RouteContains = None,
+    since: Since = None,
+    until: Until = None,
+    sort: SortKey = "time",
+    order: Order = "desc",
+) -> Asked:
+    return Asked(user, action, route, since, until, sort, order)
+
+
+AskedFor = Annotated[Asked, Depends(asked)]
 
 
 def link(where: Filter, **extra: object) -> str:
@@ -76,32 +119,23 @@ def admin_home(_: Principal = Depends(require(Role.ADMIN))) -> Response:
 @router.get("/admin/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(
     request: Request,
-    user: User = None,
-    action: Action = None,
-    route: RouteContains = None,
-    since: Since = None,
-    until: Until = None,
-    sort: SortKey = "time",
-    order: Order = "desc",
+    q: AskedFor,
     limit: int = Query(50, ge=1, le=1000),
     offset: Offset = 0,
     principal: Principal = Depends(require(Role.ADMIN)),
 ) -> Response:
     db = request.app.state.appdb
-    typed = {"user": user, "action": action, "route": route, "from": since, "to": until}
     errors: dict[str, str] = {}
     try:
-        where = audit.parse_filter(user=user, action=action, route=route, since=since, until=until)
+        where = q.parse()
     except InputError as err:
-        field = QUERY_NAMES.get(err.where.column or "", "user")
-        errors[field] = err.what
+        errors[QUERY_NAMES.get(err.where.column or "", "user")] = err.what
         where = None
-    rows = [] if where is None else audit.entries(
-        db, where=where, sort=sort, descending=order == "desc", limit=limit, offset=offset
-    )  # fmt: skip
+    rows = [] if where is None else q.rows(request, where, limit, offset)
     total = 0 if where is None else audit.count(db, where)
-    keep = {"sort": sort, "order": order, "limit": limit}
+    keep = {"sort": q.sort, "order": q.order, "limit": limit}
     here = where or Filter()
+    chosen = [q.action] if q.action and not errors else []
     return render(
         request,
         "admin/audit.html",
@@ -109,13 +143,13 @@ def audit_page(
             "rows": rows,
             "total": total,
             "columns": COLUMNS,
-            "sort": sort,
-            "order": order,
+            "sort": q.sort,
+            "order": q.order,
             "limit": limit,
             "offset": offset,
             "page_sizes": sorted({*PAGE_SIZES, limit}),
-            "actions": sorted({*audit.actions(db), *([action] if action and not errors else [])}),
-            "typed": typed,
+            "actions": sorted({*audit.actions(db), *chosen}),
+            "typed": q.typed,
             "errors": errors,
             "sort_link": lambda key, way: link(here, sort=key, order=way, limit=limit),
             "previous": link(here, **keep, offset=max(offset - limit, 0)) if offset else None,
@@ -129,20 +163,10 @@ def audit_page(
 
 @router.get("/admin/audit.csv", include_in_schema=False)
 def audit_csv(
-    request: Request,
-    user: User = None,
-    action: Action = None,
-    route: RouteContains = None,
-    since: Since = None,
-    until: Until = None,
-    sort: SortKey = "time",
-    order: Order = "desc",
-    principal: Principal = Depends(require(Role.ADMIN)),
+    request: Request, q: AskedFor, principal: Principal = Depends(require(Role.ADMIN))
 ) -> Response:
     """Every matching row (up to CSV_MAX_ROWS) in the page's order, as CSV."""
-    where = _filter(user, action, route, since, until)
-    rows = audit.entries(request.app.state.appdb, where=where, sort=sort,
-                         descending=order == "desc", limit=CSV_MAX_ROWS)  # fmt: skip
+    rows = q.rows(request, q.checked(), CSV_MAX_ROWS)
     found = [r.model_dump() | {"time": r.time.isoformat(sep=" ")} for r in rows]
     return csv_response(found, CSV_COLUMNS, "audit-log.csv")
 
@@ -150,21 +174,14 @@ def audit_csv(
 @router.get(f"{API}/audit", response_model=AuditPage)
 def audit_api(
     request: Request,
-    user: User = None,
-    action: Action = None,
-    route: RouteContains = None,
-    since: Since = None,
-    until: Until = None,
-    sort: SortKey = "time",
-    order: Order = "desc",
+    q: AskedFor,
     limit: int = Query(100, ge=1, le=1000),
     offset: Offset = 0,
     principal: Principal = Depends(require(Role.ADMIN)),
 ) -> AuditPage:
     """The audit log (admins only): who saw patient-level rows or was refused, where, how many,
     when; filtered by user, action, route (a part of it) and dates, with the matching total."""
-    db = request.app.state.appdb
-    where = _filter(user, action, route, since, until)
-    rows = audit.entries(db, where=where, sort=sort, descending=order == "desc", limit=limit,
-                         offset=offset)  # fmt: skip
-    return AuditPage(items=rows, total=audit.count(db, where), limit=limit, offset=offset)
+    where = q.checked()
+    total = audit.count(request.app.state.appdb, where)
+    return AuditPage(items=q.rows(request, where, limit, offset), total=total, limit=limit,
+                     offset=offset)  # fmt: skip
