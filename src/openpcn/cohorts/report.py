@@ -49,8 +49,8 @@ SOURCE = (
 def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     """The ICS totals of a raw `summary`, each disclosed once: {spec: {cohort: n}}, "efi":
     {category: n}, "registered": n, and the CAN-01 and CVD-02 rates and statuses (judged on the
-    exact totals) for the whole ICS. A cohort
-    the summary did not count (None, see its "not_counted") has None as its total."""
+    exact totals) for the whole ICS. A cohort the summary did not count (None, see its
+    "not_counted") has None as its total."""
     pcns = sorted(raw["indicators"]["registered"])
 
     def total(counts: dict[str, dict[str, int | None]], key: str) -> int | None:
