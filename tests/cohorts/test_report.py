@@ -125,8 +125,9 @@ def test_ics_totals_round_each_total_once():
     assert totals["efi"] == {"fit": None, "mild": None, "moderate": None, "severe": None}
     assert totals["registered"] == 1000
     assert totals["anticipatory_care"] == {"top-risk": None}  # not counted: no total
-    assert totals["can01"] == rate(10, 25)  # 10 of 26, each disclosed
-    assert totals["cvd02"] == rate(100, 1000)
+    # 10 of 26, each disclosed: 40% from the shown counts, but 38.5% exactly, so "below"
+    assert totals["can01"] == rate(10, 25) | {"status": "below"}
+    assert totals["cvd02"] == rate(100, 1000) | {"status": "below"}
 
 
 def test_the_section_holds_counts_and_never_a_patient(con, world):

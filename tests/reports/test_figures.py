@@ -19,7 +19,15 @@ from openpcn.codes import PSEUDONYM
 from openpcn.cohorts.definitions import SPECS
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.summary import disclosed, rate, summary
+from openpcn.cohorts.summary import (
+    CAN01_BANDS,
+    CVD02_BANDS,
+    disclosed,
+    judged_rate,
+    rate,
+    summary,
+)
+from openpcn.cohorts.thresholds import SUPPRESSED
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.figures import Audience, Section
 from openpcn.funding.charts import STREAM_LABELS
@@ -175,10 +183,19 @@ def case_finding_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str
     referrals = with_fit + ics_raw["early-cancer-lgi-without-fit"]
     register = ics_raw["cvd-02-hypertension-register"]
     people = sum(raw["indicators"]["registered"].values())
+    # rates from the disclosed totals; statuses judged on the exact ones (or suppressed)
     ics_rates = {
-        "can01": rate(disclose(with_fit), disclose(referrals)),
-        "cvd02": rate(disclose(register), disclose(people)),
+        "can01": rate(disclose(with_fit), disclose(referrals))
+        | {"status": CAN01_BANDS.disclosed(with_fit, referrals)},
+        "cvd02": rate(disclose(register), disclose(people))
+        | {"status": CVD02_BANDS.disclosed(register, people)},
     }
+    for short, bands, key in (("can01", CAN01_BANDS, "can01_fit_share"),
+                              ("cvd02", CVD02_BANDS, "cvd02_hypertension_register")):  # fmt: skip
+        for code, exact in raw["indicators"][key]["pcns"].items():
+            judged = judged_rate(bands, exact["numerator"], exact["denominator"])["status"]
+            status = shown["indicators"][key]["pcns"][code]["status"]
+            assert status in (judged, SUPPRESSED), (short, code)
     for short, indicator in (("can01", can01), ("cvd02", cvd02)):
         for key, value in ics_rates[short].items():
             out[f"{cf}{short}.ics.{key}"] = value
@@ -241,7 +258,7 @@ def test_the_present_sections_are_the_registered_ones_in_order(dorset, dorset_ht
 
 def test_case_finding_shows_no_count_from_1_to_7(dorset_html):
     found = [f for f in parse(dorset_html).found if f[0].startswith("case_finding.")]
-    counts = [f for f in found if not f[0].endswith(("pct", ".pcns"))]
+    counts = [f for f in found if not f[0].endswith(("pct", ".pcns", ".status"))]
     hidden = [(key, text) for key, raw, text in counts if raw == ""]
     assert hidden and {text for _, text in hidden} == {"1–7"}  # 1% of Dorset has small counts
     shown = [int(raw) for _, raw, _ in counts if raw != ""]
@@ -328,3 +345,12 @@ def test_a_section_the_viewer_may_not_see_is_not_built_and_is_named(con):
 def test_the_full_report_leaves_nothing_out(dorset, dorset_html):
     assert dorset["left_out"] == []
     assert "Left out for your role" not in dorset_html
+
+
+def test_case_finding_statuses_read_as_their_labels(dorset_html):
+    found = [f for f in parse(dorset_html).found
+             if f[0].startswith("case_finding.") and f[0].endswith(".status")]  # fmt: skip
+    assert len(found) == 2 * (18 + 1)  # CAN-01 and CVD-02, each PCN and the ICS
+    for key, raw, text in found:
+        bands = CAN01_BANDS if key.startswith("case_finding.can01.") else CVD02_BANDS
+        assert text == bands.label(raw) + ("*" if raw == SUPPRESSED else ""), key

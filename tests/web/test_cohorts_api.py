@@ -189,7 +189,10 @@ def test_the_worklist_is_refused_without_patient_rights(app, anonymous, token_fo
     got = anonymous.get(WORKLIST, headers=bearer(token_for(role, **scope)))
     assert got.status_code == 403
     assert not PSEUDONYM.search(got.text)
-    assert entries(app.state.appdb, limit=1) == before
+    # the refusal is audited as such (no rows seen), and nothing else is
+    refused, *previous = entries(app.state.appdb, limit=2)
+    assert previous == before
+    assert (refused.route, refused.action, refused.rows) == (WORKLIST, "denied", 0)
 
 
 def test_an_unknown_cohort_or_an_impossible_date_is_a_client_error(anonymous, manager):

@@ -119,7 +119,12 @@ def test_worklist_pages_are_refused_without_patient_rights(app, client_as):
         got = client.get(url)
         assert got.status_code == 403, url
         assert not PSEUDONYM.search(got.text), url
-    assert entries(app.state.appdb, limit=1) == before
+    # each refusal is audited as such (no rows seen), and nothing else is
+    found = entries(app.state.appdb, limit=len(refusals) + 1)
+    assert found[-1:] == before
+    assert [(e.route, e.action, e.rows) for e in reversed(found[:-1])] == [
+        (url, "denied", 0) for _, url in refusals
+    ]
 
 
 def test_the_model_card_page_is_open_to_every_role(client_as):
@@ -191,7 +196,7 @@ def test_the_trend_csv_has_dates_as_columns_disclosed_or_exact_and_audited(app, 
     reader = csv.DictReader(io.StringIO(got.text))
     assert reader.fieldnames == ["row", "spec", "title", "2020-01-01", "2020-02-01", "2020-03-01"]
     rows = {r["row"]: r for r in reader}
-    assert len(rows) == len(raw["cohorts"]) + 3  # + registered, CAN-01 %, CVD-02 %
+    assert len(rows) == len(raw["cohorts"]) + 5  # + registered, CAN-01 and CVD-02 %, status
     for c in shown["cohorts"]:
         cells = [rows[c["id"]][d] for d in shown["dates"]]
         assert cells == ["" if n is None else str(n) for n in c["counts"]]

@@ -2,7 +2,8 @@
 
 The report lists this section in `openpcn.reports.sections`. Everyone who may open the report
 may see it, so every count is disclosure-controlled (`disclosed(summary(...))`: 1-7 hidden, the
-rest rounded to 5, rates recomputed from the shown counts). An ICS total is the exact total over
+rest rounded to 5, rates recomputed from the shown counts; the CAN-01 and CVD-02 statuses judged
+on the exact counts, see `openpcn.cohorts.thresholds`). An ICS total is the exact total over
 its PCNs disclosed once: summing the shown PCN counts would leave out every hidden one. A date
 cohorts cannot be found on, or nobody registered in the ICS's PCNs on the date (no patient-level
 data), leaves the section out.
@@ -20,9 +21,18 @@ from openpcn.cohorts.compile import registered
 from openpcn.cohorts.definitions import SPECS, cohort_date, load_definitions
 from openpcn.cohorts.disclosure import REDACT_AT_MOST, ROUND_TO, disclose
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.summary import disclosed, rate, summary
+from openpcn.cohorts.summary import (
+    BANDS,
+    CAN01_BANDS,
+    CVD02_BANDS,
+    disclosed,
+    disclosed_rate,
+    judged_rate,
+    summary,
+)
+from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.exceptions import InputError
-from openpcn.figures import FONT, Figures, Section, SectionData, shared
+from openpcn.figures import FONT, Audience, Figures, Section, SectionData, shared
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
 
@@ -38,8 +48,9 @@ SOURCE = (
 
 def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     """The ICS totals of a raw `summary`, each disclosed once: {spec: {cohort: n}}, "efi":
-    {category: n}, "registered": n, and the CAN-01 and CVD-02 rates for the whole ICS. A cohort
-    the summary did not count (None, see its "not_counted") has None as its total."""
+    {category: n}, "registered": n, and the CAN-01 and CVD-02 rates and statuses (judged on the
+    exact totals) for the whole ICS. A cohort the summary did not count (None, see its
+    "not_counted") has None as its total."""
     pcns = sorted(raw["indicators"]["registered"])
 
     def total(counts: dict[str, dict[str, int | None]], key: str) -> int | None:
@@ -63,9 +74,10 @@ def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     }
     shown["efi"] = {category: disclose(n) for category, n in out["efi"].items()}
     shown["registered"] = disclose(registered)
-    # As `disclosed` does for each PCN: the rate is recomputed from the disclosed counts.
-    shown["can01"] = rate(disclose(with_fit), disclose(referrals))
-    shown["cvd02"] = rate(disclose(register), disclose(registered))
+    # As `disclosed` does for each PCN: the rate is recomputed from the disclosed counts, the
+    # status judged on the exact ones.
+    shown["can01"] = disclosed_rate(CAN01_BANDS, judged_rate(CAN01_BANDS, with_fit, referrals))
+    shown["cvd02"] = disclosed_rate(CVD02_BANDS, judged_rate(CVD02_BANDS, register, registered))
     return shown
 
 
@@ -132,6 +144,21 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
         "can01_about": can01["about"],
         "cvd02_about": cvd02["about"],
         "cvd02_expected_source": cvd02["expected_source"],
+        # how each status reads (the figures hold the status names, judged on exact counts)
+        "status_labels": {
+            short: {name: BANDS[key].label(name) for name in _statuses(BANDS[key])}
+            for short, key in INDICATORS.items()
+        },
+        "status_note": SUPPRESSED_NOTE,
+        "suppressed": {
+            short: any(
+                name.startswith(f"case_finding.{short}.")
+                and name.endswith(".status")
+                and item["value"] == SUPPRESSED
+                for name, item in f.items.items()
+            )
+            for short in INDICATORS
+        },
         "hidden_at_most": REDACT_AT_MOST,
         "round_to": ROUND_TO,
         "figures": f.items,
@@ -183,6 +210,11 @@ def _efi(shown: dict[str, Any], code: str) -> dict[str, int | None]:
 def _add_rate(f: Figures, prefix: str, value: dict[str, Any]) -> None:
     for key in RATE_KEYS:
         f.add(f"{prefix}.{key}", value[key], "int" if key in RATE_KEYS[:2] else "pct")
+    f.add(f"{prefix}.status", value["status"], "text")
+
+
+def _statuses(bands: Bands) -> tuple[str, ...]:
+    return (*bands.names, UNKNOWN, SUPPRESSED)
 
 
 def _pcn_names(con: ibis.BaseBackend, codes: list[str]) -> dict[str, str]:
@@ -191,4 +223,4 @@ def _pcn_names(con: ibis.BaseBackend, codes: list[str]) -> dict[str, str]:
     return {str(r.pcn_code): str(r.name) for r in frame.itertuples()}
 
 
-SECTION = Section("case_finding", "Case-finding", case_finding)
+SECTION = Section("case_finding", "Case-finding", case_finding, Audience.ICS_WIDE)

@@ -1,7 +1,8 @@
 """Counts per spec, PCN and cohort for an ICS, plus the indicators built on them (raw counts).
 
 Surfaces without patient-level rights show `disclosed(summary(...))`: every count through
-`openpcn.cohorts.disclosure.disclose`, and every rate recomputed from the disclosed counts.
+`openpcn.cohorts.disclosure.disclose`, and every rate recomputed from the disclosed counts; the
+CAN-01 and CVD-02 statuses are judged on the exact counts (`openpcn.cohorts.thresholds`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpcn.cohorts.compile import compile_cohorts, registered
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import efi_distribution, efi_table
+from openpcn.cohorts.thresholds import Bands
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
@@ -36,6 +38,29 @@ EFI_COLUMNS = ("patient_id", "practice_code", "efi_category")
 #: patient columns the summary's one query carries for the inequalities breakdowns
 BREAKDOWN_COLUMNS = ("imd_decile", "ethnicity_group")
 CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}  # FACTS.md: CAN-01
+CAN01_BANDS = Bands(
+    (CAN01_THRESHOLDS["lower_pct"], CAN01_THRESHOLDS["upper_pct"]),
+    ("below", "between", "above"),
+    ("Below 40%", "Between 40% and 80%", "At or above 80%"),
+)
+CVD02_BANDS = Bands(
+    (CVD02_EXPECTED_PCT,), ("below", "above"), ("Below expected", "At or above expected")
+)
+#: the indicators with a status, by their key in the summary's (and the trend's) answer
+BANDS = {"can01_fit_share": CAN01_BANDS, "cvd02_hypertension_register": CVD02_BANDS}
+
+
+def judged_rate(bands: Bands, numerator: int | None, denominator: int | None) -> dict[str, Any]:
+    """`rate` with its status against the bands, judged on these (exact) counts."""
+    return rate(numerator, denominator) | {"status": bands.judged(numerator, denominator)}
+
+
+def disclosed_rate(bands: Bands, exact: dict[str, Any]) -> dict[str, Any]:
+    """An exact `judged_rate` as it may be shown: the counts disclosed, the share recomputed
+    from them, and the status judged on the exact counts (or suppressed, see `thresholds`)."""
+    numerator, denominator = exact["numerator"], exact["denominator"]
+    shown = rate(disclose(numerator), disclose(denominator))
+    return shown | {"status": bands.disclosed(numerator, denominator)}
 
 
 def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
@@ -124,7 +149,8 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
             "about": "share of lower-GI urgent referrals (last 12 months) with a FIT",
             "thresholds": CAN01_THRESHOLDS,
             "pcns": {
-                code: rate(
+                code: judged_rate(
+                    CAN01_BANDS,
                     out["early_cancer"][code]["early-cancer-lgi-with-fit"],
                     out["early_cancer"][code]["early-cancer-lgi-with-fit"]
                     + out["early_cancer"][code]["early-cancer-lgi-without-fit"],
@@ -137,7 +163,11 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
             "expected_pct": CVD02_EXPECTED_PCT,
             "expected_source": CVD02_EXPECTED_SOURCE,
             "pcns": {
-                code: rate(out["cvd"][code]["cvd-02-hypertension-register"], registered_n[code])
+                code: judged_rate(
+                    CVD02_BANDS,
+                    out["cvd"][code]["cvd-02-hypertension-register"],
+                    registered_n[code],
+                )
                 for code in codes
             },
         },
@@ -203,8 +233,15 @@ def _inequalities(counted: pd.DataFrame) -> dict[str, Any]:
 
 
 def disclosed(raw: dict[str, Any]) -> dict[str, Any]:
-    """The summary as it may be shown without patient rights: counts disclosed, rates redone."""
-    return _walk(copy.deepcopy(raw))
+    """The summary as it may be shown without patient rights: counts disclosed, rates redone,
+    statuses judged on the exact counts (`disclosed_rate`)."""
+    shown = _walk(copy.deepcopy(raw))
+    for key, bands in BANDS.items():
+        pcns = raw["indicators"][key]["pcns"]
+        shown["indicators"][key]["pcns"] = {
+            code: disclosed_rate(bands, exact) for code, exact in pcns.items()
+        }
+    return shown
 
 
 def _walk(node: Any) -> Any:

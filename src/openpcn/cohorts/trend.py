@@ -2,8 +2,9 @@
 
 The issue asks the PCN dashboard for a trend: each cohort's count at `points` dates, every
 `step_months` back from the chosen date, with CAN-01 (FIT share) and CVD-02 (hypertension
-register %) at each. Dates before the PCN opened (or after it closed) and before the patient
-records start are left out and said so: a count there would read as a real zero.
+register %) at each, with their statuses judged on the exact counts. Dates before the PCN opened
+(or after it closed) and before the patient records start are left out and said so: a count
+there would read as a real zero.
 
 Every date's cohorts compile to one Ibis expression (`compile_cohorts`); by default the dates'
 grouped counts are unioned, with a literal date column, into ONE query. Surfaces without patient
@@ -31,10 +32,14 @@ from openpcn.cohorts.definitions import (
 )
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.summary import (
+    BANDS,
+    CAN01_BANDS,
     CAN01_THRESHOLDS,
+    CVD02_BANDS,
     CVD02_EXPECTED_PCT,
     CVD02_EXPECTED_SOURCE,
-    rate,
+    disclosed_rate,
+    judged_rate,
 )
 from openpcn.exceptions import InputError, NotFoundError
 from openpcn.orgs.dates import DateLike, iso
@@ -215,13 +220,18 @@ def trend(
         "can01_fit_share": {
             "about": "share of lower-GI urgent referrals (last 12 months) with a FIT",
             **CAN01_THRESHOLDS,
-            "rates": [rate(n, m) for n, m in zip(with_fit, referred, strict=True)],
+            "rates": [
+                judged_rate(CAN01_BANDS, n, m) for n, m in zip(with_fit, referred, strict=True)
+            ],
         },
         "cvd02_hypertension_register": {
             "about": "people on the hypertension register per registered person",
             "expected_pct": CVD02_EXPECTED_PCT,
             "expected_source": CVD02_EXPECTED_SOURCE,
-            "rates": [rate(c.get(CVD02, 0), n) for c, n in zip(at, listed, strict=True)],
+            "rates": [
+                judged_rate(CVD02_BANDS, c.get(CVD02, 0), n)
+                for c, n in zip(at, listed, strict=True)
+            ],
         },
         "notes": notes,
     }
@@ -229,22 +239,15 @@ def trend(
 
 def disclosed_trend(raw: dict[str, Any]) -> dict[str, Any]:
     """The trend as it may be shown without patient rights: every count through `disclose`,
-    every rate recomputed from the disclosed numerator and denominator (as `summary.disclosed`)."""
-
-    def redo(r: dict[str, Any]) -> dict[str, Any]:
-        return rate(disclose(r["numerator"]), disclose(r["denominator"]))
-
+    every rate recomputed from the disclosed numerator and denominator, every status judged on
+    the exact counts (as `summary.disclosed`)."""
     return {
         **raw,
         "registered": [disclose(n) for n in raw["registered"]],
         "cohorts": [{**c, "counts": [disclose(n) for n in c["counts"]]} for c in raw["cohorts"]],
-        "can01_fit_share": {
-            **raw["can01_fit_share"],
-            "rates": [redo(r) for r in raw["can01_fit_share"]["rates"]],
-        },
-        "cvd02_hypertension_register": {
-            **raw["cvd02_hypertension_register"],
-            "rates": [redo(r) for r in raw["cvd02_hypertension_register"]["rates"]],
+        **{
+            key: {**raw[key], "rates": [disclosed_rate(bands, r) for r in raw[key]["rates"]]}
+            for key, bands in BANDS.items()
         },
         "left_out": [dict(x) for x in raw["left_out"]],
         "notes": list(raw["notes"]),

@@ -17,10 +17,12 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from openpcn.exceptions import UserError
+from openpcn.web import audit
 from openpcn.web.auth import AuthRequired, Forbidden
 from openpcn.web.kit.asgi import HttpMiddleware
 from openpcn.web.kit.pages import render
@@ -95,6 +97,9 @@ async def _auth_required(request: Request, exc: Exception) -> Response:
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Forbidden)
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:  # a signed-in user was refused: audited (an anonymous one is not)
+        await run_in_threadpool(audit.record_denied, request, principal, exc)
     return respond(request, 403, exc.detail)
 
 

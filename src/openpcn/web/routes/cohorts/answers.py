@@ -8,7 +8,9 @@ with the rights checks, disclosure control and audit rows that decide what each 
 - worklists (patient rows) only for the pcn_manager of the PCN or the practice_user of the
   practice; everyone else 403. Every view and export writes an audit row with the row count;
 - the model card is aggregate and open to every role;
-- a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule.
+- a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule;
+- the CAN-01 and CVD-02 statuses are judged on the exact counts for every viewer (suppressed,
+  with the reason, where they would narrow a hidden count): `openpcn.cohorts.thresholds`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.summary import disclosed, summary
+from openpcn.cohorts.summary import BANDS, CAN01_BANDS, CVD02_BANDS, disclosed, rate, summary
+from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import (
@@ -111,14 +114,6 @@ def _pcn_names(ask: Ask) -> dict[str, str]:
     return cached(ask.request, ("names",), compute)
 
 
-def can01_status(pct: float | None, lower: float, upper: float) -> str:
-    if pct is None:
-        return "unknown"
-    if pct < lower:
-        return "below"
-    return "above" if pct >= upper else "between"
-
-
 def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     """The PCN's cohort sizes, indicators and eFI: raw for the PCN's manager (audited)."""
     detail = open_pcn(ask, code)  # 404 first: organisation data is public
@@ -140,7 +135,6 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
             }
         )
     can01 = indicators["can01_fit_share"]
-    fit = can01["pcns"].get(key) or _no_rate()
     lower, upper = can01["thresholds"]["lower_pct"], can01["thresholds"]["upper_pct"]
     cvd02 = indicators["cvd02_hypertension_register"]
     answer = {
@@ -152,14 +146,13 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
         "registered": indicators["registered"].get(key, 0),
         "cohorts": cohorts,
         "can01_fit_share": {
-            **fit,
+            **with_status(can01["pcns"].get(key), CAN01_BANDS),
             "about": can01["about"],
             "lower_pct": lower,
             "upper_pct": upper,
-            "status": can01_status(fit["pct"], lower, upper),
         },
         "cvd02_hypertension_register": {
-            **(cvd02["pcns"].get(key) or _no_rate()),
+            **with_status(cvd02["pcns"].get(key), CVD02_BANDS),
             "about": cvd02["about"],
             "expected_pct": cvd02["expected_pct"],
             "expected_source": cvd02["expected_source"],
@@ -202,9 +195,13 @@ def pcn_trend(
     return answer
 
 
-def _no_rate() -> dict[str, Any]:
-    return {"numerator": None, "denominator": None, "pct": None, "ci_lower_pct": None,
-            "ci_upper_pct": None}  # fmt: skip
+def with_status(found: dict[str, Any] | None, bands: Bands) -> dict[str, Any]:
+    """A PCN's rate with its status (judged on the exact counts, or suppressed: see
+    `openpcn.cohorts.thresholds`), how the status reads, and why when it is suppressed."""
+    shown = found or rate(None, None) | {"status": UNKNOWN}
+    status = shown["status"]
+    note = SUPPRESSED_NOTE if status == SUPPRESSED else None
+    return shown | {"status_label": bands.label(status), "status_note": note}
 
 
 def worklist(
@@ -279,7 +276,7 @@ WORKLIST_COLUMNS = ("patient_id", "practice_code", "cohort", "reason")
 
 def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The trend as table rows, dates as columns: each cohort, the registered count, and the
-    two indicators' percentages (the page's table and the CSV)."""
+    two indicators' percentages and statuses (the page's table and the CSV)."""
     dates = answer["dates"]
 
     def row(key: str, spec: str, title: str, kind: str, values: list[Any]) -> dict[str, Any]:
@@ -295,4 +292,10 @@ def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     ):
         pcts = [r["pct"] for r in answer[key]["rates"]]
         rows.append(row(f"{key}_pct", "", title, "pct", pcts))
+    for key, title in (
+        ("can01_fit_share", "CAN-01 status (against 40% and 80%)"),
+        ("cvd02_hypertension_register", "CVD-02 status (against expected prevalence)"),
+    ):
+        statuses = [BANDS[key].label(r["status"]) for r in answer[key]["rates"]]
+        rows.append(row(f"{key}_status", "", title, "status", statuses))
     return rows

@@ -45,14 +45,25 @@ class Rate(BaseModel):
     ci_upper_pct: float | None
 
 
-class Can01(Rate):
+class JudgedRate(Rate):
+    status: Literal["below", "between", "above", "unknown", "suppressed"] = Field(
+        description="against the thresholds, judged on the exact counts (suppressed: it would "
+        "narrow a hidden count)"
+    )
+
+
+class Status(BaseModel):
+    status_label: str = Field(description="how the status reads, e.g. 'Below 40%'")
+    status_note: str | None = Field(description="why the status is not shown, if it is not")
+
+
+class Can01(JudgedRate, Status):
     about: str
     lower_pct: float
     upper_pct: float
-    status: Literal["below", "between", "above", "unknown"]
 
 
-class Cvd02(Rate):
+class Cvd02(JudgedRate, Status):
     about: str
     expected_pct: float
     expected_source: str
@@ -97,14 +108,14 @@ class TrendCan01(BaseModel):
     about: str
     lower_pct: float
     upper_pct: float
-    rates: list[Rate]
+    rates: list[JudgedRate]
 
 
 class TrendCvd02(BaseModel):
     about: str
     expected_pct: float
     expected_source: str
-    rates: list[Rate]
+    rates: list[JudgedRate]
 
 
 class PcnTrend(BaseModel):

@@ -1,0 +1,56 @@
+"""Statuses against thresholds are judged on the exact counts, and shown next to disclosed
+figures unless they would narrow a hidden count."""
+
+from __future__ import annotations
+
+import pytest
+
+from openpcn.cohorts.summary import CAN01_BANDS, CVD02_BANDS, disclosed_rate, judged_rate, rate
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "status"),
+    [
+        (98, 250, "below"),  # 39.2%: its disclosed counts (100 of 250) make 40.0%
+        (40, 100, "between"),  # on the cut: the band above
+        (79, 100, "between"),
+        (80, 100, "above"),
+        (0, 10, "below"),
+        (0, 0, "unknown"),
+        (None, 10, "unknown"),  # not counted
+        (12, 10, "above"),  # a numerator over its denominator counts as all of it
+    ],
+)
+def test_can01_is_judged_on_the_exact_share(numerator, denominator, status):
+    assert CAN01_BANDS.judged(numerator, denominator) == status
+
+
+def test_cvd02_compares_exactly_with_the_expected_prevalence():
+    assert CVD02_BANDS.judged(1396, 10_000) == "above"  # 13.96% is not a float here
+    assert CVD02_BANDS.judged(1395, 10_000) == "below"
+    assert CVD02_BANDS.label("above") == "At or above expected"
+
+
+def test_the_disclosed_rate_keeps_the_exact_status():
+    exact = judged_rate(CAN01_BANDS, 98, 250)
+    assert exact == rate(98, 250) | {"status": "below"}
+    assert disclosed_rate(CAN01_BANDS, exact) == rate(100, 250) | {"status": "below"}
+    assert rate(100, 250)["pct"] == 40.0
+    assert CAN01_BANDS.label("below") == "Below 40%"
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "status"),
+    [
+        (3, 10, "suppressed"),  # hidden 1-7 of 8-12: below or above 40% would tell which
+        (4, 10, "suppressed"),
+        (5, 200, "below"),  # at most 7 of 198: below 40% whatever the hidden count is
+        (9, 9, "above"),  # both shown (10 of 10): the exact status
+        (6, 6, "suppressed"),  # both hidden
+        (0, 5, "below"),  # 0 of a hidden 1-7 is 0% whatever the hidden count is
+    ],
+)
+def test_a_status_that_would_narrow_a_hidden_count_is_suppressed(numerator, denominator, status):
+    shown = disclosed_rate(CAN01_BANDS, judged_rate(CAN01_BANDS, numerator, denominator))
+    assert shown["status"] == status
+    assert CAN01_BANDS.label("suppressed") == "Not shown"
