@@ -1,0 +1,35 @@
+"""The account API's response models (they name the OpenAPI schema's components)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class Account(BaseModel):
+    id: int
+    username: str
+    role: str
+    pcn_code: str | None = Field(description="a pcn_manager's PCN")
+    practice_code: str | None = Field(description="a practice_user's practice")
+    active: bool = Field(description="false once disabled: no log-in, no token works")
+    created: dt.datetime
+    sessions: int = Field(description="live web sessions (ended by any change to the account)")
+
+
+class Accounts(BaseModel):
+    items: list[Account]
+
+
+class Token(BaseModel):
+    id: int
+    username: str
+    label: str
+    created: dt.datetime
+    last_used: dt.datetime | None
+    revoked: bool
+
+
+class Tokens(BaseModel):
+    items: list[Token]
