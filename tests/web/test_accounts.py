@@ -93,22 +93,24 @@ def test_adding_a_user_shows_its_password_once_and_is_audited(
 
 
 @pytest.mark.parametrize(
-    ("fields", "says"),
+    ("fields", "field", "says"),
     [
-        ({"username": "", "role": "admin"}, "Enter a username"),
-        ({"username": "pat", "role": "pcn_manager"}, "scoped to one PCN"),
-        ({"username": "pat", "role": "pcn_manager", "pcn": "U99999"}, "no PCN with code"),
-        ({"username": "bad name", "role": "admin"}, "not a usable username"),
-        ({"username": "pat", "role": "overlord"}, "unknown role"),
+        ({"username": "", "role": "admin"}, "username", "Enter a username"),
+        ({"username": "pat", "role": "pcn_manager"}, "role", "scoped to one PCN"),
+        ({"username": "pat", "role": "practice_user"}, "role", "scoped to one practice"),
+        ({"username": "pat", "role": "pcn_manager", "pcn": "U99999"}, "role", "no PCN with code"),
+        ({"username": "bad name", "role": "admin"}, "username", "not a usable username"),
+        ({"username": "pat", "role": "overlord"}, "role", "unknown role"),
     ],
 )
 def test_a_bad_new_user_is_refused_next_to_the_form(
-    app: FastAPI, admin: tuple[TestClient, str], fields: dict[str, str], says: str
+    app: FastAPI, admin: tuple[TestClient, str], fields: dict[str, str], field: str, says: str
 ) -> None:
     client, _ = admin
     response = _post(client, "/admin/users", "/admin/users/new", **fields)
     assert response.status_code == 400
     assert "There is a problem" in response.text and says.lower() in response.text.lower()
+    assert f'id="{field}-error"' in response.text  # the message sits by its field
     with pytest.raises(Exception, match="no user named"):
         appdb.user_id_of(app.state.appdb, fields["username"] or "-")
 

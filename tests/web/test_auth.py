@@ -247,6 +247,13 @@ def test_the_openapi_schema_says_which_operations_need_a_token(anonymous: TestCl
     assert "security" not in schema["paths"]["/health"]["get"]
 
 
+def _signed_in(app: FastAPI, make_user: MakeUser) -> tuple[TestClient, str]:
+    username, password = make_user("ics_analyst")
+    client = TestClient(app)
+    assert login(client, username, password).status_code == 303
+    return client, username
+
+
 def _audit_rows(app: FastAPI, action: str) -> list[appdb.AuditLog]:
     with app.state.appdb.session() as session:
         return list(
@@ -275,9 +282,7 @@ def test_a_copied_cookie_is_dead_after_logout(app: FastAPI, make_user: MakeUser)
 def test_the_cookie_carries_only_a_session_id_stored_hashed(
     app: FastAPI, make_user: MakeUser
 ) -> None:
-    username, password = make_user("ics_analyst")
-    client = TestClient(app)
-    login(client, username, password)
+    client, _ = _signed_in(app, make_user)
     payload = client.cookies["openpcn_session"].split(".")[0]
     data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
     assert set(data) == {"sid", "csrf"}
@@ -290,9 +295,7 @@ def test_the_cookie_carries_only_a_session_id_stored_hashed(
 def test_a_session_ends_eight_hours_after_login_however_busy(
     app: FastAPI, make_user: MakeUser
 ) -> None:
-    username, password = make_user("ics_analyst")
-    client = TestClient(app)
-    login(client, username, password)
+    client, username = _signed_in(app, make_user)
     assert client.get("/api/v1/cohorts").status_code == 200
     user_id = appdb.user_id_of(app.state.appdb, username)
     with app.state.appdb.session() as session:
@@ -307,9 +310,7 @@ def test_a_session_ends_eight_hours_after_login_however_busy(
 def test_a_disabled_accounts_cookie_and_token_get_401_at_once(
     app: FastAPI, make_user: MakeUser
 ) -> None:
-    username, password = make_user("ics_analyst")
-    client = TestClient(app)
-    login(client, username, password)
+    client, username = _signed_in(app, make_user)
     token = appdb.create_token(app.state.appdb, username)
     cli = appdb.Actor("cli", "test")
     appdb.set_active(app.state.appdb, appdb.user_id_of(app.state.appdb, username), False, actor=cli)
@@ -319,9 +320,7 @@ def test_a_disabled_accounts_cookie_and_token_get_401_at_once(
 
 
 def test_a_role_change_ends_the_accounts_sessions(app: FastAPI, make_user: MakeUser) -> None:
-    username, password = make_user("ics_analyst")
-    client = TestClient(app)
-    login(client, username, password)
+    client, username = _signed_in(app, make_user)
     user_id = appdb.user_id_of(app.state.appdb, username)
     appdb.set_role(app.state.appdb, user_id, "admin", actor=appdb.Actor("cli", "test"))
     assert client.get("/api/v1/cohorts").status_code == 401

@@ -100,21 +100,22 @@ def users_list() -> None:
 @users_app.command("disable")
 def users_disable(username: str = typer.Argument(..., help="the account to disable")) -> None:
     """Disable an account: its sessions end and its tokens stop working at once."""
-    with app_db() as db:
-        user = appdb.set_active(
-            db, appdb.user_id_of(db, username), False, actor=_actor("users disable")
-        )
-    out.print(f"Disabled {user.username}: its sessions are ended.", highlight=False)
+    _set_active(username, False)
 
 
 @users_app.command("enable")
 def users_enable(username: str = typer.Argument(..., help="the account to enable")) -> None:
     """Enable a disabled account again (its unrevoked tokens work again)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    doing = "enable" if active else "disable"
     with app_db() as db:
-        user = appdb.set_active(
-            db, appdb.user_id_of(db, username), True, actor=_actor("users enable")
-        )
-    out.print(f"Enabled {user.username}.", highlight=False)
+        user_id = appdb.user_id_of(db, username)
+        user = appdb.set_active(db, user_id, active, actor=_actor(f"users {doing}"))
+    ended = "" if active else ": its sessions are ended"
+    out.print(f"{doing.capitalize()}d {user.username}{ended}.", highlight=False)
 
 
 @users_app.command("remove")

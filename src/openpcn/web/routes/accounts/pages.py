@@ -112,7 +112,8 @@ def add_user(
                 actor=actor(request, principal),
             )  # fmt: skip
     except UserError as exc:
-        field = "username" if "user" in exc.what else "role"
+        about_name = "username" in exc.what or exc.what.startswith("a user named")
+        field = "username" if about_name else "role"
         return _new_user_error(request, form, field, _said(exc))
     return _password_page(request, user, password, added=True)
 
