@@ -54,8 +54,13 @@ def _shut_out(app: FastAPI, client: TestClient, token: str | None = None) -> Non
     page = client.get("/cohorts/risk-model", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
     if token is not None:
-        headers = {"Authorization": f"Bearer {token}"}
-        assert TestClient(app).get("/api/v1/cohorts", headers=headers).status_code == 401
+        assert _with_token(app, token) == 401
+
+
+def _with_token(app: FastAPI, token: str) -> int:
+    """The status of an API call with this bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return TestClient(app).get("/api/v1/cohorts", headers=headers).status_code
 
 
 def test_the_users_page_and_api_list_every_account(
@@ -134,8 +139,7 @@ def test_disabling_shuts_out_the_session_and_token_at_once_and_enabling_restores
     assert _post(client, f"{page}/enable", page).status_code == 303
     assert _last_audit(app).action == "user.enable"
     _signed_in(app, username, password)
-    headers = {"Authorization": f"Bearer {token}"}
-    assert TestClient(app).get("/api/v1/cohorts", headers=headers).status_code == 200
+    assert _with_token(app, token) == 200
 
 
 def test_a_role_change_ends_the_sessions_and_checks_the_scope(
@@ -210,8 +214,7 @@ def test_tokens_are_listed_without_the_token_and_revoked_once_by_id(
     assert token not in str(client.get("/api/v1/admin/tokens").json())
     revoked = _post(client, f"/admin/tokens/{token_id}/revoke", "/admin/tokens")
     assert revoked.headers["location"] == "/admin/tokens?done=revoked"
-    headers = {"Authorization": f"Bearer {token}"}
-    assert TestClient(app).get("/api/v1/cohorts", headers=headers).status_code == 401
+    assert _with_token(app, token) == 401
     row = _last_audit(app)
     assert (row.action, row.username, row.scope) == (
         "token.revoke", me, f"token {token_id} of {username}",

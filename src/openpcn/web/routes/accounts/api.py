@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, Query, Request
 
 from openpcn.web.kit.params import API
@@ -27,4 +25,4 @@ def api_tokens(
 ) -> Tokens:
     """Every API token (id, user, label, created, last used, revoked); revoke one by its id
     with `openpcn tokens revoke ID` or on the admin page."""
-    return Tokens.model_validate({"items": [asdict(t) for t in tokens(request, username)]})
+    return Tokens(items=tokens(request, username))

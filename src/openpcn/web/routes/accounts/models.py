@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from openpcn.store.appdb import TokenInfo
+
 
 class Account(BaseModel):
     id: int
@@ -22,14 +24,5 @@ class Accounts(BaseModel):
     items: list[Account]
 
 
-class Token(BaseModel):
-    id: int
-    username: str
-    label: str
-    created: dt.datetime
-    last_used: dt.datetime | None
-    revoked: bool
-
-
 class Tokens(BaseModel):
-    items: list[Token]
+    items: list[TokenInfo]
