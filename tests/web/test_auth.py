@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -241,3 +245,137 @@ def test_the_openapi_schema_says_which_operations_need_a_token(anonymous: TestCl
     assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     assert schema["paths"]["/api/v1/audit"]["get"]["security"] == [{"bearer": []}]
     assert "security" not in schema["paths"]["/health"]["get"]
+
+
+def _signed_in(app: FastAPI, make_user: MakeUser) -> tuple[TestClient, str]:
+    username, password = make_user("ics_analyst")
+    client = TestClient(app)
+    assert login(client, username, password).status_code == 303
+    return client, username
+
+
+def _audit_rows(app: FastAPI, action: str) -> list[appdb.AuditLog]:
+    with app.state.appdb.session() as session:
+        return list(
+            session.scalars(
+                select(appdb.AuditLog)
+                .where(appdb.AuditLog.action == action)
+                .order_by(appdb.AuditLog.id)
+            )
+        )
+
+
+def test_a_copied_cookie_is_dead_after_logout(app: FastAPI, make_user: MakeUser) -> None:
+    username, password = make_user("admin")
+    client = TestClient(app)
+    login(client, username, password)
+    copied = TestClient(app)
+    copied.cookies.set("openpcn_session", client.cookies["openpcn_session"])
+    assert copied.get("/api/v1/audit").status_code == 200
+    page = client.get("/admin/audit")
+    client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    assert copied.get("/api/v1/audit").status_code == 401
+    again = copied.get("/admin/audit", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
+def test_the_cookie_carries_only_a_session_id_stored_hashed(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    client, _ = _signed_in(app, make_user)
+    payload = client.cookies["openpcn_session"].split(".")[0]
+    data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    assert set(data) == {"sid", "csrf"}
+    with app.state.appdb.session() as session:
+        hashes = set(session.scalars(select(appdb.LoginSession.id_hash)))
+    assert data["sid"] not in hashes
+    assert hashlib.sha256(data["sid"].encode()).hexdigest() in hashes
+
+
+def test_a_session_ends_eight_hours_after_login_however_busy(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    client, username = _signed_in(app, make_user)
+    assert client.get("/api/v1/cohorts").status_code == 200
+    user_id = appdb.user_id_of(app.state.appdb, username)
+    with app.state.appdb.session() as session:
+        row = session.scalar(
+            select(appdb.LoginSession).where(appdb.LoginSession.user_id == user_id)
+        )
+        assert row.expires - row.created == appdb.SESSION_LIFETIME
+        row.expires = appdb.utcnow() - dt.timedelta(seconds=1)
+    assert client.get("/api/v1/cohorts").status_code == 401
+
+
+def test_a_disabled_accounts_cookie_and_token_get_401_at_once(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    client, username = _signed_in(app, make_user)
+    token = appdb.create_token(app.state.appdb, username)
+    cli = appdb.Actor("cli", "test")
+    appdb.set_active(app.state.appdb, appdb.user_id_of(app.state.appdb, username), False, actor=cli)
+    assert client.get("/api/v1/cohorts").status_code == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert TestClient(app).get("/api/v1/cohorts", headers=bearer).status_code == 401
+
+
+def test_a_role_change_ends_the_accounts_sessions(app: FastAPI, make_user: MakeUser) -> None:
+    client, username = _signed_in(app, make_user)
+    user_id = appdb.user_id_of(app.state.appdb, username)
+    appdb.set_role(app.state.appdb, user_id, "admin", actor=appdb.Actor("cli", "test"))
+    assert client.get("/api/v1/cohorts").status_code == 401
+    assert appdb.live_sessions(app.state.appdb).get(user_id) is None
+
+
+def test_logins_failures_lockouts_and_logouts_are_audited(
+    app: FastAPI, make_user: MakeUser
+) -> None:
+    username, password = make_user("ics_analyst")
+    client = TestClient(app, client=("192.0.2.10", 50000))
+    typed = "x" * 100 + username  # as typed, cut to the column's 64 characters
+    login(client, typed, "my secret guess")
+    failed = _audit_rows(app, "login.failed")[-1]
+    assert failed.username == typed[:64] and failed.user_id is None
+    assert failed.route == "/login" and failed.scope == "from 192.0.2.10"
+    assert "my secret guess" not in f"{failed.username} {failed.scope} {failed.route}"
+    login(client, username, password)
+    done = _audit_rows(app, "login")[-1]
+    assert (done.username, done.user_id) == (username, appdb.user_id_of(app.state.appdb, username))
+    page = client.get("/cohorts/risk-model")
+    client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    assert _audit_rows(app, "logout")[-1].username == username
+    for _ in range(appdb.THROTTLE_FAILURES):
+        login(client, username, "wrong password!")
+    assert login(client, username, password).status_code == 429
+    locked = _audit_rows(app, "login.locked")[-1]
+    assert locked.username == username and locked.scope == "pair throttle; from 192.0.2.10"
+
+
+def test_password_spraying_from_one_address_is_throttled(app: FastAPI, make_user: MakeUser) -> None:
+    sprayer = TestClient(app, client=("198.51.100.7", 50000))
+    for n in range(appdb.ADDRESS_FAILURES):
+        assert login(sprayer, f"guess-{n}", "Password123!").status_code == 400
+    username, password = make_user("ics_analyst")
+    refused = login(sprayer, username, password)
+    assert refused.status_code == 429 and "from your network" in refused.text
+    assert refused.headers["retry-after"] == "900"
+    elsewhere = TestClient(app, client=("198.51.100.8", 50000))
+    assert login(elsewhere, username, password).status_code == 303
+
+
+def test_many_addresses_slow_a_username_but_cannot_lock_its_owner_out(
+    app: FastAPI, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(appdb, "USERNAME_FAILURES", 8)  # fewer slow password checks
+    username, password = make_user("ics_analyst")
+    home = TestClient(app, client=("203.0.113.1", 50000))
+    assert login(home, username, password).status_code == 303  # the owner's usual place
+    for n in range(appdb.USERNAME_FAILURES):  # below the per-address limits everywhere
+        attacker = TestClient(app, client=(f"203.0.113.{100 + n}", 50000))
+        assert login(attacker, username, "wrong password!").status_code == 400
+    slowed = login(TestClient(app, client=("203.0.113.99", 50000)), username, password)
+    assert slowed.status_code == 429 and "slowed down" in slowed.text
+    assert 1 <= int(slowed.headers["retry-after"]) <= 10
+    assert (
+        login(TestClient(app, client=("203.0.113.1", 50000)), username, password).status_code == 303
+    )

@@ -5,7 +5,8 @@ that declaration: anonymous callers get 401 (API) or a redirect to the login pag
 logged-in callers without the role get 403. Routes with a {code} are asked about a Dorset code
 inside and one outside the caller's scope: a pcn_manager of U42510 may open U42510 and its
 practice J81019 but not U19923 or J81002; a practice_user of J81019 may open J81019 and its PCN
-U42510, but not J81031 (another practice of that PCN), U19923 or J81002.
+U42510, but not J81031 (another practice of that PCN), U19923 or J81002. Admin routes with a
+{user_id} or {token_id} are asked about an account and a token that exist.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from openpcn.store import appdb
 from openpcn.web.auth import Requirement, Role, declared, routes_of
 
 PCN_IN, PCN_OUT = "U42510", "U19923"
@@ -55,14 +57,17 @@ def requirement(route: APIRoute) -> Requirement:
     return found[0]
 
 
-def samples(route: APIRoute, who: Who) -> list[tuple[str, bool]]:
-    """(concrete path, inside the caller's scope?) for the route's path parameters."""
+def samples(route: APIRoute, who: Who, ids: dict[str, str] | None = None) -> list[tuple[str, bool]]:
+    """(concrete path, inside the caller's scope?) for the route's path parameters; `ids`
+    gives the {user_id} and {token_id} of an existing account and token."""
     params = re.findall(r"{(\w+)}", route.path)
     if not params:
         return [(route.path, True)]
-    unknown = set(params) - {"code", "ics", "measure", "cohort"}
+    unknown = set(params) - {"code", "ics", "measure", "cohort", *(ids or {})}
     assert not unknown, f"{route.path}: add sample values for {unknown} to this test"
     path = route.path.replace("{ics}", "11J").replace("{measure}", "overall_good")
+    for name, value in (ids or {}).items():
+        path = path.replace(f"{{{name}}}", value)
     path = path.replace("{cohort}", "smr-d-medicines-linked-to-harm")
     if "{code}" not in path:
         return [(path, True)]
@@ -94,6 +99,17 @@ def clients(app: FastAPI, client_as: Callable[..., TestClient]) -> dict[str, Tes
     return made
 
 
+@pytest.fixture(scope="module")
+def ids(app: FastAPI, make_user: Callable[..., tuple[str, str]]) -> dict[str, str]:
+    """An account (with a live token) for the routes that name one by id."""
+    username, _ = make_user("ics_analyst")
+    token = appdb.create_token(app.state.appdb, username, "matrix")
+    return {
+        "user_id": str(appdb.user_id_of(app.state.appdb, username)),
+        "token_id": str(appdb.token_id_of(app.state.appdb, token)),
+    }
+
+
 def test_every_route_declares_its_roles(app: FastAPI) -> None:
     undeclared = []
     for route in routes_of(app):
@@ -111,13 +127,15 @@ def test_every_route_declares_its_roles(app: FastAPI) -> None:
 def test_the_matrix_covers_the_organisation_routes_once_they_exist(app: FastAPI) -> None:
     paths = {r.path for r in api_routes(app)}
     assert {"/login", "/logout", "/health", "/admin/audit", "/api/v1/audit"} <= paths
+    assert {"/admin/users", "/admin/users/{user_id}", "/admin/tokens/{token_id}/revoke"} <= paths
+    assert {"/api/v1/admin/users", "/api/v1/admin/tokens"} <= paths
     if "/api/v1/pcns" in paths:  # W2's router is included
         assert {"/pcns/{code}", "/practices/{code}", "/api/v1/pcns/{code}"} <= paths
 
 
 def test_admin_routes_are_for_admins_only(app: FastAPI) -> None:
     for route in api_routes(app):
-        if route.path.startswith(("/admin", "/api/v1/audit")):
+        if route.path.startswith(("/admin", "/api/v1/audit", "/api/v1/admin")):
             assert requirement(route).roles == {Role.ADMIN}, route.path
 
 
@@ -135,7 +153,9 @@ def _verdict(response, *, api: bool) -> str:
     return f"unexpected {status}"
 
 
-def test_every_route_with_every_role(app: FastAPI, clients: dict[str, TestClient]) -> None:
+def test_every_route_with_every_role(
+    app: FastAPI, clients: dict[str, TestClient], ids: dict[str, str]
+) -> None:
     wrong: list[str] = []
     checked = 0
     for route in api_routes(app):
@@ -143,7 +163,7 @@ def test_every_route_with_every_role(app: FastAPI, clients: dict[str, TestClient
         for method in sorted(route.methods - {"HEAD"}):
             for who in WHO:
                 client = clients[who.label]
-                for path, inside in samples(route, who):
+                for path, inside in samples(route, who, ids):
                     if method != "GET" and who.role is not None:
                         continue  # unsafe methods: only the anonymous refusal is checked here
                     api = path.startswith("/api/")

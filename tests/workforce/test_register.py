@@ -36,7 +36,8 @@ def test_migration_0002_adds_the_staff_table(db: appdb.AppDB) -> None:
         "imported_at": False, "source": False,
     }  # fmt: skip
     with db.engine.connect() as con:
-        assert con.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        version = con.execute(text("select version_num from alembic_version")).scalar()
+    assert version >= "0002"  # 0002 or a later migration on top of it
 
 
 def test_the_role_list_is_gp_nurse_admin_and_every_arrs_role_of_any_year() -> None:

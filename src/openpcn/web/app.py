@@ -26,7 +26,7 @@ from openpcn.store import appdb
 from openpcn.store.warehouse import connect
 from openpcn.web import auth, errors
 from openpcn.web.kit.connections import WarehousePool
-from openpcn.web.routes import admin, cohorts, funding, orgs, quality, report, workforce
+from openpcn.web.routes import accounts, admin, cohorts, funding, orgs, quality, report, workforce
 from openpcn.web.routes import auth as auth_routes
 from openpcn.web.security import SecurityHeadersMiddleware
 
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
 
     for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts):
         app.include_router(module.router)
+    app.include_router(accounts.router)  # account administration (admins only)
     _describe_auth_in_openapi(app)
     return app
 

@@ -1,7 +1,8 @@
 """Who is asking and what they may see: roles, route declarations, sessions, CSRF, tokens.
 
 Every route declares exactly one of `require(*roles)` or `public()` as a dependency. The
-dependency identifies the caller (bearer token, else the signed session cookie), refuses
+dependency identifies the caller (bearer token, else the session: the signed cookie carries a
+random session id, live only while its row in the app database is), refuses
 anonymous callers (401 for the API, a redirect to the login page for pages) and callers without
 one of the roles (403), and checks the CSRF token on every unsafe request a browser makes.
 Scope within a role (a PCN manager's own PCN) is checked by the handlers with `forbid_unless`.
@@ -49,7 +50,7 @@ __all__ = [
 ALL_ROLES: tuple[Role, ...] = tuple(Role)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "openpcn_session"
-SESSION_MAX_AGE = 8 * 60 * 60  # a working day; then log in again
+SESSION_MAX_AGE = int(appdb.SESSION_LIFETIME.total_seconds())  # the server ends it then too
 
 
 class AuthRequired(OpenPCNError):
@@ -203,12 +204,12 @@ def identify(request: Request, *, strict: bool = True) -> tuple[Principal | None
                 raise AuthRequired("The bearer token is not valid or has been revoked.")
             return None, False  # not authenticated by it, so forms still need their CSRF token
         return _principal(request, user), True
-    user_id = request.session.get("uid") if "session" in request.scope else None
-    if not isinstance(user_id, int):
+    session_id = request.session.get("sid") if "session" in request.scope else None
+    if not isinstance(session_id, str):
         return None, False
-    user = appdb.get_user(db, user_id)
+    user = appdb.user_for_session(db, session_id)
     if user is None:
-        request.session.pop("uid", None)  # account removed or deactivated: end the session
+        request.session.pop("sid", None)  # ended, expired, or its account disabled or removed
         return None, False
     return _principal(request, user), False
 
@@ -297,12 +298,18 @@ async def check_csrf(request: Request) -> None:
         raise CsrfFailed()
 
 
-def start_session(request: Request, principal_user_id: int) -> None:
-    """A fresh session for a new login (a new CSRF token too: no fixation)."""
-    request.session.clear()
-    request.session["uid"] = principal_user_id
+def start_session(request: Request, user_id: int) -> None:
+    """A fresh server-side session for a new login (a new CSRF token too: no fixation); any
+    session the browser had before is ended."""
+    end_session(request)
+    request.session["sid"] = appdb.start_session(request.app.state.appdb, user_id)
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request) -> bool:
+    """End the browser's session on the server and forget the cookie; True if one was live."""
+    session_id = request.session.get("sid")
     request.session.clear()
+    if not isinstance(session_id, str):
+        return False
+    return appdb.end_session(request.app.state.appdb, session_id)
