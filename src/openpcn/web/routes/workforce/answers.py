@@ -16,8 +16,8 @@ from fastapi import Request
 from openpcn.exceptions import InputError
 from openpcn.web.kit.access import Ask, may_see_ics
 from openpcn.web.kit.connections import appdb
-from openpcn.workforce.planner import IN_POST, WEIGHTS, NumberRange
 from openpcn.workforce.indicators import staffing_indicators
+from openpcn.workforce.planner import IN_POST, WEIGHTS, NumberRange
 
 WEIGHT, FTE = "w_", "fte_"  # what-if form fields: w_<role>=weight, fte_<role>=FTE in post
 #: what each what-if field holds, and its range (also the form's min, max and step)
