@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
+from tests.web.test_route_matrix import WHO, api_routes, samples
 
 from openpcn.config import LOOPBACK_HOSTS, Settings
 from openpcn.exceptions import NotFoundError
@@ -203,6 +204,23 @@ def test_head_is_answered_wherever_get_is_with_the_same_status_and_headers(
     assert head.content == b""
     for name in ("content-type", "content-length", "content-security-policy", "cache-control"):
         assert head.headers.get(name) == get.headers.get(name), name
+
+
+def test_every_get_route_answers_head_as_it_answers_get(
+    app: FastAPI, anonymous: TestClient
+) -> None:
+    """As anyone (cheap: most answers are 401 or the login redirect), route by route."""
+    walked = 0
+    for route in api_routes(app):
+        if "GET" not in route.methods:
+            continue
+        for path, _ in samples(route, WHO[0]):
+            get = anonymous.get(path, follow_redirects=False)
+            head = anonymous.head(path, follow_redirects=False)
+            assert (head.status_code, head.content) == (get.status_code, b""), path
+            assert head.headers.get("location") == get.headers.get("location"), path
+            walked += 1
+    assert walked > 30
 
 
 def test_head_of_a_page_that_needs_a_login_redirects_like_get(anonymous: TestClient) -> None:
