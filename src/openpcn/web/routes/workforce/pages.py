@@ -49,11 +49,8 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
     status = 200
     weights, staff, field_errors = what_if(request)
     if field_errors:
-        context["error"] = {
-            "what": "Some of the what-if values are not numbers in their range",
-            "fix": "Correct the values marked below the plan.",
-        }
-        status = 422
+        context["error"] = {"what": "Some what-if values are out of range", "fix": None}
+        status = 422  # the summary lists field_errors, each linked to its field
     else:
         try:
             context["result"] = pcn_plan(
