@@ -23,3 +23,20 @@ def test_an_unknown_engine_is_a_config_error_that_names_the_choices():
     with pytest.raises(ConfigError) as caught:
         load_settings({"OPENPCN_ENGINE": "oracle"})
     assert "duckdb" in caught.value.message and "pyspark" in caught.value.message
+
+
+def test_the_web_app_answers_loopback_names_and_believes_no_proxy_by_default():
+    settings = load_settings({})
+    assert settings.allowed_hosts == ("localhost", "127.0.0.1", "::1")
+    assert settings.trusted_proxies == ()
+
+
+def test_allowed_hosts_and_trusted_proxies_are_comma_separated_lists():
+    settings = load_settings(
+        {
+            "OPENPCN_ALLOWED_HOSTS": " PCN.example.nhs.uk, ,localhost,localhost",
+            "OPENPCN_TRUSTED_PROXIES": "10.0.0.5,10.0.0.6",
+        }
+    )
+    assert settings.allowed_hosts == ("pcn.example.nhs.uk", "localhost")
+    assert settings.trusted_proxies == ("10.0.0.5", "10.0.0.6")

@@ -12,14 +12,28 @@ ENGINES = ("duckdb", "pyspark")
 DEFAULT_ICS = "11J"  # NHS Dorset CCG, coterminous with the Dorset ICS (QVV) in 2019
 DEFAULT_DATE = "2019-12-01"  # the date of the shipped ePCN extract
 DEFAULT_SEED = 2019
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")  # the names of this machine itself
+
+
+def names(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting as its non-empty, lower-case, de-duplicated items."""
+    items = (item.strip().lower() for item in (value or "").split(","))
+    return tuple(dict.fromkeys(item for item in items if item))
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the warehouse lives and which engine runs queries."""
+    """Where the warehouse lives, which engine runs queries, and who the web app believes.
+
+    `allowed_hosts`: the Host names the web app answers ("*": any, for settings made in code,
+    e.g. tests; `load_settings` defaults to this machine's loopback names). `trusted_proxies`:
+    the addresses whose X-Forwarded-For `openpcn serve` believes (none: the connection's own).
+    """
 
     home: Path = field(default_factory=lambda: Path(".openpcn"))
     engine: str = "duckdb"
+    allowed_hosts: tuple[str, ...] = ("*",)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def warehouse_path(self) -> Path:
@@ -32,7 +46,8 @@ class Settings:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read `OPENPCN_HOME` and `OPENPCN_ENGINE`; nothing else is required."""
+    """Read `OPENPCN_HOME`, `OPENPCN_ENGINE`, `OPENPCN_ALLOWED_HOSTS` (default: loopback) and
+    `OPENPCN_TRUSTED_PROXIES` (default: none); nothing is required."""
     env = dict(os.environ) if env is None else env
     engine = env.get("OPENPCN_ENGINE", "duckdb").strip().lower()
     if engine not in ENGINES:
@@ -41,4 +56,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             fix=f"set OPENPCN_ENGINE to one of: {', '.join(ENGINES)}",
         )
     home = Path(env.get("OPENPCN_HOME") or ".openpcn")
-    return Settings(home=home, engine=engine)
+    return Settings(
+        home=home,
+        engine=engine,
+        allowed_hosts=names(env.get("OPENPCN_ALLOWED_HOSTS")) or LOOPBACK_HOSTS,
+        trusted_proxies=names(env.get("OPENPCN_TRUSTED_PROXIES")),
+    )

@@ -81,3 +81,22 @@ def test_plan_names_an_unknown_pcn_or_year(home: Path) -> None:
     assert isinstance(done.exception, NotFoundError) and "U99999" in done.exception.what
     done = invoke("plan", "--pcn", "U00001", "--year", "2031/32")
     assert isinstance(done.exception, InputError)
+
+
+@pytest.mark.parametrize("weight", ["1e16", "1e30", "1e308", "-1", "nan", "inf"])
+def test_plan_refuses_a_weight_out_of_range_before_any_work(
+    home: Path, monkeypatch: pytest.MonkeyPatch, weight: str
+) -> None:
+    monkeypatch.setenv("OPENPCN_HOME", str(home / "no-warehouse-here"))  # never opened
+    weighted = f"clinical_pharmacist={weight}"
+    done = invoke("plan", "--pcn", "U00001", "--year", "2020/21", "--priority", weighted)
+    assert isinstance(done.exception, InputError) and done.exception.exit_code == 65
+    assert "must be a number from 0 to 100" in done.exception.what
+
+
+@pytest.mark.parametrize("date", ["1899-12-31", "2101-01-01", "2019-13-40"])
+def test_dates_outside_the_range_are_usage_errors(home: Path, date: str) -> None:
+    risk = invoke("risk", "--date", date)
+    assert risk.exit_code == 2 and "1900-01-01 to 2100-12-31" in risk.output
+    plan = invoke("plan", "--pcn", "U00001", "--year", "2020/21", "--on", date)
+    assert plan.exit_code == 2 and "--on" in plan.output

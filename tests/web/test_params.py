@@ -59,3 +59,50 @@ def test_codes_on_paths_are_case_blind(anonymous: TestClient, analyst: dict[str,
     lower = anonymous.get("/api/v1/pcns/u42510/funding", headers=analyst)
     assert lower.status_code == 200 and lower.json()["pcn_code"] == "U42510"
     assert anonymous.get("/api/v1/pcns/U99999/funding", headers=analyst).status_code == 404
+
+
+DATED = [
+    "/api/v1/pcns?ics=11J",  # orgs
+    "/api/v1/ics/11J/workforce",  # workforce
+    "/api/v1/pcns/U42510/cohorts",  # cohorts
+    "/api/v1/ics/11J/quality",  # quality
+]
+
+
+@pytest.mark.parametrize("url", DATED)
+@pytest.mark.parametrize("date", ["1899-12-31", "2101-01-01", "0001-01-01", "9999-12-31"])
+def test_every_capability_refuses_the_same_dates_before_any_work(
+    anonymous: TestClient, analyst: dict[str, str], url: str, date: str
+) -> None:
+    got = anonymous.get(f"{url}{'&' if '?' in url else '?'}date={date}", headers=analyst)
+    assert got.status_code == 422, got.text
+    body = got.json()
+    assert body["errors"][0]["loc"] == ["query", "date"]
+    assert "from 1900-01-01 to 2100-12-31" in body["fix"]
+
+
+@pytest.mark.parametrize("date", ["1900-01-01", "2100-12-31"])
+def test_the_ends_of_the_date_range_are_answered(
+    anonymous: TestClient, analyst: dict[str, str], date: str
+) -> None:
+    assert anonymous.get(f"/api/v1/pcns?ics=11J&date={date}", headers=analyst).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "says", "back"),
+    [
+        ("/ics/11J?date=2019-13-40", "The date is not a real date", "/ics/11J"),
+        ("/ics/11J?date=2101-01-01&x=1", "The date is too large or too late", "/ics/11J?x=1"),
+        ("/ics/11J/workforce?date=1899-12-31", "The date is too small", "/ics/11J/workforce"),
+    ],
+)
+def test_a_bad_value_on_a_page_is_named_in_plain_words_with_the_fix_and_a_way_back(
+    client_as, url: str, says: str, back: str
+) -> None:  # type: ignore[no-untyped-def]
+    page = client_as("ics_analyst").get(url)
+    assert page.status_code == 400
+    assert "query.date" not in page.text and "Input should be" not in page.text
+    assert says in page.text
+    assert "Write a date as YYYY-MM-DD, from 1900-01-01 to 2100-12-31" in page.text
+    assert f'href="{back}" id="refusal-back"' in page.text
+    assert 'class="nhsuk-header"' in page.text

@@ -55,8 +55,12 @@ def test_ics_summary_on_a_date_without_pcns_says_so(anonymous, analyst):
     body = anonymous.get("/api/v1/ics/11J/quality?date=2018-06-01", headers=analyst).json()
     assert "no practice is a core member" in body["cqc"]["note"]
     assert (body["gpps"], body["pcns"]) == ({}, [])
-    ancient = anonymous.get("/api/v1/ics/11J/quality?date=0001-01-01", headers=analyst).json()
+    ancient = anonymous.get("/api/v1/ics/11J/quality?date=1900-01-01", headers=analyst).json()
     assert ancient["cqc"]["practices"] == 0
+    # dates before 1900 are refused, as in every capability (tests/web/test_params.py)
+    assert (
+        anonymous.get("/api/v1/ics/11J/quality?date=0001-01-01", headers=analyst).status_code == 422
+    )
 
 
 def test_variation_by_practice_is_the_variation_function_answer(anonymous, analyst, app, con):

@@ -72,3 +72,40 @@ def test_no_api_operation_answers_with_a_server_error(schema: Any, token_for: An
                 )
     assert called > 0, "no GET operation was found in /openapi.json"
     assert not failures, "server errors:\n" + "\n".join(failures)
+
+
+EXTREMES = ["1e16", "1e30", "1e308", "-1", "nan", "inf", "-inf"]
+WIDENED = [
+    ("GET /api/v1/pcns/{code}/arrs-plan", {"code": "U42510"}, query)
+    for value in EXTREMES
+    for query in (
+        {"priority": [f"clinical_pharmacist:{value}"]},
+        {"existing": [f"social_prescribing_link_worker:{value}"]},
+        {"priority": [f"pharmacy_technician:{value}", "clinical_pharmacist:100"]},
+    )
+] + [
+    (label, path, {"date": date})
+    for label, path in (
+        ("GET /api/v1/pcns", {}),
+        ("GET /api/v1/ics/{ics}/workforce", {"ics": "11J"}),
+        ("GET /api/v1/pcns/{code}/cohorts", {"code": "U42510"}),
+    )
+    for date in ("0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31")
+]
+
+
+def test_widened_numbers_and_dates_are_refused_not_crashed_on(schema: Any, token_for: Any) -> None:
+    """The extremes a schemathesis run with widened numeric ranges sends, sent on purpose:
+    the ARRS planner's weights and WTE (strings in the schema, so never generated as numbers)
+    and dates beyond the one range. Each is a client error, never a 5xx."""
+    headers = {"Authorization": f"Bearer {token_for('admin')}"}
+    operations = {r.ok().label: r.ok() for r in schema.get_all_operations()}
+    for label, path, query in WIDENED:
+        case = operations[label].Case(path_parameters=path, query=query)
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=[not_a_server_error])
+        assert response.status_code == 422, (label, query, response.text)
+    tiny = operations["GET /api/v1/pcns/{code}/arrs-plan"].Case(
+        path_parameters={"code": "U42510"}, query={"priority": ["clinical_pharmacist:1e-320"]}
+    )
+    assert tiny.call(headers=headers).status_code == 200  # in range, however small

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
+from tests.web.test_route_matrix import WHO, api_routes, samples
 
-from openpcn.config import Settings
+from openpcn.config import LOOPBACK_HOSTS, Settings
 from openpcn.exceptions import NotFoundError
 from openpcn.web.app import create_app
 from openpcn.web.auth import public
-from openpcn.web.security import CSP
+from openpcn.web.security import CSP, relative
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "openpcn" / "web" / "templates"
 SECRET_VALUE = "9434765919"  # looks like an NHS number: it must never be shown or logged
@@ -191,3 +193,87 @@ def test_every_form_carries_a_csrf_token() -> None:
             if re.search(r'method="post"', form, flags=re.I) and "csrf_token(request)" not in form:
                 problems.append(str(path.relative_to(TEMPLATES)))
     assert not problems, f"POST forms without csrf_token: {problems}"
+
+
+@pytest.mark.parametrize("url", ["/health", "/login", "/api/v1/audit", "/openapi.json"])
+def test_head_is_answered_wherever_get_is_with_the_same_status_and_headers(
+    anonymous: TestClient, url: str
+) -> None:
+    get, head = anonymous.get(url, follow_redirects=False), anonymous.head(url)
+    assert head.status_code == get.status_code != 405
+    assert head.content == b""
+    for name in ("content-type", "content-length", "content-security-policy", "cache-control"):
+        assert head.headers.get(name) == get.headers.get(name), name
+
+
+def test_every_get_route_answers_head_as_it_answers_get(
+    app: FastAPI, anonymous: TestClient
+) -> None:
+    """As anyone (cheap: most answers are 401 or the login redirect), route by route."""
+    walked = 0
+    for route in api_routes(app):
+        if "GET" not in route.methods:
+            continue
+        for path, _ in samples(route, WHO[0]):
+            get = anonymous.get(path, follow_redirects=False)
+            head = anonymous.head(path, follow_redirects=False)
+            assert (head.status_code, head.content) == (get.status_code, b""), path
+            assert head.headers.get("location") == get.headers.get("location"), path
+            walked += 1
+    assert walked > 30
+
+
+def test_head_of_a_page_that_needs_a_login_redirects_like_get(anonymous: TestClient) -> None:
+    head = anonymous.head("/ics/11J/workforce", follow_redirects=False)
+    assert head.status_code == 303 and head.headers["location"].startswith("/login?next=")
+    assert anonymous.post("/health").status_code == 405  # only HEAD is added
+
+
+@pytest.mark.parametrize("forged", ["evil.example", "evil.example:8000", "[::2]:80"])
+def test_a_forged_host_is_never_echoed_into_the_trailing_slash_redirect(
+    anonymous: TestClient, forged: str
+) -> None:
+    got = anonymous.get("/health/", headers={"Host": forged}, follow_redirects=False)
+    assert got.status_code in (307, 308)
+    assert got.headers["location"] == "/health"
+    assert "evil" not in got.text and "evil" not in got.headers["location"]
+
+
+def test_a_redirect_never_becomes_protocol_relative() -> None:
+    assert relative("http://evil.example//evil.example/x?a=1") == "/evil.example/x?a=1"
+    assert relative("http://h/\\evil.example") == "/evil.example"
+
+
+@pytest.fixture(scope="module")
+def loopback_app(
+    warehouse_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FastAPI]:
+    """The app as `openpcn serve` makes it by default: only this machine's names answered."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('hosts') / 'app.db'}"
+    settings = replace(warehouse_settings, allowed_hosts=(*LOOPBACK_HOSTS, "*.example.org"))
+    application = create_app(settings, appdb_url=url)
+    yield application
+    application.state.appdb.dispose()
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("localhost:8000", 200),
+        ("127.0.0.1", 200),
+        ("[::1]:8000", 200),
+        ("pcn.example.org", 200),
+        ("evil.example", 400),
+        ("example.org.evil.example", 400),
+        ("", 400),
+    ],
+)
+def test_only_allowed_hosts_are_answered(loopback_app: FastAPI, host: str, status: int) -> None:
+    client = TestClient(loopback_app)
+    got = client.get("/health", headers={"Host": host})
+    assert got.status_code == status
+    if status == 400:
+        assert "evil" not in got.text
+        assert_secure_headers(got)
+    redirect = client.get("/health/", headers={"Host": host}, follow_redirects=False)
+    assert "evil" not in redirect.headers.get("location", "")

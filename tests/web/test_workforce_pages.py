@@ -179,3 +179,45 @@ def test_anonymous_callers_are_sent_to_log_in(anonymous: TestClient) -> None:
     page = anonymous.get(f"/pcns/{PCN}/arrs?year={quote(YEAR)}", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
     assert anonymous.get("/ics/11J/workforce", follow_redirects=False).status_code == 303
+
+
+EXTREMES = ["1e16", "1e30", "1e308", "-1", "nan", "inf", "-inf"]
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+def test_numbers_out_of_range_are_a_422_with_the_range_in_words(
+    manager: TestClient, value: str
+) -> None:
+    url = f"/api/v1/pcns/{PCN}/arrs-plan?year={YEAR}"
+    weight = manager.get(url + f"&priority=clinical_pharmacist:{value}")
+    assert weight.status_code == 422, weight.text
+    assert weight.headers["content-type"].startswith("application/problem+json")
+    assert "from 0 to 100" in weight.json()["detail"]
+    staff = manager.get(url + f"&existing=social_prescribing_link_worker:{value}")
+    assert staff.status_code == 422 and "from 0 to 50 WTE" in staff.json()["detail"]
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+def test_a_number_out_of_range_is_shown_beside_its_field(manager: TestClient, value: str) -> None:
+    query = f"year={YEAR}&w_clinical_pharmacist={value}&fte_pharmacy_technician=1"
+    page = manager.get(f"/pcns/{PCN}/arrs?{query}")
+    assert page.status_code == 422
+    message = "The priority of clinical_pharmacist must be a number from 0 to 100"
+    assert f'href="#w_clinical_pharmacist">{message}' in page.text  # the summary links to it
+    beside = re.search(r'id="w_clinical_pharmacist-error">.*?Error:</span> ([^<]*)<', page.text)
+    assert beside and beside.group(1) == message and 'id="plan-table"' not in page.text
+    # the htmx partial sends the fields out of band, with the error beside the field
+    partial = manager.get(f"/pcns/{PCN}/partials/arrs?{query}", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and 'hx-swap-oob="true"' in partial.text
+    assert 'id="w_clinical_pharmacist-error"' in partial.text
+    assert 'aria-describedby="w_clinical_pharmacist-error"' in partial.text
+    good = manager.get(f"/pcns/{PCN}/partials/arrs?year={YEAR}&w_clinical_pharmacist=100")
+    assert "nhsuk-error-message" not in good.text and 'id="plan-table"' in good.text
+
+
+def test_the_form_inputs_carry_their_ranges(manager: TestClient) -> None:
+    html = manager.get(f"/pcns/{PCN}/arrs?year={YEAR}").text
+    weight = re.search(r'<input[^>]*name="w_clinical_pharmacist"[^>]*>', html)
+    fte = re.search(r'<input[^>]*name="fte_clinical_pharmacist"[^>]*>', html)
+    assert weight and 'min="0" max="100" step="any"' in weight.group(0)
+    assert fte and 'min="0" max="50" step="any"' in fte.group(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from openpcn.exceptions import InputError
 from openpcn.funding.rules import Role
-from openpcn.workforce.planner import STEP, plan, year_fraction
+from openpcn.workforce.planner import IN_POST, STEP, WEIGHTS, plan, year_fraction
 
 START = date(2019, 7, 1)
 
@@ -116,9 +117,9 @@ def test_a_plan_over_budget_is_refused_with_the_figures() -> None:
     ("kwargs", "says"),
     [
         ({"priorities": {"surgeon": 1}}, "not an ARRS role"),
-        ({"priorities": {"a": -1}}, "0 or more"),
+        ({"priorities": {"a": -1}}, "from 0 to 100"),
         ({"existing": {"surgeon": 1}}, "not an ARRS role"),
-        ({"existing": {"a": -1}}, "at least 0"),
+        ({"existing": {"a": -1}}, "from 0 to 50 WTE"),
         ({"existing": {"a": 3}}, "exceed its cap"),
         ({"existing": {"d": 1}}, "cannot be costed"),
     ],
@@ -130,8 +131,33 @@ def test_bad_priorities_and_staff_in_post_are_refused(kwargs: dict, says: str) -
 
 
 def test_a_negative_arr_sum_is_refused() -> None:
-    with pytest.raises(InputError, match="at least £0"):
+    with pytest.raises(InputError, match="from £0"):
         plan(-1, ROLES_2019)
+
+
+EXTREMES = [1e16, 1e30, 1e308, -1, math.nan, math.inf, -math.inf]
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+def test_numbers_out_of_range_are_refused_not_crashed_on(value: float) -> None:
+    """Weights beyond 100 broke the solver and 1e30 WTE broke Decimal; now each is refused
+    with its range (an uncapped role, so no cap check can catch it first)."""
+    roles = {"a": role("a", 10_000), "b": role("b", 20_000)}
+    with pytest.raises(InputError, match=r"from 0 to 100"):
+        plan(50_000, roles, priorities={"a": value})
+    with pytest.raises(InputError, match=r"from 0 to 50 WTE"):
+        plan(50_000, roles, existing={"a": value})
+    with pytest.raises(InputError, match=r"from £0"):
+        plan(value, roles)
+    with pytest.raises(InputError, match="part of the year"):
+        plan(50_000, roles, year_fraction=value)
+
+
+def test_the_ends_of_the_ranges_are_planned() -> None:
+    roles = {"a": role("a", 10_000), "b": role("b", 20_000)}
+    top = plan(1e9, roles, priorities={"a": 100, "b": 1e-9}, existing={"a": 50, "b": 0})
+    assert by_key(top)["a"]["existing_fte"] == 50 and top["new_fte"] > 0
+    assert (WEIGHTS.words, IN_POST.words) == ("from 0 to 100", "from 0 to 50 WTE")
 
 
 @settings(max_examples=40, deadline=None)

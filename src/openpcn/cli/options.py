@@ -8,9 +8,29 @@ from pathlib import Path
 import typer
 
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
+from openpcn.exceptions import InputError
+from openpcn.orgs.dates import RANGE_WORDS, checked_date
+
+
+def date_in_range(value: str | None) -> str | None:
+    """A date option's check, before any work: a usage error (exit 2) unless it is a real date
+    within the range every surface answers for (`openpcn.orgs.dates`)."""
+    if value is None:
+        return None
+    try:
+        checked_date(value)
+    except InputError as exc:
+        raise typer.BadParameter(f"{exc.what}: give a date as YYYY-MM-DD, {RANGE_WORDS}") from None
+    return value
+
 
 ICS_OPTION = typer.Option(DEFAULT_ICS, "--ics", help="ICS, by its commissioner code (11J = Dorset)")
-DATE_OPTION = typer.Option(DEFAULT_DATE, "--date", help="date to ask about (YYYY-MM-DD)")
+DATE_OPTION = typer.Option(
+    DEFAULT_DATE,
+    "--date",
+    help=f"date to ask about (YYYY-MM-DD, {RANGE_WORDS})",
+    callback=date_in_range,
+)
 JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
 
 

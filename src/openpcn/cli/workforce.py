@@ -7,10 +7,11 @@ from typing import Any
 
 import typer
 
-from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION
+from openpcn.cli.options import DATE_OPTION, ICS_OPTION, JSON_OPTION, date_in_range
 from openpcn.cli.output import emit, out, table
 from openpcn.cli.stores import app_db, warehouse
 from openpcn.exceptions import InputError
+from openpcn.workforce.planner import WEIGHTS
 
 workforce_app = typer.Typer(
     help="Workforce: the staff register, GP workforce risk and the ARRS planner.",
@@ -31,17 +32,25 @@ def workforce_import(
 
 
 def _weights(items: list[str]) -> dict[str, float]:
-    """`--priority ROLE=WEIGHT` options as a mapping of role to weight."""
+    """`--priority ROLE=WEIGHT` options as a mapping of role to weight, each checked against
+    its range before any work."""
     weights = {}
     for item in items:
         role, _, weight = item.partition("=")
         try:
-            weights[role.strip()] = float(weight)
+            value = float(weight)
         except ValueError:
             raise InputError(
                 f"--priority {item!r} is not ROLE=WEIGHT",
-                fix="e.g. --priority clinical_pharmacist=2",
+                fix=f"e.g. --priority clinical_pharmacist=2 (WEIGHT {WEIGHTS.words})",
             ) from None
+        why = WEIGHTS.refusal(value)
+        if why:
+            raise InputError(
+                f"--priority {role.strip()}: the weight {why}",
+                fix=f"e.g. --priority clinical_pharmacist=2 (WEIGHT {WEIGHTS.words})",
+            )
+        weights[role.strip()] = value
     return weights
 
 
@@ -50,22 +59,26 @@ def workforce_plan(
     pcn: str = typer.Option(..., "--pcn", help="PCN code, e.g. U42510"),
     year: str = typer.Option(..., "--year", help="financial year, e.g. 2021/22"),
     priority: list[str] = typer.Option(
-        [], "--priority", help="ROLE=WEIGHT, repeatable; roles not named weigh 0"
+        [],
+        "--priority",
+        help=f"ROLE=WEIGHT, repeatable, WEIGHT {WEIGHTS.words}; roles not named weigh 0",
     ),
     on: str | None = typer.Option(
         None,
         "--on",
         help="plan the roles eligible on this date (default: the year's start, or the DES "
         "start of 1 July 2019)",
+        callback=date_in_range,
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
     from openpcn.workforce.pcn_plan import pcn_plan
 
+    weights = _weights(priority) or None  # refused before the warehouse is opened
     con = warehouse()
     with app_db() as db:
-        result = pcn_plan(con, db, pcn, year, priorities=_weights(priority) or None, on=on)
+        result = pcn_plan(con, db, pcn, year, priorities=weights, on=on)
     emit(result, as_json=as_json, draw=_print_plan)
 
 

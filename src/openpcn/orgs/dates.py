@@ -10,6 +10,10 @@ import pandas as pd
 from openpcn.exceptions import InputError
 
 DateLike = dt.date | str
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+"""The dates anything can be asked about, the same for every capability and surface (the web's
+date parameters, the CLI's --date): refused before any work, not after it."""
+RANGE_WORDS = f"from {EARLIEST.isoformat()} to {LATEST.isoformat()}"
 
 
 def as_date(value: DateLike) -> dt.date:
@@ -24,6 +28,17 @@ def as_date(value: DateLike) -> dt.date:
         raise InputError(
             f"{value!r} is not a date", fix="write dates as YYYY-MM-DD, e.g. 2019-12-01"
         ) from None
+
+
+def checked_date(value: DateLike, what: str = "the date") -> dt.date:
+    """`as_date`, refusing a date outside EARLIEST..LATEST with the range in words."""
+    day = as_date(value)
+    if not EARLIEST <= day <= LATEST:
+        raise InputError(
+            f"{what} {day.isoformat()} is outside the dates OpenPCN answers for",
+            fix=f"use a date {RANGE_WORDS}",
+        )
+    return day
 
 
 def iso(value: object) -> str | None:

@@ -25,10 +25,11 @@ from openpcn.config import Settings, load_settings
 from openpcn.store import appdb
 from openpcn.store.warehouse import connect
 from openpcn.web import auth, errors
+from openpcn.web.head import HeadMiddleware
 from openpcn.web.kit.connections import WarehousePool
 from openpcn.web.routes import accounts, admin, cohorts, funding, orgs, quality, report, workforce
 from openpcn.web.routes import auth as auth_routes
-from openpcn.web.security import SecurityHeadersMiddleware
+from openpcn.web.security import HostMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("openpcn.web")
 
@@ -79,7 +80,8 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
     app.state.practice_pcn = {}
 
     errors.install(app)
-    # add_middleware puts each new one outside the last: headers wrap sessions wrap catch-all.
+    # add_middleware puts each new one outside the last: HEAD-as-GET wraps headers wrap the
+    # Host check wraps sessions wrap catch-all.
     app.add_middleware(errors.CatchAllMiddleware)
     app.add_middleware(
         SessionMiddleware,
@@ -89,7 +91,9 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         same_site="lax",
         https_only=not insecure_cookies(),
     )
+    app.add_middleware(HostMiddleware, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadMiddleware)
 
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 

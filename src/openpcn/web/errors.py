@@ -12,7 +12,7 @@ import secrets
 import traceback
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 from openpcn.exceptions import UserError
 from openpcn.web import audit
 from openpcn.web.auth import AuthRequired, Forbidden
+from openpcn.web.invalid import refusal
 from openpcn.web.kit.asgi import HttpMiddleware
 from openpcn.web.kit.pages import render
 
@@ -115,16 +116,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
+    """A problem+json 422 under /api/ (with each fix); on pages, the NHS page that names each
+    field, says what is wrong in plain words and how to fix it, and links back without it."""
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", ""))}
         for err in exc.errors()
     ]  # never the input itself
-    where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
-    detail = f"Some of what was sent cannot be used. {where}".strip()
+    refusals = [refusal(err) for err in exc.errors()]
+    fixes = " ".join(dict.fromkeys(r.fix for r in refusals))
     if is_api(request):
-        return problem(422, detail, errors=errors)
-    return error_page(request, 400, detail)
+        where = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)
+        detail = f"Some of what was sent cannot be used. {where}".strip()
+        return problem(422, detail, errors=errors, fix=fixes or None)
+    refused = {r.name for r in refusals if r.where == "query"}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in refused]
+    back = "/" + request.url.path.lstrip("/") if refused else "/"
+    if kept:
+        back += "?" + urlencode(kept)
+    context = {"status": 400, "title": HTTPStatus(400).phrase, "refusals": refusals, "back": back}
+    context["detail"] = "Some of what was sent cannot be used."
+    return render(request, "errors/400.html", context, 400)
 
 
 async def _user_error(request: Request, exc: Exception) -> Response:

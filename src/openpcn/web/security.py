@@ -1,10 +1,15 @@
 """Security headers on every response: a strict CSP (no inline script or style), no framing,
-no MIME sniffing, same-origin referrers, and no caching of anything but static files."""
+no MIME sniffing, same-origin referrers, and no caching of anything but static files; and only
+the allowed Host names answered, with no Host ever echoed into a redirect."""
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Receive, Scope, Send
+from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcn.web.kit.asgi import HttpMiddleware
 
@@ -51,3 +56,52 @@ class SecurityHeadersMiddleware(HttpMiddleware):
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port (an IPv6 address without its brackets)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host[1:]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def relative(location: str) -> str:
+    """An absolute URL as a path on this site (never `//...`, which would leave it)."""
+    parts = urlsplit(location)
+    return urlunsplit(("", "", "/" + parts.path.lstrip("/\\"), parts.query, parts.fragment))
+
+
+class HostMiddleware(HttpMiddleware):
+    """Answer only the allowed Host names (400 otherwise: `*` allows any, `*.example.org` its
+    subdomains), and make redirects to the request's own Host relative (Starlette's
+    trailing-slash redirect copies the Host header into its Location)."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        super().__init__(app)
+        self.allowed = tuple(name.lower() for name in allowed)
+
+    def allows(self, host: str) -> bool:
+        if "*" in self.allowed:
+            return True
+        name = host_name(host)
+        return bool(name) and any(
+            name == a or (a.startswith("*.") and name.endswith(a[1:])) for a in self.allowed
+        )
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = Headers(scope=scope).get("host", "")
+        if not self.allows(host):
+            refused = PlainTextResponse("Invalid host header", status_code=400)
+            await refused(scope, receive, send)
+            return
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location", "")
+                if host and urlsplit(location).netloc.lower() == host.lower():
+                    headers["location"] = relative(location)
+            await send(message)
+
+        await self.app(scope, receive, send_relative)

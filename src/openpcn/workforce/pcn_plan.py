@@ -18,7 +18,7 @@ import ibis
 from openpcn.exceptions import NotFoundError
 from openpcn.funding.entitlements import arrs_sum
 from openpcn.funding.rules import YearRules, rules_for
-from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.dates import DateLike, as_date, checked_date
 from openpcn.orgs.hierarchy import members_of
 from openpcn.store.appdb import AppDB
 from openpcn.workforce.planner import plan, year_fraction
@@ -29,7 +29,7 @@ def planning_date(rules: YearRules, on: DateLike | None = None) -> dt.date:
     """The date whose eligible roles are planned: `on`, else the year's start or the first
     role's start (the DES began on 1 July 2019)."""
     if on is not None:
-        return as_date(on)
+        return checked_date(on, "the planning date")
     first = min((r.from_date for r in rules.roles.values()), default=rules.start)
     return max(rules.start, first)
 

@@ -9,12 +9,16 @@ The objective is lexicographic, solved as three small MILPs with HiGHS (scipy.op
 1. maximise the weighted FTE (the user's priorities, roles not named 0; without any, all 1),
 2. among those plans, the most FTE in total, 3. among those, the most money spent (least lost).
 Roles whose cap is unknown (None) cannot be costed, so they are excluded with the reason.
+Every number given is checked against its range first (WEIGHTS, IN_POST, ARR_SUMS): a solver
+fed 1e308 fails, and Decimal cannot quantize 1e30 WTE to the penny.
 """
 
 from __future__ import annotations
 
 import calendar
+import math
 import time
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,6 +32,39 @@ from openpcn.funding.rules import Role
 STEP = 0.1  # WTE per planning step
 PENNY = Decimal("0.01")
 _TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The range a number a user gives must fall in, said the same way by every surface
+    (the API's 422, the form's min/max/step, the CLI's error)."""
+
+    low: float
+    high: float
+    step: str  # the form input's step attribute
+    unit: str = ""
+
+    @property
+    def words(self) -> str:
+        return f"from {self.low:g} to {self.high:g}{self.unit}"
+
+    def refusal(self, value: float) -> str | None:
+        """Why `value` is refused (not a finite number in range), or None."""
+        if not math.isfinite(value) or not self.low <= value <= self.high:
+            return f"must be a number {self.words}"
+        return None
+
+    def check(self, value: float, what: str, fix: str = "") -> float:
+        """`value`, or an InputError that says `what` and the range."""
+        why = self.refusal(float(value))
+        if why:
+            raise InputError(f"{what} {why}", fix=fix or f"give a number {self.words}")
+        return float(value)
+
+
+WEIGHTS = NumberRange(0, 100, "any")  # a priority weight: only the ratios between them count
+IN_POST = NumberRange(0, 50, "any", " WTE")  # staff in post in one role: far above any PCN's
+ARR_SUMS = NumberRange(0, 1e9, "0.01")  # £; a PCN's ARR sum is about £1m at most
 
 
 def _money(value: Decimal | float) -> float:
@@ -188,9 +225,10 @@ def plan(
 
 def _check_budget(arrs_sum: float) -> Decimal:
     value = float(arrs_sum)
-    if not np.isfinite(value) or value < 0:
+    if ARR_SUMS.refusal(value):
         raise InputError(
-            "the ARR sum must be a sum of money of at least £0", fix="check the PCN and year"
+            f"the ARR sum must be a sum of money from £0 to £{ARR_SUMS.high:,.0f}",
+            fix="check the PCN and year",
         )
     return Decimal(str(value)).quantize(PENNY, rounding=ROUND_DOWN)
 
@@ -209,8 +247,7 @@ def _check_existing(existing: dict[str, float], roles: dict[str, Role]) -> dict[
     checked = {}
     for key, fte in existing.items():
         role = _arrs_role(key, roles, "staff in post in role")
-        if not np.isfinite(fte) or fte < 0:
-            raise InputError(f"staff in post in role {key!r} must be at least 0 FTE", fix="")
+        IN_POST.check(fte, f"staff in post in role {key!r}")
         if role.max_reimbursement is None:
             raise InputError(
                 f"staff in post in role {key!r} cannot be costed: its cap is unknown",
@@ -232,8 +269,7 @@ def _check_priorities(priorities: dict[str, float] | None, roles: dict[str, Role
         return {key: 1.0 for key in roles}
     for key, weight in priorities.items():
         _arrs_role(key, roles, "priority for")
-        if not np.isfinite(weight) or weight < 0:
-            raise InputError(f"the priority of {key!r} must be 0 or more", fix="e.g. ROLE=2")
+        WEIGHTS.check(weight, f"the priority of {key!r}", fix=f"e.g. ROLE=2 ({WEIGHTS.words})")
     # Roles without a priority weigh nothing first; leftover money then buys the most FTE.
     return {key: float(priorities.get(key, 0.0)) for key in roles}
 

@@ -15,6 +15,7 @@ from fastapi import Path, Query
 
 from openpcn.codes import COMMISSIONER_CODE, PCN_CODE, PRACTICE_CODE, Code
 from openpcn.config import DEFAULT_DATE
+from openpcn.orgs.dates import EARLIEST, LATEST, RANGE_WORDS
 
 API = "/api/v1"
 Answer = dict[str, Any]  # a JSON answer; the route's response_model describes it
@@ -40,8 +41,10 @@ ICS_PATTERN = case_blind(COMMISSIONER_CODE)
 
 
 def date_type(description: str, **extra: Any) -> Any:
-    """The type of a `date` query parameter (default it to DAY), described for the schema."""
-    return Annotated[dt.date, Query(description=description, **extra)]
+    """The type of a `date` query parameter (default it to DAY), described for the schema:
+    one range for every capability (`openpcn.orgs.dates`), refused before the handler runs."""
+    words = f"{description}, {RANGE_WORDS}"
+    return Annotated[dt.date, Query(description=words, ge=EARLIEST, le=LATEST, **extra)]
 
 
 HierarchyDate = date_type("the date the hierarchy is read on (YYYY-MM-DD)")

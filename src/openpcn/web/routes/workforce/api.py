@@ -16,6 +16,7 @@ from openpcn.web.routes.workforce.models import ArrsPlan, WorkforceRisk
 from openpcn.web.routes.workforce.params import StaffDate
 from openpcn.workforce.charts import gp_55_spec
 from openpcn.workforce.pcn_plan import pcn_plan
+from openpcn.workforce.planner import IN_POST, WEIGHTS
 
 router = APIRouter()
 
@@ -32,12 +33,14 @@ def api_arrs_plan(
     year: Year = DEFAULT_YEAR,
     priority: list[str] = Query(
         [],
-        description="ROLE:WEIGHT, repeatable; roles not named weigh 0 (none: most FTE)",
+        description=f"ROLE:WEIGHT, repeatable, WEIGHT a number {WEIGHTS.words}; roles not "
+        "named weigh 0 (none: most FTE)",
         examples=[["clinical_pharmacist:2"]],
     ),
     existing: list[str] = Query(
         [],
-        description="ROLE:FTE in post, repeatable; replaces the register's FTE for that role",
+        description=f"ROLE:FTE in post, repeatable, FTE a number {IN_POST.words}; replaces "
+        "the register's FTE for that role",
         examples=[["clinical_pharmacist:1"]],
     ),
 ) -> Answer:
@@ -50,8 +53,8 @@ def api_arrs_plan(
         appdb(ask.request),
         str(detail["code"]),
         rules.year,
-        priorities=pairs(priority, "priority"),
-        existing=pairs(existing, "staff in post"),
+        priorities=pairs(priority, "priority", WEIGHTS),
+        existing=pairs(existing, "staff in post", IN_POST),
         rules=rules,
     )
 

@@ -16,7 +16,7 @@ from openpcn.web.kit.connections import appdb
 from openpcn.web.kit.pages import render
 from openpcn.web.kit.params import API, DAY, DEFAULT_YEAR, Year
 from openpcn.web.routes.funding.answers import year_rules
-from openpcn.web.routes.workforce.answers import FTE, WEIGHT, risk_answer, what_if
+from openpcn.web.routes.workforce.answers import FIELDS, FTE, WEIGHT, risk_answer, what_if
 from openpcn.web.routes.workforce.params import StaffDate
 from openpcn.workforce.pcn_plan import in_post, pcn_plan, planning_date
 
@@ -47,16 +47,19 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
         "result": None,
     }
     status = 200
-    weights: dict[str, float] | None = None
-    staff: dict[str, float] | None = None
-    try:
-        weights, staff = what_if(request)
-        context["result"] = pcn_plan(
-            con, db, pcn, rules.year, priorities=weights, existing=staff, rules=rules
-        )
-    except InputError as exc:
-        context["error"] = {"what": exc.what, "fix": exc.fix}
-        status = 422
+    weights, staff, field_errors = what_if(request)
+    if field_errors:
+        context["error"] = {"what": "Some what-if values are out of range", "fix": None}
+        status = 422  # the summary lists field_errors, each linked to its field
+    else:
+        try:
+            context["result"] = pcn_plan(
+                con, db, pcn, rules.year, priorities=weights, existing=staff, rules=rules
+            )
+        except InputError as exc:
+            context["error"] = {"what": exc.what, "fix": exc.fix}
+            status = 422
+    context["field_errors"] = field_errors
     register = (
         context["result"]["in_post_register"]
         if context["result"]
@@ -67,6 +70,7 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
     api_query += [("existing", f"{k}:{v:g}") for k, v in (staff or {}).items()]
     context["json_url"] = f"{API}/pcns/{pcn}/arrs-plan?" + urlencode(api_query)
     raw = dict(request.query_params.multi_items())
+    context["ranges"] = {name: valid for name, (_, valid) in FIELDS.items()}
     context["form"] = [
         {
             "key": key,
@@ -90,6 +94,7 @@ def arrs_partial(code: str, ask: Everyone, year: Year = DEFAULT_YEAR) -> HTMLRes
     """The planner's result region for htmx: answered 200 even when the what-if is refused
     (htmx swaps only 2xx answers; the region then holds the error summary)."""
     context, _ = planner_context(ask, code, year)
+    context["oob"] = True  # the form's fields too, so each error shows beside its field
     response = render(ask.request, "workforce/_arrs_result.html", context)
     response.headers["HX-Push-Url"] = context["page_url"]
     return response
