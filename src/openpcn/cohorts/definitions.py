@@ -17,7 +17,7 @@ from typing import Any
 
 from openpcn.cohorts.codelists import Codelist, load_codelists
 from openpcn.exceptions import InputError
-from openpcn.orgs.dates import DateLike, as_date
+from openpcn.orgs.dates import EARLIEST, LATEST, DateLike, as_date
 
 #: The seven national service specifications (FACTS.md), in the order they are shown.
 SPECS: dict[str, str] = {
@@ -77,8 +77,8 @@ class Window:
         return dt.date(year, month, min(date.day, last))
 
 
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-"""Dates cohorts can be found on: look-back windows and the risk model's years stay valid dates."""
+# Dates cohorts can be found on (EARLIEST..LATEST, the one range of openpcn.orgs.dates): their
+# look-back windows and the risk model's years stay valid dates.
 
 
 def cohort_date(value: DateLike) -> dt.date:
