@@ -26,6 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = REPO / "tests" / "artefacts"
 AXE = REPO / "src" / "openpcn" / "web" / "static" / "vendor" / "axe" / "axe.min.js"
 MANAGED_PCN = "U42510"  # BLANDFORD PCN: practices J81019 and J81031
+PRACTICE = "J81019"  # a member practice of MANAGED_PCN
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -49,6 +50,8 @@ class Server:
     base_url: str
     admin: Account
     manager: Account  # pcn_manager of MANAGED_PCN
+    analyst: Account  # ics_analyst
+    practice: Account  # practice_user of PRACTICE
 
 
 def _free_port() -> int:
@@ -74,9 +77,13 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = open_appdb(appdb_url)
     admin = Account("e2e-admin", secrets.token_urlsafe(16))
     manager = Account("e2e-pcn-manager", secrets.token_urlsafe(16))
+    analyst = Account("e2e-ics-analyst", secrets.token_urlsafe(16))
+    practice = Account("e2e-practice-user", secrets.token_urlsafe(16))
     try:
         add_user(db, admin.username, admin.password, "admin")
         add_user(db, manager.username, manager.password, "pcn_manager", pcn_code=MANAGED_PCN)
+        add_user(db, analyst.username, analyst.password, "ics_analyst")
+        add_user(db, practice.username, practice.password, "practice_user", practice_code=PRACTICE)
     finally:
         db.dispose()
 
@@ -102,7 +109,13 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pytest.fail("the app did not start under uvicorn within 30 s")
         time.sleep(0.05)
     try:
-        yield Server(base_url=f"http://127.0.0.1:{port}", admin=admin, manager=manager)
+        yield Server(
+            base_url=f"http://127.0.0.1:{port}",
+            admin=admin,
+            manager=manager,
+            analyst=analyst,
+            practice=practice,
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)
