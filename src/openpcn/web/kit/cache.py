@@ -6,6 +6,7 @@ makes one `Cache` with its own name and size and calls it as `cached(request, ke
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -15,9 +16,22 @@ from typing import Any, TypeVar
 import ibis
 from fastapi import Request
 
+from openpcn.exceptions import UserError
 from openpcn.web.kit.connections import leased
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A kept refusal: raised again as a fresh copy (without the first request's traceback)."""
+
+    error: UserError
+
+    def again(self) -> UserError:
+        return copy.copy(self.error).with_traceback(None)
+
+
 _LOCK = threading.Lock()
 
 
@@ -30,7 +44,9 @@ class Cache:
 
     def __call__(self, request: Request, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """compute() once per app and key. It runs outside the lock (on the request's own
-        cursor, see `openpcn.web.kit.connections`); errors are not cached."""
+        cursor, see `openpcn.web.kit.connections`). A refusal (a `UserError`, e.g. a date the
+        risk model cannot be trained for) is kept like an answer, so asking again costs
+        nothing; other errors are not kept."""
         state = request.app.state
         with _LOCK:
             caches: dict[str, OrderedDict[tuple[object, ...], Any]] | None = getattr(
@@ -39,15 +55,29 @@ class Cache:
             if caches is None:
                 caches = state.answer_caches = {}
             cache = caches.setdefault(self.name, OrderedDict())
-            if key in cache:
+            found = key in cache
+            if found:
                 cache.move_to_end(key)
-                return cache[key]
-        value = compute()
+                value = cache[key]
+        if found:
+            if isinstance(value, _Refused):
+                raise value.again()
+            return value
+        try:
+            value = compute()
+        except UserError as exc:
+            self._keep(cache, key, _Refused(exc))
+            raise
+        self._keep(cache, key, value)
+        return value
+
+    def _keep(
+        self, cache: OrderedDict[tuple[object, ...], Any], key: tuple[object, ...], value: Any
+    ) -> None:
         with _LOCK:
             cache[key] = value
             while len(cache) > self.size:
                 cache.popitem(last=False)
-        return value
 
     def query(
         self,
