@@ -22,6 +22,12 @@ main run one client alone measures each target's own time per request (`one_clie
 with 20 clients and no think time, the rest of the latency is queueing.
 `server_cpu_ms_per_request` is the server's CPU time (all its processes) divided by the requests
 served. Targets: p95 <= 200 ms for pages, <= 50 ms for the API.
+
+Before any warm-up, a cold-cache phase (`cold` in the JSON) asks the heavy pages (ICS
+case-finding, the risk model card, a 24-point trend) for dates no request has asked for yet,
+one at a time: the first request's time for each (p95 over the dates), the same URL asked again
+at once (warm, the ratio's lower bound), and the server's resident memory (all its processes)
+before and after. Target (issue 13): no request blocks longer than 2 s.
 """
 
 from __future__ import annotations
@@ -46,6 +52,13 @@ import numpy as np
 TARGETS = {"ics_page": "/ics/11J", "pcn_page": "/pcns/U42510", "pcns_api": "/api/v1/pcns"}
 PEER = "/health"
 GOALS_MS = {"ics_page": 200.0, "pcn_page": 200.0, "pcns_api": 50.0}
+COLD_PAGES = {
+    "ics_cohorts": "/ics/11J/cohorts?date={date}",
+    "risk_model": "/cohorts/risk-model?date={date}",
+    "pcn_trend_24": "/pcns/U42510/partials/cohort-trend?date={date}&points=24&step=1",
+}
+COLD_DATES = ("2019-07-01", "2019-08-15", "2020-01-31")
+COLD_GOAL_MS = 2000.0
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -289,6 +302,51 @@ def cpu_seconds(pid: int) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process and its children (uvicorn's workers), in MB (Linux)."""
+    pids = [str(pid)] + [
+        entry.name
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (_stat(entry.name) or ["", ""])[1] == str(pid)
+    ]
+    total = 0
+    for each in pids:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        total += int(match.group(1)) if match else 0
+    return round(total / 1024, 1) if total else None
+
+
+def cold_phase(base: str, cookies: httpx.Cookies, pid: int) -> dict[str, object]:
+    """Each heavy page for dates not asked before: first (cold) and second (warm) request."""
+    before = rss_mb(pid)
+    pages: dict[str, object] = {}
+    with httpx.Client(base_url=base, cookies=cookies, timeout=600.0) as client:
+        for name, template in COLD_PAGES.items():
+            cold, warm, statuses = [], [], set()
+            for day in COLD_DATES:
+                path = template.format(date=day)
+                for times in (cold, warm):
+                    start = time.perf_counter()
+                    statuses.add(client.get(path).status_code)
+                    times.append((time.perf_counter() - start) * 1000.0)
+            p95 = float(np.percentile(cold, 95))
+            pages[name] = {
+                "path": template,
+                "cold_p95_ms": round(p95, 1),
+                "warm_p95_ms": round(float(np.percentile(warm, 95)), 1),
+                "cold_vs_warm": round(p95 / max(float(np.percentile(warm, 95)), 0.001), 1),
+                "statuses": sorted(statuses),
+                "goal_ms": COLD_GOAL_MS,
+                "meets_goal": bool(p95 <= COLD_GOAL_MS),
+            }
+    return {"dates": list(COLD_DATES), "pages": pages, "rss_mb_before": before,
+            "rss_mb_after": rss_mb(pid)}  # fmt: skip
+
+
 def summarise(samples: list[float], errors: int, wall: float) -> dict[str, float | int]:
     values = np.asarray(samples) if samples else np.asarray([np.nan])
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
@@ -339,6 +397,7 @@ def main() -> None:
         try:
             wait_until_up(base, server)
             cookies = log_in(base, username, password)
+            cold = cold_phase(base, cookies, server.pid)
             # Warm-up: the first requests fill caches and compile templates (in every worker).
             asyncio.run(drive(base, cookies, TARGETS, 2 * args.workers, 2.0))
             if generator == "wrk":
@@ -386,6 +445,7 @@ def main() -> None:
             **peer,
             "server_cpu_ms_per_request": per_request(cpu_main, cpu_peer, int(peer["requests"])),
         },
+        "cold": cold,
     }
     print(json.dumps(line))
 
