@@ -1,5 +1,7 @@
-"""The cohorts routes' own parameters: the date patients are found on, the cohort id, and the
-trend's points and step (types for `Annotated` parameters, as in `openpcn.web.kit.params`)."""
+"""The cohorts routes' own parameters: the date patients are found on, the cohort and
+specification ids, the trend's points and step, and a worklist's practice filter, order and
+page (or the API's limit and offset): types for `Annotated` parameters, as in
+`openpcn.web.kit.params`."""
 
 from __future__ import annotations
 
@@ -8,14 +10,23 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from openpcn.codes import PRACTICE_CODE
+from openpcn.cohorts.definitions import SPECS
 from openpcn.cohorts.trend import MAX_POINTS, MAX_STEP_MONTHS
+from openpcn.cohorts.worklists import DEFAULT_SORT, SORTS
 from openpcn.web.auth import Role
 from openpcn.web.kit.access import Ask, asked_by
-from openpcn.web.kit.params import date_type
+from openpcn.web.kit.params import case_blind, date_type
 from openpcn.web.routes.cohorts.answers import DEFINITIONS
 
 #: the cohort ids, as an enum so the OpenAPI schema lists them
 CohortId = enum.StrEnum("CohortId", {d: d for d in DEFINITIONS})  # type: ignore[misc]
+
+#: the service specification ids, likewise
+SpecId = enum.StrEnum("SpecId", {s: s for s in SPECS})  # type: ignore[misc]
+#: a worklist's orders: a column, `-` before it for descending
+WorklistSort = enum.StrEnum("WorklistSort", {s: s for s in SORTS})  # type: ignore[misc]
+DEFAULT_ORDER = WorklistSort(DEFAULT_SORT)
 
 PatientDate = date_type("the date to find patients on (YYYY-MM-DD)")
 CohortPath = Annotated[CohortId, Path(description="cohort id (see /api/v1/cohorts)")]
@@ -25,3 +36,17 @@ Step = Annotated[int, Query(ge=1, le=MAX_STEP_MONTHS, description="months betwee
 # Worklists (patient rows) are for the roles that can hold patient rights.
 PcnManager = Annotated[Ask, asked_by(Role.PCN_MANAGER)]
 PatientLevel = Annotated[Ask, asked_by(Role.PCN_MANAGER, Role.PRACTICE_USER)]
+
+SpecPath = Annotated[SpecId, Path(description="service specification id, e.g. smr")]
+PracticeFilter = Annotated[
+    str | None,
+    Query(
+        pattern=case_blind(PRACTICE_CODE),
+        description="only this member practice's patients (a PCN worklist)",
+    ),
+]
+Sort = Annotated[WorklistSort, Query(description="the order: patient, practice or reason; "
+                                                 "`-` before it for descending")]  # fmt: skip
+PageNumber = Annotated[int, Query(ge=1, description="the page, counting from 1")]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="at most this many rows")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip (after sorting)")]
