@@ -313,7 +313,7 @@ def _listing_page(
 ) -> HTMLResponse:
     """A worklist page (one cohort or a whole specification): the filter form, the sort links
     and page links (each keeping the date, practice and order), and the CSV of the filter."""
-    page = Page(listing.offset // PAGE_SIZE + 1, answer["total"])
+    page = Page(listing.offset // PAGE_SIZE + 1, answer["total"], PAGE_SIZE)
     kept = {"date": date.isoformat(), "practice": answer["practice"]}
 
     def url(where: str = path, **changed: Any) -> str:
