@@ -16,7 +16,7 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.audit import entries
-from openpcn.web.routes.cohorts import pages
+from openpcn.web.routes.cohorts import params
 
 DAY = dt.date(2019, 12, 1)
 PCN = "U42510"
@@ -279,7 +279,7 @@ def test_the_dashboard_links_its_manager_to_each_combined_list(client_as):
 def test_worklist_pages_keep_the_filter_and_order_and_audit_the_rows_shown(
     app, client_as, monkeypatch
 ):
-    monkeypatch.setattr(pages, "PAGE_SIZE", 10)
+    monkeypatch.setattr(params, "PAGE_SIZE", 10)
     client = client_as("pcn_manager", pcn=PCN)
     expected = sorted(r["patient_id"] for r in rows_of(app, pcn=PCN))
     assert len(expected) == 34  # pages of 10, 10, 10 and 4

@@ -13,7 +13,6 @@ from openpcn.web.auth import Principal, require
 from openpcn.web.kit.access import EVERYONE, Everyone, IcsWide
 from openpcn.web.kit.params import API, DAY, Answer, IcsPath, PcnPath, PracticePath
 from openpcn.web.routes.cohorts.answers import (
-    Listing,
     definitions_answer,
     ics_cohorts,
     pcn_cohorts,
@@ -32,16 +31,13 @@ from openpcn.web.routes.cohorts.models import (
     Worklist,
 )
 from openpcn.web.routes.cohorts.params import (
-    DEFAULT_ORDER,
     CohortPath,
-    Limit,
-    Offset,
     PatientDate,
     PatientLevel,
     PcnManager,
+    PcnSlice,
     Points,
-    PracticeFilter,
-    Sort,
+    PracticeSlice,
     SpecPath,
     Step,
 )
@@ -106,16 +102,12 @@ def api_pcn_worklist(
     code: PcnPath,
     cohort: CohortPath,
     ask: PcnManager,
+    listing: PcnSlice,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
-    limit: Limit = 1000,
-    offset: Offset = 0,
 ) -> Answer:
     """The patients of the PCN (or of one member practice) in the cohort with the reason each
     is on it, `limit` rows from `offset` of `total` (the PCN's manager only; every call is
     audited with the rows returned)."""
-    listing = Listing(practice, str(sort), offset, limit)
     return worklist(
         ask, kind="pcn", code=code, cohort=cohort, day=date, action="view", listing=listing
     )
@@ -128,16 +120,12 @@ def api_pcn_spec_worklist(
     code: PcnPath,
     spec: SpecPath,
     ask: PcnManager,
+    listing: PcnSlice,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
-    limit: Limit = 1000,
-    offset: Offset = 0,
 ) -> Answer:
     """Every cohort of the specification as one list for the PCN (or one member practice): one
     row per person, with each cohort they are in and its reason (the PCN's manager only;
     audited with the rows returned)."""
-    listing = Listing(practice, str(sort), offset, limit)
     return spec_worklist(
         ask, kind="pcn", code=code, spec=spec, day=date, action="view", listing=listing
     )
@@ -152,14 +140,11 @@ def api_practice_spec_worklist(
     code: PracticePath,
     spec: SpecPath,
     ask: PatientLevel,
+    listing: PracticeSlice,
     date: PatientDate = DAY,
-    sort: Sort = DEFAULT_ORDER,
-    limit: Limit = 1000,
-    offset: Offset = 0,
 ) -> Answer:
     """The practice's combined list of the specification (its practice_user or its PCN's
     manager; audited with the rows returned)."""
-    listing = Listing(None, str(sort), offset, limit)
     return spec_worklist(
         ask, kind="practice", code=code, spec=spec, day=date, action="view", listing=listing
     )

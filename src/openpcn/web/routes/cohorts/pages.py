@@ -36,15 +36,15 @@ from openpcn.web.routes.cohorts.answers import (
     worklist,
 )
 from openpcn.web.routes.cohorts.params import (
-    DEFAULT_ORDER,
     CohortPath,
-    PageNumber,
     PatientDate,
     PatientLevel,
     PcnManager,
+    PcnPage,
+    PcnRows,
     Points,
-    PracticeFilter,
-    Sort,
+    PracticePage,
+    PracticeRows,
     SpecPath,
     Step,
 )
@@ -144,19 +144,21 @@ def pcn_worklist_csv(
     code: PcnPath,
     cohort: CohortPath,
     ask: PcnManager,
+    listing: PcnRows,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
 ) -> Response:
-    return _worklist_csv(ask, "pcn", code, cohort, date, Listing(practice, str(sort)))
+    return _worklist_csv(ask, "pcn", code, cohort, date, listing)
 
 
 @router.get("/practices/{code}/cohorts/{cohort}.csv", include_in_schema=False)
 def practice_worklist_csv(
-    code: PracticePath, cohort: CohortPath, ask: PatientLevel, date: PatientDate = DAY,
-    sort: Sort = DEFAULT_ORDER,
-) -> Response:  # fmt: skip
-    return _worklist_csv(ask, "practice", code, cohort, date, Listing(sort=str(sort)))
+    code: PracticePath,
+    cohort: CohortPath,
+    ask: PatientLevel,
+    listing: PracticeRows,
+    date: PatientDate = DAY,
+) -> Response:
+    return _worklist_csv(ask, "practice", code, cohort, date, listing)
 
 
 def _worklist_csv(
@@ -181,12 +183,10 @@ def pcn_worklist_page(
     code: PcnPath,
     cohort: CohortPath,
     ask: PcnManager,
+    listing: PcnPage,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
-    page: PageNumber = 1,
 ) -> HTMLResponse:
-    return _worklist_page(ask, "pcn", code, cohort, date, _page_of(practice, sort, page))
+    return _worklist_page(ask, "pcn", code, cohort, date, listing)
 
 
 @router.get(
@@ -196,15 +196,10 @@ def practice_worklist_page(
     code: PracticePath,
     cohort: CohortPath,
     ask: PatientLevel,
+    listing: PracticePage,
     date: PatientDate = DAY,
-    sort: Sort = DEFAULT_ORDER,
-    page: PageNumber = 1,
 ) -> HTMLResponse:
-    return _worklist_page(ask, "practice", code, cohort, date, _page_of(None, sort, page))
-
-
-def _page_of(practice: str | None, sort: str, page: int) -> Listing:
-    return Listing(practice, str(sort), (page - 1) * PAGE_SIZE, PAGE_SIZE, paged=True)
+    return _worklist_page(ask, "practice", code, cohort, date, listing)
 
 
 def _worklist_page(
@@ -230,12 +225,10 @@ def pcn_spec_worklist_page(
     code: PcnPath,
     spec: SpecPath,
     ask: PcnManager,
+    listing: PcnPage,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
-    page: PageNumber = 1,
 ) -> HTMLResponse:
-    return _spec_page(ask, "pcn", code, spec, date, _page_of(practice, sort, page))
+    return _spec_page(ask, "pcn", code, spec, date, listing)
 
 
 @router.get(
@@ -247,11 +240,10 @@ def practice_spec_worklist_page(
     code: PracticePath,
     spec: SpecPath,
     ask: PatientLevel,
+    listing: PracticePage,
     date: PatientDate = DAY,
-    sort: Sort = DEFAULT_ORDER,
-    page: PageNumber = 1,
 ) -> HTMLResponse:
-    return _spec_page(ask, "practice", code, spec, date, _page_of(None, sort, page))
+    return _spec_page(ask, "practice", code, spec, date, listing)
 
 
 def _spec_page(
@@ -269,19 +261,21 @@ def pcn_spec_worklist_csv(
     code: PcnPath,
     spec: SpecPath,
     ask: PcnManager,
+    listing: PcnRows,
     date: PatientDate = DAY,
-    practice: PracticeFilter = None,
-    sort: Sort = DEFAULT_ORDER,
 ) -> Response:
-    return _spec_csv(ask, "pcn", code, spec, date, Listing(practice, str(sort)))
+    return _spec_csv(ask, "pcn", code, spec, date, listing)
 
 
 @router.get("/practices/{code}/specs/{spec}/worklist.csv", include_in_schema=False)
 def practice_spec_worklist_csv(
-    code: PracticePath, spec: SpecPath, ask: PatientLevel, date: PatientDate = DAY,
-    sort: Sort = DEFAULT_ORDER,
-) -> Response:  # fmt: skip
-    return _spec_csv(ask, "practice", code, spec, date, Listing(sort=str(sort)))
+    code: PracticePath,
+    spec: SpecPath,
+    ask: PatientLevel,
+    listing: PracticeRows,
+    date: PatientDate = DAY,
+) -> Response:
+    return _spec_csv(ask, "practice", code, spec, date, listing)
 
 
 def _spec_csv(
@@ -313,7 +307,8 @@ def _listing_page(
 ) -> HTMLResponse:
     """A worklist page (one cohort or a whole specification): the filter form, the sort links
     and page links (each keeping the date, practice and order), and the CSV of the filter."""
-    page = Page(listing.offset // PAGE_SIZE + 1, answer["total"], PAGE_SIZE)
+    size = listing.limit or PAGE_SIZE
+    page = Page(listing.offset // size + 1, answer["total"], size)
     kept = {"date": date.isoformat(), "practice": answer["practice"]}
 
     def url(where: str = path, **changed: Any) -> str:
