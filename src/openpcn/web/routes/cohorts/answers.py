@@ -6,7 +6,9 @@ with the rights checks, disclosure control and audit rows that decide what each 
 - a PCN dashboard shows raw counts only to the pcn_manager of that PCN (patient rights), and
   that view is audited; everyone else who may open the PCN sees disclosed counts;
 - worklists (patient rows) only for the pcn_manager of the PCN or the practice_user of the
-  practice; everyone else 403. Every view and export writes an audit row with the row count;
+  practice; everyone else 403. A specification's combined list (one row per person) has the
+  same rights; a PCN's lists take a member-practice filter (any other practice: 403). Every
+  view and export writes an audit row counting the rows shown, returned or exported;
 - the model card is aggregate and open to every role;
 - a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule;
 - the CAN-01 and CVD-02 statuses are judged on the exact counts for every viewer (suppressed,
@@ -246,7 +248,6 @@ def _scope(ask: Ask, kind: Kind, code: str, practice: str | None) -> dict[str, A
         may_see_practice(principal, key, pcn)
         and principal.patient_rights(pcn_code=pcn, practice_code=key)
     )
-    forbid_unless(not practice or practice.strip().upper() == key)
     return {"key": key, "where": {"practice": key}, "label": f"practice:{key}",
             "practice": None, "members": []}  # fmt: skip
 
