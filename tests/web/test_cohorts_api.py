@@ -298,3 +298,47 @@ def test_the_trend_is_refused_or_not_found_like_the_dashboard(anonymous, manager
     for bad in ({"points": "0"}, {"points": "25"}, {"step": "13"}, {"date": "0001-01-01"}):
         assert anonymous.get(TREND, params=bad, headers=manager).status_code == 422, bad
     assert anonymous.get(TREND).status_code == 401
+
+
+def test_the_worklist_api_pages_with_limit_and_offset_and_audits_the_rows_returned(
+    app, anonymous, manager
+):
+    expected = run(app, COHORT, pcn=PCN)
+    ids = sorted(expected.patient_id)
+    got = anonymous.get(f"{WORKLIST}?sort=patient&limit=10&offset=30", headers=manager).json()
+    assert (got["total"], got["offset"], got["count"]) == (len(ids), 30, len(ids) - 30)
+    assert [r["patient_id"] for r in got["rows"]] == ids[30:40]
+    assert entries(app.state.appdb, limit=1)[0].rows == len(ids) - 30
+    past = anonymous.get(f"{WORKLIST}?offset={len(ids)}", headers=manager).json()
+    assert (past["total"], past["count"], past["rows"]) == (len(ids), 0, [])
+    assert anonymous.get(f"{WORKLIST}?limit=0", headers=manager).status_code == 422
+
+
+def test_the_worklist_api_takes_the_practice_filter_within_the_pcn_only(app, anonymous, manager):
+    expected = run(app, COHORT, practice="J81031")
+    got = anonymous.get(f"{WORKLIST}?practice=J81031", headers=manager).json()
+    assert got["practice"] == "J81031" and got["total"] == len(expected)
+    assert {p["code"] for p in got["practices"]} == {"J81019", "J81031"}
+    refused = anonymous.get(f"{WORKLIST}?practice=J81002", headers=manager)
+    assert refused.status_code == 403 and not PSEUDONYM.search(refused.text)
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.action, latest.rows) == ("denied", 0)
+
+
+def test_the_spec_worklist_api_has_one_row_per_person_for_a_pcn_and_a_practice(
+    app, anonymous, manager, token_for
+):
+    expected = run(app, "smr", pcn=PCN)
+    url = f"/api/v1/pcns/{PCN}/specs/smr/worklist"
+    got = anonymous.get(url, headers=manager).json()
+    assert got["spec"] == "smr" and len(got["cohorts"]) == 4
+    assert got["total"] == expected.patient_id.nunique() == got["count"]
+    assert len({r["patient_id"] for r in got["rows"]}) == got["count"]
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.scope, latest.rows) == (f"pcn:{PCN}:spec:smr", got["count"])
+    practice = bearer(token_for("practice_user", practice="J81031"))
+    mine = anonymous.get("/api/v1/practices/J81031/specs/smr/worklist", headers=practice).json()
+    assert {r["practice_code"] for r in mine["rows"]} <= {"J81031"}
+    assert mine["total"] == run(app, "smr", practice="J81031").patient_id.nunique()
+    other = anonymous.get("/api/v1/practices/J81019/specs/smr/worklist", headers=practice)
+    assert other.status_code == 403

@@ -11,10 +11,12 @@ import datetime as dt
 import io
 import re
 
+from openpcn import orgs
 from openpcn.cohorts import engine
 from openpcn.cohorts.summary import disclosed, summary
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.web.audit import entries
+from openpcn.web.routes.cohorts import params
 
 DAY = dt.date(2019, 12, 1)
 PCN = "U42510"
@@ -76,7 +78,7 @@ def test_the_worklist_page_and_csv_are_audited_with_their_row_counts(app, client
     expected = rows_of(app, pcn=PCN)
     page = client.get(f"/pcns/{PCN}/cohorts/{COHORT}")
     assert page.status_code == 200
-    assert 'id="worklist-table"' in page.text and "data-sortable" in page.text
+    assert 'id="worklist-table"' in page.text and 'class="app-sort-link"' in page.text
     assert set(PSEUDONYM.findall(page.text)) == {r["patient_id"] for r in expected}
     viewed = entries(app.state.appdb, limit=1)[0]
     assert (viewed.scope, viewed.rows, viewed.action) == (f"pcn:{PCN}:{COHORT}", len(expected),
@@ -216,3 +218,124 @@ def test_the_trend_pages_are_refused_or_not_found_like_the_dashboard(client_as):
         assert got.status_code == 403, url
         assert not PSEUDONYM.search(got.text)
     assert other.get("/pcns/U99999/partials/cohort-trend").status_code == 404
+
+
+# Worklists a practice can work through (issue 13): one list per specification, practice
+# filter, pages and server-side order, and how to find the patients in the clinical system.
+
+
+def in_smr_a_and_d(app) -> tuple[str, str, str]:
+    """(pseudonym, practice, PCN) of someone in SMR A (care home) and SMR D."""
+    with app.state.warehouse_pool.lease() as con:
+        found = engine.run(con, "smr", DAY)
+        both = found.groupby("patient_id").cohort.apply(set)
+        patient = next(p for p, cs in both.items()
+                       if {"smr-a-care-home", COHORT} <= cs)  # fmt: skip
+        practice = found.loc[found.patient_id == patient, "practice_code"].iloc[0]
+        pcn = str(orgs.pcn_of(con, practice, DAY))
+    return patient, practice, pcn
+
+
+def test_the_combined_smr_list_has_each_person_once_with_every_group(app, client_as):
+    patient, practice, pcn = in_smr_a_and_d(app)
+    with app.state.warehouse_pool.lease() as con:
+        expected = engine.run(con, "smr", DAY, pcn=pcn)
+    people = expected.patient_id.nunique()
+    assert people < len(expected)  # someone is in two groups
+    for client, url, scope in (
+        (client_as("pcn_manager", pcn=pcn), f"/pcns/{pcn}/specs/smr/worklist", f"pcn:{pcn}"),
+        (
+            client_as("practice_user", practice=practice),
+            f"/practices/{practice}/specs/smr/worklist",
+            f"practice:{practice}",
+        ),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        html = page.text
+        assert PSEUDONYM.findall(html).count(patient) == 1
+        row = html[html.index(patient) : html.index("</tr>", html.index(patient))]
+        assert 'data-cohort="smr-a-care-home"' in row and f'data-cohort="{COHORT}"' in row
+        assert "How to find these patients in your clinical system" in html
+        latest = entries(app.state.appdb, limit=1)[0]
+        shown = len(set(PSEUDONYM.findall(html)))
+        assert (latest.scope, latest.rows, latest.action) == (f"{scope}:spec:smr", shown, "view")
+    export = client_as("pcn_manager", pcn=pcn).get(f"/pcns/{pcn}/specs/smr/worklist.csv")
+    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert len(rows) == people == len({r["patient_id"] for r in rows})
+    mine = next(r for r in rows if r["patient_id"] == patient)
+    assert mine["cohorts"] == f"smr-a-care-home; {COHORT}"
+    exported = entries(app.state.appdb, limit=1)[0]
+    assert (exported.rows, exported.action) == (people, "export")
+
+
+def test_the_dashboard_links_its_manager_to_each_combined_list(client_as):
+    html = client_as("pcn_manager", pcn=PCN).get(f"/pcns/{PCN}/cohorts").text
+    assert f'href="/pcns/{PCN}/specs/smr/worklist?date=2019-12-01"' in html
+    worklist = client_as("pcn_manager", pcn=PCN).get(f"/pcns/{PCN}/cohorts/{COHORT}").text
+    assert f'href="/pcns/{PCN}/specs/smr/worklist?date=2019-12-01"' in worklist
+
+
+def test_worklist_pages_keep_the_filter_and_order_and_audit_the_rows_shown(
+    app, client_as, monkeypatch
+):
+    monkeypatch.setattr(params, "PAGE_SIZE", 10)
+    client = client_as("pcn_manager", pcn=PCN)
+    expected = sorted(r["patient_id"] for r in rows_of(app, pcn=PCN))
+    assert len(expected) == 34  # pages of 10, 10, 10 and 4
+    url = f"/pcns/{PCN}/cohorts/{COHORT}?date=2019-12-01"
+    shown: list[str] = []
+    for number, size in ((1, 10), (2, 10), (3, 10), (4, 4)):
+        html = client.get(f"{url}&sort=-patient&page={number}").text
+        ids = PSEUDONYM.findall(html)
+        assert len(ids) == size
+        shown += ids
+        assert f"page {number} of 4" in html and "<strong>34</strong> people" in html
+        if number < 4:
+            nxt = f"date=2019-12-01&amp;sort=-patient&amp;page={number + 1}"
+            assert f'href="/pcns/{PCN}/cohorts/{COHORT}?{nxt}"' in html
+        latest = entries(app.state.appdb, limit=1)[0]
+        assert (latest.rows, latest.action) == (size, "view")
+    assert shown == expected[::-1]  # the whole list sorted, not each page
+    before = entries(app.state.appdb, limit=1)
+    assert client.get(f"{url}&page=5").status_code == 404
+    assert client.get(f"{url}&page=0").status_code == 400  # pages: 400
+    assert entries(app.state.appdb, limit=1) == before  # no page shown: no audit row
+
+
+def test_the_practice_filter_lists_one_member_practice_and_refuses_others(app, client_as):
+    client = client_as("pcn_manager", pcn=PCN)
+    expected = rows_of(app, practice="J81031")
+    html = client.get(f"/pcns/{PCN}/cohorts/{COHORT}?practice=J81031").text
+    assert set(PSEUDONYM.findall(html)) == {r["patient_id"] for r in expected}
+    assert '<option value="J81031" selected>' in html and 'id="worklist-practice"' in html
+    assert "practice=J81031" in html.split('id="worklist-count"')[1].split("</p>")[0]  # CSV link
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.scope, latest.rows) == (f"pcn:{PCN}:practice:J81031:{COHORT}", len(expected))
+    export = client.get(f"/pcns/{PCN}/cohorts/{COHORT}.csv?practice=J81031")
+    assert list(csv.DictReader(io.StringIO(export.text))) == expected
+    before = entries(app.state.appdb, limit=1)
+    for url in (
+        f"/pcns/{PCN}/cohorts/{COHORT}?practice=J81002",  # another PCN's practice
+        f"/pcns/{PCN}/specs/smr/worklist.csv?practice=J81002",
+    ):
+        got = client.get(url)
+        assert got.status_code == 403, url
+        assert not PSEUDONYM.search(got.text)
+    refused = entries(app.state.appdb, limit=3)
+    assert refused[2:] == before and {e.action for e in refused[:2]} == {"denied"}
+    assert client.get(f"/pcns/{PCN}/cohorts/{COHORT}?practice=nope").status_code == 400
+
+
+def test_combined_lists_are_refused_without_patient_rights(client_as):
+    for client, url in (
+        (client_as("ics_analyst"), f"/pcns/{PCN}/specs/smr/worklist"),
+        (client_as("practice_user", practice="J81019"), f"/pcns/{PCN}/specs/smr/worklist"),
+        (client_as("practice_user", practice="J81019"), "/practices/J81031/specs/smr/worklist"),
+        (client_as("pcn_manager", pcn="U19923"), "/practices/J81031/specs/smr/worklist.csv"),
+    ):
+        got = client.get(url)
+        assert got.status_code == 403, url
+        assert not PSEUDONYM.search(got.text)
+    manager = client_as("pcn_manager", pcn=PCN)
+    assert manager.get(f"/pcns/{PCN}/specs/no-such-spec/worklist").status_code == 400

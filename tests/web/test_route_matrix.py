@@ -63,12 +63,12 @@ def samples(route: APIRoute, who: Who, ids: dict[str, str] | None = None) -> lis
     params = re.findall(r"{(\w+)}", route.path)
     if not params:
         return [(route.path, True)]
-    unknown = set(params) - {"code", "ics", "measure", "cohort", *(ids or {})}
+    unknown = set(params) - {"code", "ics", "measure", "cohort", "spec", *(ids or {})}
     assert not unknown, f"{route.path}: add sample values for {unknown} to this test"
     path = route.path.replace("{ics}", "11J").replace("{measure}", "overall_good")
     for name, value in (ids or {}).items():
         path = path.replace(f"{{{name}}}", value)
-    path = path.replace("{cohort}", "smr-d-medicines-linked-to-harm")
+    path = path.replace("{cohort}", "smr-d-medicines-linked-to-harm").replace("{spec}", "smr")
     if "{code}" not in path:
         return [(path, True)]
     if path.startswith(("/pcns/", "/api/v1/pcns/")):

@@ -6,7 +6,9 @@ with the rights checks, disclosure control and audit rows that decide what each 
 - a PCN dashboard shows raw counts only to the pcn_manager of that PCN (patient rights), and
   that view is audited; everyone else who may open the PCN sees disclosed counts;
 - worklists (patient rows) only for the pcn_manager of the PCN or the practice_user of the
-  practice; everyone else 403. Every view and export writes an audit row with the row count;
+  practice; everyone else 403. A specification's combined list (one row per person) has the
+  same rights; a PCN's lists take a member-practice filter (any other practice: 403). Every
+  view and export writes an audit row counting the rows shown, returned or exported;
 - the model card is aggregate and open to every role;
 - a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule;
 - the CAN-01 and CVD-02 statuses are judged on the exact counts for every viewer (suppressed,
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from openpcn.cohorts import engine
@@ -26,6 +29,8 @@ from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import BANDS, CAN01_BANDS, CVD02_BANDS, disclosed, rate, summary
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.cohorts.trend import disclosed_trend, trend
+from openpcn.cohorts.worklists import DEFAULT_SORT, combined, ordered, reason_text
+from openpcn.exceptions import NotFoundError
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import (
     Ask,
@@ -43,6 +48,7 @@ DISCLOSURE_NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
 DEFINITIONS: dict[str, Definition] = load_definitions()
 
 cached = Cache("cohorts", size=64)
+Kind = Literal["pcn", "practice"]
 
 
 def checked(day: dt.date) -> dt.date:
@@ -204,43 +210,124 @@ def with_status(found: dict[str, Any] | None, bands: Bands) -> dict[str, Any]:
     return shown | {"status_label": bands.label(status), "status_note": note}
 
 
-def worklist(
-    ask: Ask,
-    *,
-    kind: Literal["pcn", "practice"],
-    code: str,
-    cohort: str,
-    day: dt.date,
-    action: Literal["view", "export"],
-) -> dict[str, Any]:
-    """Patient rows of one cohort, only for a viewer with patient rights; always audited."""
-    definition = DEFINITIONS[str(cohort)]
-    checked(day)
-    request, principal, con = ask.request, ask.principal, ask.con
+@dataclass(frozen=True)
+class Listing:
+    """How a worklist is asked for: the practice filter, the order, and which rows (`limit`
+    None: every row, as the CSV export takes them)."""
+
+    practice: str | None = None
+    sort: str = DEFAULT_SORT
+    offset: int = 0
+    limit: int | None = None
+    paged: bool = False  # a page past the last is a 404 (and not audited), not an empty page
+
+
+EVERY_ROW = Listing()
+
+
+def _scope(ask: Ask, kind: Kind, code: str, practice: str | None) -> dict[str, Any]:
+    """The organisation whose patients are listed, after the rights checks (403 without patient
+    rights; a practice filter outside the PCN's members is a 403 too), and the engine's scope."""
+    request, principal = ask.request, ask.principal
     if kind == "pcn":
         detail = pcn_detail(request, code, DAY)
         key = str(detail["code"])
         forbid_unless(principal.patient_rights(pcn_code=key))
-        frame = engine.run(con, definition.id, day, pcn=key, definitions=DEFINITIONS)
-    else:
-        detail = practice_detail(request, code, DAY)
-        key = str(detail["code"])
-        pcn = detail["pcn"]["code"] if detail.get("pcn") else None
-        forbid_unless(
-            may_see_practice(principal, key, pcn)
-            and principal.patient_rights(pcn_code=pcn, practice_code=key)
-        )
-        frame = engine.run(con, definition.id, day, practice=key, definitions=DEFINITIONS)
-    rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
-    record_view(ask, scope=f"{kind}:{key}:{definition.id}", rows=len(rows), action=action)
+        members = [{"code": str(m["practice_code"]), "name": str(m["name"])}
+                   for m in detail.get("members", [])]  # fmt: skip
+        chosen = practice.strip().upper() if practice else None
+        forbid_unless(chosen is None or chosen in {m["code"] for m in members})
+        where = {"pcn": key} if chosen is None else {"practice": chosen}
+        label = f"pcn:{key}" if chosen is None else f"pcn:{key}:practice:{chosen}"
+        return {"key": key, "where": where, "label": label, "practice": chosen,
+                "members": members}  # fmt: skip
+    detail = practice_detail(request, code, DAY)
+    key = str(detail["code"])
+    pcn = detail["pcn"]["code"] if detail.get("pcn") else None
+    forbid_unless(
+        may_see_practice(principal, key, pcn)
+        and principal.patient_rights(pcn_code=pcn, practice_code=key)
+    )
+    return {"key": key, "where": {"practice": key}, "label": f"practice:{key}",
+            "practice": None, "members": []}  # fmt: skip
+
+
+def _listed(
+    ask: Ask,
+    found: dict[str, Any],
+    rows: list[dict[str, Any]],
+    listing: Listing,
+    *,
+    scope: str,
+    action: Literal["view", "export"],
+) -> dict[str, Any]:
+    """The rows in order, the slice asked for, and the audit row counting exactly those."""
+    every = ordered(rows, listing.sort)
+    end = None if listing.limit is None else listing.offset + listing.limit
+    shown = every[listing.offset : end]
+    if listing.paged and listing.offset and not shown:
+        raise NotFoundError("the list has no such page", fix="go back to its first page")
+    record_view(ask, scope=scope, rows=len(shown), action=action)
     return {
+        "code": found["key"],
+        "practice": found["practice"],
+        "practices": found["members"],
+        "sort": listing.sort,
+        "total": len(every),
+        "offset": listing.offset,
+        "count": len(shown),
+        "rows": shown,
+    }
+
+
+def worklist(
+    ask: Ask,
+    *,
+    kind: Kind,
+    code: str,
+    cohort: str,
+    day: dt.date,
+    action: Literal["view", "export"],
+    listing: Listing = EVERY_ROW,
+) -> dict[str, Any]:
+    """Patient rows of one cohort, only for a viewer with patient rights; always audited with
+    the number of rows shown or exported."""
+    definition = DEFINITIONS[str(cohort)]
+    checked(day)
+    found = _scope(ask, kind, code, listing.practice)
+    frame = engine.run(ask.con, definition.id, day, **found["where"], definitions=DEFINITIONS)
+    rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
+    scope = f"{found['label']}:{definition.id}"
+    answer = _listed(ask, found, rows, listing, scope=scope, action=action)
+    return answer | {"kind": kind, "cohort": definition.id, "title": definition.title,
+                     "date": day.isoformat()}  # fmt: skip
+
+
+def spec_worklist(
+    ask: Ask,
+    *,
+    kind: Kind,
+    code: str,
+    spec: str,
+    day: dt.date,
+    action: Literal["view", "export"],
+    listing: Listing = EVERY_ROW,
+) -> dict[str, Any]:
+    """Every cohort of a service specification as one list, one row per person with each
+    cohort they are in and its reason; the per-cohort worklists' rights checks and audit."""
+    chosen = [d for d in DEFINITIONS.values() if d.spec == str(spec)]
+    checked(day)
+    found = _scope(ask, kind, code, listing.practice)
+    frame = engine.run(ask.con, str(spec), day, **found["where"], definitions=DEFINITIONS)
+    rows = combined(frame, [d.id for d in chosen])
+    scope = f"{found['label']}:spec:{spec}"
+    answer = _listed(ask, found, rows, listing, scope=scope, action=action)
+    return answer | {
         "kind": kind,
-        "code": key,
-        "cohort": definition.id,
-        "title": definition.title,
+        "spec": str(spec),
+        "title": SPECS[str(spec)],
+        "cohorts": [{"id": d.id, "title": d.title} for d in chosen],
         "date": day.isoformat(),
-        "count": len(rows),
-        "rows": rows,
     }
 
 
@@ -272,6 +359,20 @@ def ics_csv_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 WORKLIST_COLUMNS = ("patient_id", "practice_code", "cohort", "reason")
+SPEC_WORKLIST_COLUMNS = ("patient_id", "practice_code", "cohorts", "reasons")
+
+
+def spec_csv_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The combined list as CSV rows: cohorts `; `-separated, reasons as `cohort: reason`."""
+    return [
+        {
+            "patient_id": r["patient_id"],
+            "practice_code": r["practice_code"],
+            "cohorts": "; ".join(r["cohorts"]),
+            "reasons": reason_text(r),
+        }
+        for r in answer["rows"]
+    ]
 
 
 def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The cohorts API: definitions, the ICS's counts (and eFI chart), a PCN's counts, trend (and
-chart) and worklist, and the risk model's card (and calibration chart)."""
+chart) and worklists (per cohort, and per specification for a PCN or a practice), and the
+risk model's card (and calibration chart)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from fastapi import APIRouter, Depends
 from openpcn.cohorts.charts import calibration_spec, efi_spec, trend_spec
 from openpcn.web.auth import Principal, require
 from openpcn.web.kit.access import EVERYONE, Everyone, IcsWide
-from openpcn.web.kit.params import API, DAY, Answer, IcsPath, PcnPath
+from openpcn.web.kit.params import API, DAY, Answer, IcsPath, PcnPath, PracticePath
 from openpcn.web.routes.cohorts.answers import (
     definitions_answer,
     ics_cohorts,
     pcn_cohorts,
     pcn_trend,
     risk_card,
+    spec_worklist,
     worklist,
 )
 from openpcn.web.routes.cohorts.models import (
@@ -25,9 +27,20 @@ from openpcn.web.routes.cohorts.models import (
     ModelCard,
     PcnCohorts,
     PcnTrend,
+    SpecWorklist,
     Worklist,
 )
-from openpcn.web.routes.cohorts.params import CohortPath, PatientDate, PcnManager, Points, Step
+from openpcn.web.routes.cohorts.params import (
+    CohortPath,
+    PatientDate,
+    PatientLevel,
+    PcnManager,
+    PcnSlice,
+    Points,
+    PracticeSlice,
+    SpecPath,
+    Step,
+)
 
 router = APIRouter()
 SPEC = {"response_model": dict[str, Any], "tags": ["cohorts"]}  # a chart: a Vega-Lite spec
@@ -86,11 +99,55 @@ def api_pcn_trend_chart(
     f"{API}/pcns/{{code}}/cohorts/{{cohort}}/worklist", response_model=Worklist, tags=["cohorts"]
 )
 def api_pcn_worklist(
-    code: PcnPath, cohort: CohortPath, ask: PcnManager, date: PatientDate = DAY
+    code: PcnPath,
+    cohort: CohortPath,
+    ask: PcnManager,
+    listing: PcnSlice,
+    date: PatientDate = DAY,
 ) -> Answer:
-    """The patients of the PCN in the cohort with the reason each is on it (the PCN's manager
-    only; every call is audited)."""
-    return worklist(ask, kind="pcn", code=code, cohort=cohort, day=date, action="view")
+    """The patients of the PCN (or of one member practice) in the cohort with the reason each
+    is on it, `limit` rows from `offset` of `total` (the PCN's manager only; every call is
+    audited with the rows returned)."""
+    return worklist(
+        ask, kind="pcn", code=code, cohort=cohort, day=date, action="view", listing=listing
+    )
+
+
+@router.get(
+    f"{API}/pcns/{{code}}/specs/{{spec}}/worklist", response_model=SpecWorklist, tags=["cohorts"]
+)
+def api_pcn_spec_worklist(
+    code: PcnPath,
+    spec: SpecPath,
+    ask: PcnManager,
+    listing: PcnSlice,
+    date: PatientDate = DAY,
+) -> Answer:
+    """Every cohort of the specification as one list for the PCN (or one member practice): one
+    row per person, with each cohort they are in and its reason (the PCN's manager only;
+    audited with the rows returned)."""
+    return spec_worklist(
+        ask, kind="pcn", code=code, spec=spec, day=date, action="view", listing=listing
+    )
+
+
+@router.get(
+    f"{API}/practices/{{code}}/specs/{{spec}}/worklist",
+    response_model=SpecWorklist,
+    tags=["cohorts"],
+)
+def api_practice_spec_worklist(
+    code: PracticePath,
+    spec: SpecPath,
+    ask: PatientLevel,
+    listing: PracticeSlice,
+    date: PatientDate = DAY,
+) -> Answer:
+    """The practice's combined list of the specification (its practice_user or its PCN's
+    manager; audited with the rows returned)."""
+    return spec_worklist(
+        ask, kind="practice", code=code, spec=spec, day=date, action="view", listing=listing
+    )
 
 
 @router.get(f"{API}/cohorts/risk-model", response_model=ModelCard, tags=["cohorts"])

@@ -140,14 +140,47 @@ class WorklistRow(BaseModel):
     reason: str
 
 
-class Worklist(BaseModel):
+class PracticeRef(BaseModel):
+    code: str
+    name: str
+
+
+class Listed(BaseModel):
+    """What every worklist answer says about its slice: the filter, the order and the total."""
+
     kind: Literal["pcn", "practice"]
     code: str
-    cohort: str
+    practice: str | None = Field(description="the practice filter, if one was asked for")
+    practices: list[PracticeRef] = Field(description="the PCN's member practices to filter by")
+    sort: str
     title: str
     date: str
-    count: int
+    total: int = Field(description="rows in the whole list (of the filter)")
+    offset: int
+    count: int = Field(description="rows in this answer")
+
+
+class Worklist(Listed):
+    cohort: str
     rows: list[WorklistRow]
+
+
+class CohortReason(BaseModel):
+    cohort: str
+    reason: str
+
+
+class SpecWorklistRow(BaseModel):
+    patient_id: str
+    practice_code: str
+    cohorts: list[str]
+    reasons: list[CohortReason]
+
+
+class SpecWorklist(Listed):
+    spec: str
+    cohorts: list[CohortRef]
+    rows: list[SpecWorklistRow]
 
 
 class CohortDefinition(BaseModel):
