@@ -152,9 +152,7 @@ HEADERS = """table => {
 }"""
 
 
-def test_the_ics_funding_table_shows_every_column_at_1280_px(
-    e2e_server: Any, page_at: Any
-) -> None:
+def test_the_ics_funding_table_shows_every_column_at_1280_px(e2e_server: Any, page_at: Any) -> None:
     page = page_at(LAPTOP)
     _opened(page, e2e_server.base_url, PAGES["ics-funding"])
     table = page.locator("#funding-table")
@@ -174,8 +172,8 @@ def test_on_a_phone_the_funding_tables_scroll_in_a_labelled_region_the_keyboard_
     e2e_server: Any, page_at: Any, artefacts: Path
 ) -> None:
     page = page_at(PHONE)
-    for path, table_id in ((PAGES["ics-funding"], "funding-table"), (PAGES["pcn-funding"], "split-table")):
-        _opened(page, e2e_server.base_url, path)
+    for name, table_id in (("ics-funding", "funding-table"), ("pcn-funding", "split-table")):
+        _opened(page, e2e_server.base_url, PAGES[name])
         region = page.locator(f"#{table_id}-region .nhsuk-scroll__content")
         assert region.get_attribute("role") == "region"
         assert (region.get_attribute("aria-label") or "").endswith("(table)")
