@@ -31,14 +31,14 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
         assert (canvas.get_attribute("aria-label") or "").startswith("Stacked bars of what each")
         rows = page.locator("#funding-table tbody tr")
         assert rows.count() >= 10
-        header = page.locator("#funding-table thead th").last  # Total
+        header = page.locator("#funding-table thead th").nth(1)  # Total, beside the name
+        assert header.inner_text().startswith("Total")
         header.locator("button").click()
         page.wait_for_function(
             "th => th.getAttribute('aria-sort') === 'ascending'", arg=header.element_handle()
         )
         totals = rows.evaluate_all(
-            "rows => rows.map(r => parseFloat(r.cells[r.cells.length - 1]"
-            ".getAttribute('data-sort-value')))"
+            "rows => rows.map(r => parseFloat(r.cells[1].getAttribute('data-sort-value')))"
         )
         assert totals == sorted(totals)
         page.screenshot(path=str(artefacts / "e2e-funding-01-ics.png"), full_page=True)

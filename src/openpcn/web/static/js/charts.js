@@ -1,6 +1,6 @@
 /* OpenPCN charts: every .chart[data-spec-url] gets the Vega-Lite spec fetched from the API and
- * drawn by vega-embed (common.js), plus a table of the same numbers (the chart's text
- * alternative). */
+ * drawn by vega-embed (common.js), fitted to the width of its slot (chart-fit.js), plus a table
+ * of the same numbers (the chart's text alternative). */
 (function () {
   "use strict";
 
@@ -48,21 +48,21 @@
     return details;
   }
 
-  function draw(common, el) {
+  function draw(common, fit, el) {
     common.fetchJson(el.getAttribute("data-spec-url"))
       .then(function (answer) {
         var spec = answer.spec || answer;
         el.parentNode.insertBefore(tableOf(spec), el.nextSibling);
-        return common.drawSpec(el, spec);
+        return common.drawSpec(el, fit.fitSpec(spec, el.clientWidth));
       })
       .catch(function () {
         common.say(el, "The chart could not be loaded.");
       });
   }
 
-  import("/static/js/common.js").then(function (common) {
-    common.whenReady(function () {
-      document.querySelectorAll(".chart[data-spec-url]").forEach(function (el) { draw(common, el); });
+  Promise.all([import("/static/js/common.js"), import("/static/js/chart-fit.js")]).then(function (m) {
+    m[0].whenReady(function () {
+      document.querySelectorAll(".chart[data-spec-url]").forEach(function (el) { draw(m[0], m[1], el); });
     });
   });
 })();
