@@ -39,13 +39,10 @@ PAGES = {
     "report": "/ics/11J/report",
     "audit": "/admin/audit",
 }
-#: Pages whose template needs a scrolling wrapper around a table (not in this change's area),
-#: and whether they always overflow: the audit log does at 1280 px only once other tests have
-#: written long rows into it.
+#: Known overflows still to fix, and whether they always overflow (strict xfail): the report's
+#: tables are laid out for print and the PDF first.
 NEEDS_WRAPPER = {
     ("report", "phone"): ("report/ics.html: its .report-table needs a scrolling container", True),
-    ("audit", "phone"): ("admin/audit.html: its table needs a .nhsuk-table-container", True),
-    ("audit", "laptop"): ("admin/audit.html: its table needs a .nhsuk-table-container", False),
 }
 
 #: Every chart slot drawn: the spec charts say so, the pyramid (charts.js) has its SVG.
