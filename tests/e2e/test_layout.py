@@ -187,7 +187,10 @@ def test_on_a_phone_the_funding_tables_scroll_in_a_labelled_region_the_keyboard_
         region.focus()
         for _ in range(8):
             page.keyboard.press("ArrowRight")
-        assert region.evaluate("el => el.scrollLeft") > 0  # the arrow keys scroll it
+        # the arrow keys scroll it (the browser may scroll smoothly: wait for it, up to 5 s)
+        page.wait_for_function(
+            "el => el.scrollLeft > 0", arg=region.element_handle(), timeout=5_000
+        )
         region.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
         last = page.locator(f"#{table_id} thead th").last.bounding_box()
         assert last is not None and last["x"] + last["width"] <= PHONE["width"] + 1
