@@ -14,8 +14,7 @@ from fastapi import Request
 
 from openpcn.config import DEFAULT_ICS
 from openpcn.web.auth import Principal, Role
-
-WHOLE_ICS = (Role.ADMIN, Role.ICS_ANALYST)
+from openpcn.web.kit.access import WHOLE_ICS
 
 
 @dataclass(frozen=True)
