@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from openpcn.config import load_settings
+from openpcn.config import Settings, load_settings
 from openpcn.exceptions import ConfigError
 
 
@@ -40,3 +40,32 @@ def test_allowed_hosts_and_trusted_proxies_are_comma_separated_lists():
     )
     assert settings.allowed_hosts == ("pcn.example.nhs.uk", "localhost")
     assert settings.trusted_proxies == ("10.0.0.5", "10.0.0.6")
+
+
+def test_slow_answers_wait_a_second_with_two_workers_and_two_jobs_each_by_default():
+    settings = load_settings({})
+    assert settings.job_wait == 1.0
+    assert (settings.job_workers, settings.jobs_per_user, settings.cache_mb) == (2, 2, 256)
+    assert Settings().job_wait is None  # settings made in code wait until the answer is ready
+
+
+def test_job_and_cache_settings_come_from_the_environment():
+    settings = load_settings(
+        {
+            "OPENPCN_JOB_WAIT": "0.5",
+            "OPENPCN_JOB_WORKERS": "4",
+            "OPENPCN_JOBS_PER_USER": "1",
+            "OPENPCN_CACHE_MB": "64",
+        }
+    )
+    assert (settings.job_wait, settings.job_workers, settings.jobs_per_user) == (0.5, 4, 1)
+    assert settings.cache_mb == 64
+
+
+def test_a_setting_out_of_range_is_a_config_error_that_says_the_range():
+    for name, value in (("OPENPCN_JOB_WAIT", "soon"), ("OPENPCN_JOB_WORKERS", "0"),
+                        ("OPENPCN_CACHE_MB", "nan")):  # fmt: skip
+        with pytest.raises(ConfigError) as refused:
+            load_settings({name: value})
+        assert name in refused.value.what
+        assert "a number from" in refused.value.fix

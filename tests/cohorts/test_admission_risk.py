@@ -196,3 +196,35 @@ def test_kept_scores_are_not_used_once_the_warehouse_changes(dorset, model, monk
     risk.scored(connect(settings), DAY)
     assert len(fits) == 2
     assert len(list(kept.iterdir())) == 2  # the earlier build's files are gone
+
+
+def test_callers_at_once_train_once_and_memory_keeps_only_the_latest_dates(
+    dorset, model, monkeypatch, tmp_path
+):
+    import threading
+    import time
+
+    import openpcn.cohorts.admission_risk as risk
+
+    fits = []
+
+    def slow_fit(con, day, seed):
+        fits.append(day)
+        time.sleep(0.3)  # long enough for every caller to be waiting on the first
+        return model
+
+    monkeypatch.setattr(risk, "fit_model", slow_fit)
+    settings = _copy_of(dorset, tmp_path)
+    cursors = [connect(settings) for _ in range(4)]  # as the web app's pool lends them
+    callers = [threading.Thread(target=risk.scored, args=(con, DAY)) for con in cursors]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert fits == [dt.date.fromisoformat(DAY)]
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(risk.KEPT_IN_MEMORY + 2)]
+    for day in days:
+        risk.scored(cursors[0], day)
+    kept = [day for (where, day) in risk._SCORED if where == risk._memory_key(cursors[0])]
+    assert kept == days[-risk.KEPT_IN_MEMORY :]

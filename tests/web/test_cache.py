@@ -1,14 +1,16 @@
 """The web's answer cache keeps answers and refusals once per app and key, and forgets the
-least recently used beyond its size."""
+least recently used beyond its size or beyond the app's budget of bytes."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from openpcn.exceptions import InputError
-from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.cache import Cache, approx_size
 
 
 def request():
@@ -64,4 +66,41 @@ def test_the_least_recently_used_answer_is_forgotten_beyond_the_size():
     cached(asked, ("c",), lambda: "c")  # so b is forgotten
     cached(asked, ("a",), a)
     assert len(a_calls) == 1
-    assert list(asked.app.state.answer_caches["small"]) == [("c",), ("a",)]
+    assert [key for _, key in asked.app.state.answer_caches.entries] == [("c",), ("a",)]
+
+
+def budgeted(budget: int):
+    asked = request()
+    asked.app.state.cache_budget = budget
+    return asked
+
+
+def test_all_the_caches_of_an_app_share_one_budget_of_bytes():
+    asked = budgeted(3 * 1100)
+    first, second = Cache("first"), Cache("second")
+    for key in ("a", "b"):
+        first(asked, (key,), lambda: "x" * 1000)
+    second(asked, ("c",), lambda: "x" * 1000)
+    second(asked, ("d",), lambda: "x" * 1000)  # over the budget: "a", the oldest, goes
+    kept = asked.app.state.answer_caches
+    assert [key for _, key in kept.entries] == [("b",), ("c",), ("d",)]
+    assert kept.bytes <= kept.budget
+    assert kept.bytes == sum(size for _, size in kept.entries.values())
+
+
+def test_an_answer_bigger_than_the_budget_is_answered_but_not_kept():
+    asked = budgeted(1000)
+    compute, calls = counting("x" * 5000)
+    for _ in range(2):
+        assert Cache("big")(asked, ("k",), compute) == "x" * 5000
+    assert len(calls) == 2
+    assert not asked.app.state.answer_caches.entries
+
+
+def test_sizes_count_frames_arrays_and_nested_answers_once():
+    frame = pd.DataFrame({"n": np.arange(100_000, dtype="int64")})
+    assert approx_size(frame) >= 800_000
+    assert approx_size(np.zeros(1000)) == 8000
+    shared = "y" * 10_000
+    assert approx_size({"a": shared, "b": [shared, shared]}) < 2 * 10_000
+    assert approx_size({"rows": [{"n": i} for i in range(1000)]}) > 1000 * 64

@@ -23,6 +23,7 @@ from starlette.routing import Mount
 
 from openpcn.store import appdb
 from openpcn.web.auth import Requirement, Role, declared, routes_of
+from openpcn.web.kit.jobs import Job, board_of
 
 PCN_IN, PCN_OUT = "U42510", "U19923"
 PRACTICE_IN, PRACTICE_OUT = "J81019", "J81002"
@@ -99,14 +100,25 @@ def clients(app: FastAPI, client_as: Callable[..., TestClient]) -> dict[str, Tes
     return made
 
 
+class EveryViewer(set):
+    """A job's viewers that hold every account (each caller may read the matrix's job)."""
+
+    def __contains__(self, viewer: object) -> bool:
+        return True
+
+
 @pytest.fixture(scope="module")
 def ids(app: FastAPI, make_user: Callable[..., tuple[str, str]]) -> dict[str, str]:
-    """An account (with a live token) for the routes that name one by id."""
+    """An account (with a live token) for the routes that name one by id, and a running job
+    every caller asked for (for /jobs/{job_id})."""
     username, _ = make_user("ics_analyst")
     token = appdb.create_token(app.state.appdb, username, "matrix")
+    job = Job(id="matrix-job", label="The matrix's job", owner=username, viewers=EveryViewer())
+    board_of(app.state)._by_id[job.id] = job  # a job no work stands behind: it stays running
     return {
         "user_id": str(appdb.user_id_of(app.state.appdb, username)),
         "token_id": str(appdb.token_id_of(app.state.appdb, token)),
+        "job_id": job.id,
     }
 
 

@@ -20,7 +20,8 @@ import importlib.metadata
 import json
 import logging
 import os
-import weakref
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -45,6 +46,7 @@ from openpcn.cohorts.efi import (
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.population import registered_on
+from openpcn.progress import part, report
 
 log = logging.getLogger(__name__)
 
@@ -270,19 +272,24 @@ def fit_model(con: ibis.BaseBackend, date: DateLike, *, seed: int = 2019) -> Ris
     back_test = end < years_later(day, 1) - END_GRACE
     test_index = years_later(day, -1) if back_test else day
     train_index = years_later(test_index, -1)
+    report("Risk model: reading the training year", 0, 5)
     train = _frame(con, train_index, with_outcome=True)
+    report("Risk model: reading the test year", 1, 5)
     test = _frame(con, test_index, with_outcome=True)
+    report("Risk model: training", 2, 5)
     estimator = _fit(train, seed, f"index date {train_index}")
     if test["outcome"].nunique() < 2:
         raise InputError(
             f"the test year after {test_index} has no emergency admissions to test against",
             fix="use an earlier date",
         )
+    report("Risk model: testing", 3, 5)
     with threadpool_limits(THREADS):
         predicted = estimator.predict_proba(test.loc[:, list(FEATURES)].to_numpy(float))[:, 1]
     observed = test["outcome"].to_numpy(int)
     fit_index = train_index
     if back_test:  # the model that scores `date` learns from the latest complete year
+        report("Risk model: training on the latest complete year", 4, 5)
         estimator = _fit(test, seed, f"index date {test_index}")
         fit_index = test_index
     return RiskModel(
@@ -314,15 +321,18 @@ class Scored:
 
 
 # Scores with the default model, per warehouse and date: a worklist, the summary and the
-# anticipatory-care cohort would otherwise each train the model again (about 15 s on full data).
-# Kept twice: in memory, per connection (weak keys let the scores go with the connection), and
-# on disk beside a DuckDB warehouse file, so a new process (the next CLI call, a restarted web
-# app, the report) reads them in milliseconds, as a practice system's nightly risk run would
-# leave them. The disk copy is keyed by the warehouse file's size and modification time and by
-# the model's settings: an import or a rebuild, or a new scikit-learn, trains afresh.
-_SCORED: weakref.WeakKeyDictionary[ibis.BaseBackend, dict[dt.date, Scored]] = (
-    weakref.WeakKeyDictionary()
-)
+# anticipatory-care cohort would otherwise each train the model again (about 10 s on full data).
+# Kept twice: in memory, the last KEPT_IN_MEMORY (warehouse, date) pairs (about 30 MB each on
+# full Dorset), shared by every cursor on one warehouse file; and on disk beside a DuckDB
+# warehouse file, so a new process (the next CLI call, a restarted web app, the report) reads
+# them in milliseconds, as a practice system's nightly risk run would leave them. The disk copy
+# is keyed by the warehouse file's size and modification time and by the model's settings: an
+# import or a rebuild, or a new scikit-learn, trains afresh. Two callers asking for the same
+# pair at once (two web requests) train it once: the second waits for the first.
+KEPT_IN_MEMORY = 4
+_SCORED: OrderedDict[tuple[object, dt.date], Scored] = OrderedDict()
+_TRAINING: dict[tuple[object, dt.date], threading.Lock] = {}
+_GUARD = threading.Lock()
 #: bump when FEATURES, the estimator's settings or the scoring rule change
 MODEL_VERSION = "2"
 DEFAULT_SEED = 2019
@@ -387,19 +397,44 @@ def _stored(con: ibis.BaseBackend, day: dt.date, compute: Callable[[], Scored]) 
     return result
 
 
+def _memory_key(con: ibis.BaseBackend) -> object:
+    """The warehouse file and its version when there is one (every cursor shares it), else
+    the connection itself (held while its scores are kept, so its id is never reused)."""
+    warehouse = _warehouse_file(con)
+    if warehouse is None or not warehouse.exists():
+        return con
+    return (str(warehouse), _store_key(warehouse))
+
+
 def scored(con: ibis.BaseBackend, date: DateLike) -> Scored:
     """The default model (seed 2019) for the date: its scores and its model card, trained at
     most once per warehouse and date (see above)."""
     day = as_date(date)
-    cached = _SCORED.setdefault(con, {})
-    if day not in cached:
+    key = (_memory_key(con), day)
+    with _GUARD:
+        training = _TRAINING.setdefault(key, threading.Lock())
+    with training:
+        with _GUARD:
+            if key in _SCORED:
+                _SCORED.move_to_end(key)
+                return _SCORED[key]
 
         def compute() -> Scored:
-            model = fit_model(con, day, seed=DEFAULT_SEED)
+            with part(0, 2):
+                model = fit_model(con, day, seed=DEFAULT_SEED)
+            report("Risk model: scoring everyone registered", 1, 2)
             return Scored(risk_scores(con, day, model), model_card(model))
 
-        cached[day] = _stored(con, day, compute)
-    return cached[day]
+        try:
+            found = _stored(con, day, compute)
+        finally:
+            with _GUARD:
+                _TRAINING.pop(key, None)
+        with _GUARD:
+            _SCORED[key] = found
+            while len(_SCORED) > KEPT_IN_MEMORY:
+                _SCORED.popitem(last=False)
+        return found
 
 
 def risk_scores(

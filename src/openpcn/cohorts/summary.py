@@ -23,6 +23,7 @@ from openpcn.cohorts.thresholds import Bands
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike
 from openpcn.orgs.hierarchy import resolve_ics
+from openpcn.progress import part, report
 from openpcn.quality.stats import wilson_interval
 
 #: CVD-02 comparator. QOF 2018/19 England recorded hypertension prevalence (all ages), from
@@ -79,7 +80,9 @@ def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
 
 # Summaries already counted, per connection, ICS and date: the ICS view, each PCN dashboard and
 # the report all start from the same counts. The warehouse is read-only while it is open, so
-# they cannot go stale; weak keys let them go with the connection.
+# they cannot go stale; weak keys let them go with the connection, and each connection keeps
+# its KEPT_PER_CONNECTION latest (a summary is tens of kilobytes).
+KEPT_PER_CONNECTION = 16
 _COUNTED: weakref.WeakKeyDictionary[ibis.BaseBackend, dict[tuple[str, dt.date], dict[str, Any]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -93,6 +96,8 @@ def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
     key = (ics.strip().upper(), day)
     if key not in memo:
         memo[key] = _summary(con, ics, day)
+        while len(memo) > KEPT_PER_CONNECTION:
+            del memo[next(iter(memo))]
     return copy.deepcopy(memo[key])
 
 
@@ -106,7 +111,9 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
         )["pcn_code"]
     )
     definitions = load_definitions()
-    counted, unknown = _countable(con, day, list(definitions.values()))
+    with part(0, 2):  # the risk model: most of the time, when it is not trained for the date
+        counted, unknown = _countable(con, day, list(definitions.values()))
+    report("Working out the electronic frailty index", 4, 8)
     # one query for everything: counts per PCN and cohort, split by the breakdowns the
     # inequalities indicator needs (summed over them here for the plain counts)
     # the eFI of the ICS's people, worked out once for the cohorts that use it and the
@@ -115,6 +122,7 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     efi_people = con.execute(efi_table(con, day, people.select("patient_id")))
     frame = efi_people.loc[:, list(EFI_COLUMNS)]
     scored = ibis.memtable(frame, schema=dict.fromkeys(EFI_COLUMNS, "string"))
+    report("Counting every cohort in every PCN", 5, 8)
     expr = compile_cohorts(con, counted, day, pcns=codes, carry=BREAKDOWN_COLUMNS, efi=scored)
     imd_quintile = ((expr.imd_decile + 1) // 2).cast("int64").cast("string").fill_null("unknown")
     cells = con.execute(
@@ -141,6 +149,7 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
         str(r.pcn_code): int(r.n) for r in listed.itertuples()
     }
 
+    report("Frailty by PCN and the indicators", 7, 8)
     out["efi"] = efi_distribution(con, ics, day, scored)
     out["not_counted"] = unknown
     out["indicators"] = {

@@ -19,6 +19,7 @@ from openpcn.figures import EVERY_AUDIENCE, Audience, Section, one_report
 from openpcn.orgs import report as orgs_report
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.hierarchy import resolve_ics, shared_views
+from openpcn.progress import part, report
 from openpcn.quality import report as quality_report
 from openpcn.workforce import report as workforce_report
 
@@ -51,8 +52,10 @@ def ics_report_data(
     present = []
     # the ICS view is gathered once, not once per capability call; shared results likewise
     with one_report(), shared_views():
-        for section in shown:
-            data = section.build(con, footprint["code"], day)
+        for index, section in enumerate(shown):
+            report(f"Section: {section.title}", index, len(shown))
+            with part(index, len(shown)):
+                data = section.build(con, footprint["code"], day)
             if data is not None:
                 present.append({"key": section.key, "title": section.title} | data)
     figures = {k: v for s in present for k, v in s.get("figures", {}).items()}

@@ -27,7 +27,18 @@ from openpcn.store.warehouse import connect
 from openpcn.web import auth, errors
 from openpcn.web.head import HeadMiddleware
 from openpcn.web.kit.connections import WarehousePool
-from openpcn.web.routes import accounts, admin, cohorts, funding, orgs, quality, report, workforce
+from openpcn.web.kit.jobs import Board
+from openpcn.web.routes import (
+    accounts,
+    admin,
+    cohorts,
+    funding,
+    jobs,
+    orgs,
+    quality,
+    report,
+    workforce,
+)
 from openpcn.web.routes import auth as auth_routes
 from openpcn.web.security import HostMiddleware, SecurityHeadersMiddleware
 
@@ -78,6 +89,10 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
     app.state.warehouse_lock = threading.RLock()
     app.state.warehouse_pool = pool
     app.state.practice_pcn = {}
+    app.state.cache_budget = settings.cache_mb * 1024 * 1024  # openpcn.web.kit.cache
+    app.state.jobs = Board(
+        workers=settings.job_workers, per_user=settings.jobs_per_user, wait=settings.job_wait
+    )
 
     errors.install(app)
     # add_middleware puts each new one outside the last: HEAD-as-GET wraps headers wrap the
@@ -108,7 +123,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         """Liveness for load balancers and the bench: the app answers."""
         return Health(status="ok", version=__version__)
 
-    for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts):
+    for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts, jobs):
         app.include_router(module.router)
     app.include_router(accounts.router)  # account administration (admins only)
     _describe_auth_in_openapi(app)

@@ -26,7 +26,8 @@ from openpcn.web import audit
 from openpcn.web.auth import AuthRequired, Forbidden
 from openpcn.web.invalid import refusal
 from openpcn.web.kit.asgi import HttpMiddleware
-from openpcn.web.kit.pages import render
+from openpcn.web.kit.jobs import Pending
+from openpcn.web.kit.pages import is_htmx, render
 
 log = logging.getLogger("openpcn.web")
 
@@ -144,7 +145,28 @@ async def _user_error(request: Request, exc: Exception) -> Response:
     status = exc.http_status
     if status >= 500:
         log.error("configuration problem on %s %s: %s", request.method, request.url.path, exc.what)
-    return respond(request, status, exc.what, fix=exc.fix)
+    headers = {"Retry-After": "5"} if status == 429 else None
+    return respond(request, status, exc.what, headers=headers, fix=exc.fix)
+
+
+async def _pending(request: Request, exc: Exception) -> Response:
+    """202 while a slow answer is worked out (`openpcn.web.kit.jobs`): the job to poll under
+    /api/; the fragment that polls this same URL for an htmx request; otherwise a progress
+    page that polls the job and opens this URL when it is done."""
+    assert isinstance(exc, Pending)
+    job = exc.job.as_dict()
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    headers = {"Retry-After": "1", "Cache-Control": "no-store"}
+    if is_api(request):
+        status_url = f"/api/v1/jobs/{job['id']}"
+        body = {"status": "pending", "job": job, "poll": status_url, "retry": here}
+        return JSONResponse(body, status_code=202, headers=headers | {"Location": status_url})
+    if is_htmx(request):
+        context = {"job": job, "poll": here, "next": here}
+        return render(request, "jobs/_progress.html", context, 202, headers)
+    poll = f"/jobs/{job['id']}?{urlencode({'next': here})}"
+    context = {"job": job, "poll": poll, "next": here}
+    return render(request, "jobs/progress.html", context, 202, headers)
 
 
 def install(app: FastAPI) -> None:
@@ -154,6 +176,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UserError, _user_error)
+    app.add_exception_handler(Pending, _pending)
 
 
 def describe(exc: BaseException) -> str:

@@ -23,6 +23,13 @@ class Link:
     href: str
 
 
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
 def home_url(principal: Principal, ics: str = DEFAULT_ICS) -> str:
     """The page a role lands on after logging in: its own world."""
     if principal.role is Role.PCN_MANAGER and principal.pcn_code:

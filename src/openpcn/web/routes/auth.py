@@ -13,6 +13,7 @@ from openpcn.store import appdb
 from openpcn.web import auth
 from openpcn.web.auth import ALL_ROLES, Principal, public, require
 from openpcn.web.errors import error_page
+from openpcn.web.kit.navigation import safe_next
 from openpcn.web.kit.pages import render
 
 router = APIRouter(tags=["auth"])
@@ -25,13 +26,6 @@ THROTTLED = {
     "username": "This account has had many failed attempts to log in recently, so attempts "
     "are slowed down. Wait {seconds} seconds, then try again.",
 }
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target
 
 
 def _page(

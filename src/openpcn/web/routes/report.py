@@ -14,14 +14,16 @@ specs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
+import ibis
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
-from openpcn.figures import Audience
+from openpcn.figures import Audience, long_date
 from openpcn.reports.render import chart_svgs, render_body, render_html, render_pdf
 from openpcn.reports.sections import ics_report_data
 from openpcn.web.kit.access import (
@@ -36,6 +38,7 @@ from openpcn.web.kit.access import (
 )
 from openpcn.web.kit.cache import Cache
 from openpcn.web.kit.downloads import download
+from openpcn.web.kit.jobs import soon
 from openpcn.web.kit.pages import render
 from openpcn.web.kit.params import API, DAY, Answer, date_type
 
@@ -98,28 +101,68 @@ def audiences(ask: Ask, ics: str) -> Seen:
     return tuple(held)
 
 
-def report_data(ask: Ask, ics: str, day: dt.date, seen: Seen) -> dict[str, Any]:
+# The report's parts, each kept per (ics, date, what the viewer may see). The first time, the
+# whole chain up to what the route serves is one job (`soon`): the figures (which may train
+# the risk model and count every cohort), the charts as SVG, the page body, the HTML file, the
+# PDF, each reusing what is kept already.
+Part = tuple[Request, ibis.BaseBackend, str, dt.date, Seen]
+
+
+def _data(part: Part) -> dict[str, Any]:
+    request, con, ics, day, seen = part
     return cached(
-        ask.request,
-        ("data", ics, day, seen),
-        lambda: ics_report_data(ask.con, ics, day, audiences=seen),
+        request, ("data", ics, day, seen), lambda: ics_report_data(con, ics, day, audiences=seen)
     )
 
 
-def report_svgs(ask: Ask, ics: str, day: dt.date, seen: Seen) -> dict[str, str]:
-    data = report_data(ask, ics, day, seen)
-    return cached(ask.request, ("svgs", ics, day, seen), lambda: chart_svgs(data))
+def _svgs(part: Part) -> dict[str, str]:
+    request, _, ics, day, seen = part
+    data = _data(part)
+    return cached(request, ("svgs", ics, day, seen), lambda: chart_svgs(data))
 
 
-def report_html(ask: Ask, ics: str, day: dt.date, seen: Seen) -> str:
-    data = report_data(ask, ics, day, seen)
-    svgs = report_svgs(ask, ics, day, seen)
-    return cached(ask.request, ("html", ics, day, seen), lambda: render_html(data, svgs))
+def _body(part: Part) -> str:
+    request, _, ics, day, seen = part
+    data, svgs = _data(part), _svgs(part)
+    return cached(request, ("body", ics, day, seen), lambda: render_body(data, svgs))
+
+
+def _html(part: Part) -> str:
+    request, _, ics, day, seen = part
+    data, svgs = _data(part), _svgs(part)
+    return cached(request, ("html", ics, day, seen), lambda: render_html(data, svgs))
+
+
+def _pdf(part: Part) -> bytes:
+    request, _, ics, day, seen = part
+    text = _html(part)
+    return cached(request, ("pdf", ics, day, seen), lambda: render_pdf(text))
+
+
+#: each part a route serves: how it is made (keeping it under its name) and what it is called
+MAKERS: dict[str, tuple[Callable[[Part], Any], str]] = {
+    "data": (_data, "The report's figures"),
+    "body": (_body, "The report"),
+    "html": (_html, "The report as HTML"),
+    "pdf": (_pdf, "The report as PDF"),
+}
+
+
+def prepared(ask: Ask, ics: str, day: dt.date, seen: Seen, name: str) -> Any:
+    """The report's part `name` (see MAKERS), as a job the first time."""
+    make, what = MAKERS[name]
+    return soon(
+        ask,
+        cached,
+        (name, ics, day, seen),
+        lambda con: make((ask.request, con, ics, day, seen)),
+        label=f"{what} for {ics} on {long_date(day)}",
+    )
 
 
 def audited(ask: Ask, ics: str, day: dt.date, seen: Seen, action: str) -> dict[str, Any]:
     """The viewer's report data, with an audit row naming the ICS, date and sections shown."""
-    data = report_data(ask, ics, day, seen)
+    data = prepared(ask, ics, day, seen, "data")
     shown = ",".join(s["key"] for s in data["sections"])
     record_view(ask, scope=f"ics:{ics}:{day.isoformat()} sections={shown}", rows=0, action=action)
     return data
@@ -130,9 +173,8 @@ def audited(ask: Ask, ics: str, day: dt.date, seen: Seen, action: str) -> dict[s
 def report_page(ics: str, ask: Everyone, date: ReportDate = DAY) -> HTMLResponse:
     code = ics_code(ics)
     seen = audiences(ask, code)
+    body = prepared(ask, code, date, seen, "body")
     data = audited(ask, code, date, seen, "report.view")
-    svgs = report_svgs(ask, code, date, seen)
-    body = cached(ask.request, ("body", code, date, seen), lambda: render_body(data, svgs))
     stem = f"/ics/{code}/report"
     return render(
         ask.request,
@@ -161,8 +203,8 @@ def report_html_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Res
     sections your role may see."""
     code = ics_code(ics)
     seen = audiences(ask, code)
+    text = prepared(ask, code, date, seen, "html")
     audited(ask, code, date, seen, "report.download")
-    text = report_html(ask, code, date, seen)
     return download(text, "text/html; charset=utf-8", f"report-{code}-{date.isoformat()}.html")
 
 
@@ -176,9 +218,8 @@ def report_pdf_download(ics: str, ask: Everyone, date: ReportDate = DAY) -> Resp
     """The ICS report as an A4 PDF, with the sections your role may see."""
     code = ics_code(ics)
     seen = audiences(ask, code)
+    pdf = prepared(ask, code, date, seen, "pdf")
     audited(ask, code, date, seen, "report.download")
-    text = report_html(ask, code, date, seen)
-    pdf = cached(ask.request, ("pdf", code, date, seen), lambda: render_pdf(text))
     return download(pdf, "application/pdf", f"report-{code}-{date.isoformat()}.pdf")
 
 

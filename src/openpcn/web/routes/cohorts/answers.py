@@ -24,13 +24,14 @@ from typing import Any, Literal
 
 from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import BANDS, CAN01_BANDS, CVD02_BANDS, disclosed, rate, summary
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.cohorts.worklists import DEFAULT_SORT, combined, ordered, reason_text
 from openpcn.exceptions import NotFoundError
+from openpcn.figures import long_date
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import (
     Ask,
@@ -42,6 +43,7 @@ from openpcn.web.kit.access import (
     record_view,
 )
 from openpcn.web.kit.cache import Cache
+from openpcn.web.kit.jobs import soon
 from openpcn.web.kit.params import DAY
 
 DISCLOSURE_NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
@@ -57,9 +59,16 @@ def checked(day: dt.date) -> dt.date:
 
 
 def raw_summary(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
-    """`openpcn.cohorts.summary.summary`, raw counts: never shown without a rights check."""
+    """`openpcn.cohorts.summary.summary`, raw counts: never shown without a rights check.
+    The first time for a date it is a job (the risk model and every cohort: seconds)."""
     checked(day)
-    return cached(ask.request, ("summary", ics, day), lambda: summary(ask.con, ics, day))
+    return soon(
+        ask,
+        cached,
+        ("summary", ics, day),
+        lambda con: summary(con, ics, day),
+        label=f"Case-finding counts for {ics} on {long_date(day)}",
+    )
 
 
 def shown_summary(ask: Ask, ics: str, day: dt.date, *, raw: bool) -> dict[str, Any]:
@@ -187,10 +196,12 @@ def pcn_trend(
     checked(day)
     rights = ask.principal.patient_rights(pcn_code=key)
     args = (key, day, points, step)
-    raw = cached(
-        ask.request,
+    raw = soon(
+        ask,
+        cached,
         ("trend", *args),
-        lambda: trend(ask.con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+        lambda con: trend(con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+        label=f"{detail['name']}: case-finding at {points} dates to {long_date(day)}",
     )
     shown = raw if rights else cached(ask.request, ("trend-disclosed", *args),
                                       lambda: disclosed_trend(raw))  # fmt: skip
@@ -295,6 +306,7 @@ def worklist(
     definition = DEFINITIONS[str(cohort)]
     checked(day)
     found = _scope(ask, kind, code, listing.practice)
+    _risk_model_ready(ask, day, [definition])
     frame = engine.run(ask.con, definition.id, day, **found["where"], definitions=DEFINITIONS)
     rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
     scope = f"{found['label']}:{definition.id}"
@@ -318,6 +330,7 @@ def spec_worklist(
     chosen = [d for d in DEFINITIONS.values() if d.spec == str(spec)]
     checked(day)
     found = _scope(ask, kind, code, listing.practice)
+    _risk_model_ready(ask, day, chosen)
     frame = engine.run(ask.con, str(spec), day, **found["where"], definitions=DEFINITIONS)
     rows = combined(frame, [d.id for d in chosen])
     scope = f"{found['label']}:spec:{spec}"
@@ -332,8 +345,21 @@ def spec_worklist(
 
 
 def risk_card(ask: Ask, day: dt.date) -> dict[str, Any]:
+    """The risk model's card for the date: training it is a job the first time (seconds)."""
     checked(day)
-    return cached(ask.request, ("risk", day), lambda: scored(ask.con, day).card)
+    return soon(
+        ask,
+        cached,
+        ("risk", day),
+        lambda con: scored(con, day).card,
+        label=f"The emergency admission risk model for {long_date(day)}",
+    )
+
+
+def _risk_model_ready(ask: Ask, day: dt.date, chosen: list[Definition]) -> None:
+    """Cohorts on the risk centile need the model for the date: trained first, as a job."""
+    if any(leaf.kind == "risk_centile" for d in chosen for leaf in leaves(d.criteria)):
+        risk_card(ask, day)
 
 
 def definitions_answer() -> dict[str, Any]:
