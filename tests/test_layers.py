@@ -23,8 +23,17 @@ LAYERS: list[tuple[str, set[str]]] = [
     # report's figure types: what every layer may use.
     (
         "foundation",
-        {"__init__", "exceptions", "config", "codes", "exports", "figures", "vega", "progress",
-         "data"},
+        {
+            "__init__",
+            "exceptions",
+            "config",
+            "codes",
+            "exports",
+            "figures",
+            "vega",
+            "progress",
+            "data",
+        },
     ),
     # The warehouse schema and connection, and the app database.
     ("store", {"store"}),
