@@ -24,16 +24,20 @@ with 20 clients and no think time, the rest of the latency is queueing.
 served. Targets: p95 <= 200 ms for pages, <= 50 ms for the API.
 
 Before any warm-up, a cold-cache phase (`cold` in the JSON) asks the heavy pages (ICS
-case-finding, the risk model card, a 24-point trend) for dates no request has asked for yet,
-one at a time: the first request's time for each (p95 over the dates), the same URL asked again
-at once (warm, the ratio's lower bound), and the server's resident memory (all its processes)
-before and after. Target (issue 13): no request blocks longer than 2 s.
+case-finding, the risk model card, a 24-point trend, the report) for dates no request has
+asked for yet, one at a time, as a browser would: a slow answer is a 202 progress page whose
+job is polled once a second until the page answers. Per page: the first request's time
+(`first_p95_ms`), the time until the answer is there (`ready_p95_ms`, polls included), the
+same URL again (`warm_p95_ms`, the lower bound), and the slowest single request
+(`blocked_max_ms`); the server's resident memory (all its processes) before and after.
+Target (issue 13): no request blocks longer than 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import re
@@ -56,9 +60,12 @@ COLD_PAGES = {
     "ics_cohorts": "/ics/11J/cohorts?date={date}",
     "risk_model": "/cohorts/risk-model?date={date}",
     "pcn_trend_24": "/pcns/U42510/partials/cohort-trend?date={date}&points=24&step=1",
+    "ics_report": "/ics/11J/report?date={date}",
 }
 COLD_DATES = ("2019-07-01", "2019-08-15", "2020-01-31")
 COLD_GOAL_MS = 2000.0
+POLL_SECONDS = 1.0  # as the progress page polls
+POLL = re.compile(r'hx-get="(/jobs/[^"]+)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -320,31 +327,73 @@ def rss_mb(pid: int) -> float | None:
     return round(total / 1024, 1) if total else None
 
 
+def open_as_a_browser(
+    client: httpx.Client, path: str, fragment: bool, blocked: list[float]
+) -> tuple[int, float]:
+    """GET `path` as the page (or, for a fragment, htmx) would, following a 202's progress
+    polls until the answer itself arrives: (status of the first answer, ms until the answer).
+    Each single request's time goes into `blocked`."""
+
+    def get(url: str, htmx: bool) -> httpx.Response:
+        start = time.perf_counter()
+        response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+        blocked.append((time.perf_counter() - start) * 1000.0)
+        return response
+
+    began = time.perf_counter()
+    first = response = get(path, fragment)
+    while response.status_code == 202:
+        time.sleep(POLL_SECONDS)
+        if fragment:  # the fragment polls its own URL
+            response = get(path, True)
+            continue
+        found = POLL.search(response.text)
+        if found is None:  # the page itself again (no job to poll): ask it again
+            response = get(path, False)
+            continue
+        poll = html.unescape(found.group(1))
+        status = get(poll, True)
+        if "HX-Redirect" in status.headers:
+            response = get(status.headers["HX-Redirect"], False)
+        else:
+            response = status if status.status_code != 200 else first
+    return first.status_code, (time.perf_counter() - began) * 1000.0
+
+
 def cold_phase(base: str, cookies: httpx.Cookies, pid: int) -> dict[str, object]:
-    """Each heavy page for dates not asked before: first (cold) and second (warm) request."""
+    """Each heavy page for dates not asked before: the first request, the time until the
+    answer is there (progress polls included), and the same URL again (warm)."""
     before = rss_mb(pid)
     pages: dict[str, object] = {}
+    every: list[float] = []
     with httpx.Client(base_url=base, cookies=cookies, timeout=600.0) as client:
         for name, template in COLD_PAGES.items():
-            cold, warm, statuses = [], [], set()
+            first, ready, warm, statuses, blocked = [], [], [], set(), []
+            fragment = "/partials/" in template
             for day in COLD_DATES:
                 path = template.format(date=day)
-                for times in (cold, warm):
-                    start = time.perf_counter()
-                    statuses.add(client.get(path).status_code)
-                    times.append((time.perf_counter() - start) * 1000.0)
-            p95 = float(np.percentile(cold, 95))
+                mark = len(blocked)
+                status, took = open_as_a_browser(client, path, fragment, blocked)
+                first.append(blocked[mark])
+                ready.append(took)
+                statuses.add(status)
+                again = len(blocked)
+                open_as_a_browser(client, path, fragment, blocked)
+                warm.append(blocked[again])
+            every += blocked
             pages[name] = {
                 "path": template,
-                "cold_p95_ms": round(p95, 1),
+                "first_p95_ms": round(float(np.percentile(first, 95)), 1),
+                "first_max_ms": round(max(first), 1),
+                "ready_p95_ms": round(float(np.percentile(ready, 95)), 1),
                 "warm_p95_ms": round(float(np.percentile(warm, 95)), 1),
-                "cold_vs_warm": round(p95 / max(float(np.percentile(warm, 95)), 0.001), 1),
-                "statuses": sorted(statuses),
-                "goal_ms": COLD_GOAL_MS,
-                "meets_goal": bool(p95 <= COLD_GOAL_MS),
+                "blocked_max_ms": round(max(blocked), 1),
+                "first_statuses": sorted(statuses),
             }
-    return {"dates": list(COLD_DATES), "pages": pages, "rss_mb_before": before,
-            "rss_mb_after": rss_mb(pid)}  # fmt: skip
+    blocked_max = max(every)
+    return {"dates": list(COLD_DATES), "pages": pages, "blocked_max_ms": round(blocked_max, 1),
+            "goal_ms": COLD_GOAL_MS, "meets_goal": bool(blocked_max <= COLD_GOAL_MS),
+            "rss_mb_before": before, "rss_mb_after": rss_mb(pid)}  # fmt: skip
 
 
 def summarise(samples: list[float], errors: int, wall: float) -> dict[str, float | int]:

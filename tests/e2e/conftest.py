@@ -52,6 +52,7 @@ class Server:
     manager: Account  # pcn_manager of MANAGED_PCN
     analyst: Account  # ics_analyst
     practice: Account  # practice_user of PRACTICE
+    app: Any  # the app itself, for tests that change a setting of it for a while
 
 
 def _free_port() -> int:
@@ -115,6 +116,7 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             manager=manager,
             analyst=analyst,
             practice=practice,
+            app=app,
         )
     finally:
         server.should_exit = True
