@@ -19,7 +19,7 @@ from openpcn.cli.options import (
     Engine,
     csv_option,
 )
-from openpcn.cli.output import emit, err, out, table
+from openpcn.cli.output import emit, out, table, watching
 from openpcn.cli.stores import app_db, warehouse
 from openpcn.cohorts.definitions import SPECS, load_definitions
 from openpcn.cohorts.disclosure import label
@@ -63,7 +63,7 @@ def cohorts_run(
 
     if pcn and practice:
         raise InputError("give --pcn or --practice, not both", fix="drop one of them")
-    with err.status("finding the cohort's patients..."):
+    with watching("Finding the cohort's patients"):
         frame = run(warehouse(engine), spec, date, pcn=pcn, practice=practice)
     rows = frame.to_dict("records")
     _audit(spec, pcn or practice, len(rows), "export" if csv_file is not None else "view")
@@ -111,7 +111,7 @@ def cohorts_summary(
     """Counts per spec, cohort and PCN, disclosure-controlled (1-7 redacted, rest to nearest 5)."""
     from openpcn.cohorts.summary import disclosed, summary
 
-    with err.status("counting every cohort (the risk model takes longest)..."):
+    with watching("Counting every cohort"):
         result = disclosed(summary(warehouse(engine), ics, date))
     emit(result, as_json=as_json, draw=_print_summary)
 

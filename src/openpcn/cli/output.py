@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from openpcn.progress import watched
 
 out = Console()
 err = Console(stderr=True)
@@ -54,6 +57,28 @@ def progress_bar() -> Progress:
         console=err,
         transient=False,
     )
+
+
+@contextmanager
+def watching(what: str) -> Iterator[None]:
+    """One bar on stderr for a long computation, moved by what it reports through
+    `openpcn.progress` (the risk model's steps, the cohort count, each report section); gone
+    when it ends, and never drawn when stderr is not a terminal."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=100)
+
+        def moved(fraction: float, step: str) -> None:
+            bar.update(task, completed=round(100 * fraction), description=f"{what}: {step}")
+
+        with watched(moved):
+            yield
 
 
 def table(

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from openpcn.cli.options import DATE_OPTION, ICS_OPTION
-from openpcn.cli.output import out
+from openpcn.cli.output import out, watching
 from openpcn.cli.stores import warehouse
 
 report_app = typer.Typer(help="Reports generated from the warehouse.", no_args_is_help=True)
@@ -39,7 +39,7 @@ def report_ics(
     day = as_date(date)
     code = ics.strip().upper()
     target = html_out or Path(f"report-{code}-{day.isoformat()}.html")
-    with out.status(f"Building the report for {code} on {day.isoformat()}..."):
+    with watching(f"The report for {code} on {day.isoformat()}"):
         data = ics_report_data(warehouse(), code, day)
         html_text = render_html(data)
         target.write_text(html_text, encoding="utf-8")
