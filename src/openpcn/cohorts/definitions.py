@@ -19,7 +19,8 @@ from openpcn.cohorts.codelists import Codelist, load_codelists
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import EARLIEST, LATEST, DateLike, as_date
 
-#: The seven national service specifications (FACTS.md), in the order they are shown.
+#: The seven national service specifications of NHS England's Network Contract DES (2020/21
+#: onwards; listed e.g. by the Northern Cancer Alliance's DES page), in the order they are shown.
 SPECS: dict[str, str] = {
     "smr": "Structured medication reviews",
     "ehch": "Enhanced health in care homes",

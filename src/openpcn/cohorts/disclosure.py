@@ -1,8 +1,11 @@
 """Small-number disclosure control for aggregates shown without patient-level rights.
 
-OpenSAFELY's rule (FACTS.md): redact any count from 1 to 7, round every other count to the
-nearest 5, and recompute totals from what is shown, so no hidden count can be derived by
-subtracting shown ones from an exact total. Zero is shown as zero: it discloses no person.
+OpenSAFELY's rule (https://docs.opensafely.org/sdc/ : redact counts <= 7; "Updated disclosure
+control guidance", https://www.opensafely.org/updated-output-checking-processes/ : round all
+counts after suppression, to the nearest 5 as ehrQL's measures do): redact any count from 1 to 7,
+round every other count to the nearest 5, and recompute totals from what is shown, so no hidden
+count can be derived by subtracting shown ones from an exact total. Zero is shown as zero: it
+discloses no person.
 """
 
 from __future__ import annotations

@@ -30,7 +30,9 @@ POLYPHARMACY = "polypharmacy"
 POLYPHARMACY_MIN = 5
 MIN_AGE = 65
 CATEGORIES = ("fit", "mild", "moderate", "severe")
-#: upper score of each category but the last (FACTS.md), in hundredths so comparisons are exact
+#: upper score of each category but the last (fit to 0.12, mild to 0.24, moderate to 0.36, severe
+#: above), in hundredths so comparisons are exact. Clegg et al., Age and Ageing 2016;45(3):353-360,
+#: doi:10.1093/ageing/afw039 (the paper defines the categories; the cut-offs as usually quoted)
 CUTS_PERCENT = (12, 24, 36)
 #: a repeat medicine stays current for this long after its latest issue
 REPEAT_CURRENT_DAYS = 365

@@ -26,19 +26,25 @@ from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.progress import part, report
 from openpcn.quality.stats import wilson_interval
 
-#: CVD-02 comparator. QOF 2018/19 England recorded hypertension prevalence (all ages), from
-#: src/openpcn/data/synth/conditions.csv; the modelled *expected* prevalence (PHE estimates,
-#: about twice as high) is UNCONFIRMED here, so the recorded national figure stands in.
+#: CVD-02 comparator. NHS Digital, Quality and Outcomes Framework 2018-19, England recorded
+#: hypertension (HYP register) prevalence, all ages, as reproduced in
+#: src/openpcn/data/synth/conditions.csv (not re-checked against the publication). The modelled
+#: *expected* prevalence (Public Health England, Hypertension prevalence estimates in England,
+#: 2017, published March 2020) is higher and not used, so the recorded national figure stands in.
 CVD02_EXPECTED_PCT = 13.96
 CVD02_EXPECTED_SOURCE = (
-    "QOF 2018/19 England recorded hypertension prevalence, all ages (conditions.csv); "
-    "UNCONFIRMED as an expected-prevalence figure: PHE modelled estimates are higher"
+    "NHS Digital, Quality and Outcomes Framework 2018-19, England recorded hypertension "
+    "prevalence, all ages (as reproduced in conditions.csv); UNCONFIRMED as an expected-prevalence "
+    "figure: Public Health England's modelled estimates (Hypertension prevalence estimates in "
+    "England, 2017) are higher"
 )
 #: the eFI columns the summary keeps (in memory) for its cohorts and distribution
 EFI_COLUMNS = ("patient_id", "practice_code", "efi_category")
 #: patient columns the summary's one query carries for the inequalities breakdowns
 BREAKDOWN_COLUMNS = ("imd_decile", "ethnicity_group")
-CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}  # FACTS.md: CAN-01
+#: NHS England, Investment and Impact Fund 2022/23 guidance, CAN-01 lower and upper thresholds
+#: (as reproduced by Ardens: support-ew.ardens.org.uk/support/solutions/articles/31000166935)
+CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}
 CAN01_BANDS = Bands(
     (CAN01_THRESHOLDS["lower_pct"], CAN01_THRESHOLDS["upper_pct"]),
     ("below", "between", "above"),
