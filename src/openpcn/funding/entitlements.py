@@ -364,7 +364,7 @@ def monthly_entitlements(
             rule = " + ".join(r.describe() for r in in_force)
             if stream == "iif_max" and rules.iif:
                 rule = f"{rules.iif['points']:g} points x {rule}, x list / average PCN list"
-            out.append(MonthlyAmount(month, stream, Decimal(money[stream][i]) / 100, rule))
+            out.append(MonthlyAmount(month, stream, Decimal(money[stream][i]).scaleb(-2), rule))
     return out
 
 
