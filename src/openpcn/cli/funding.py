@@ -70,7 +70,7 @@ def funding_rules(
             for rate in rows:
                 per = "a year" if rate.per == "year" else f"for the {rate.months} months"
                 rates.add_row(
-                    rate.key + (" [assumption]" if rate.unconfirmed else ""),
+                    rate.key + (" (assumption)" if rate.unconfirmed else ""),
                     gbp(rate.value),
                     f"{UNIT_WORDS[rate.unit]} {per}",
                     f"{rate.start:%b %Y} to {rate.end:%b %Y} ({rate.months})",
@@ -78,7 +78,7 @@ def funding_rules(
                     style="bold yellow" if rate.unconfirmed else None,
                 )
         if rules.iif:
-            flag = " [assumption]" if rules.iif["unconfirmed"] else ""
+            flag = " (assumption)" if rules.iif["unconfirmed"] else ""
             rates.add_row(
                 "iif points" + flag,
                 f"{rules.iif['points']:g}",
