@@ -21,8 +21,15 @@ def _env(monkeypatch, home):
 def test_rules_lists_every_rate_with_its_source_and_flags_unconfirmed():
     run = CliRunner().invoke(funding_app, ["rules", "--year", "2020/21"], env={"COLUMNS": "250"})
     assert run.exit_code == 0, run.output
-    assert "clinical_director UNCONFIRMED" in run.output
+    assert "clinical_director (assumption)" in run.output
     assert "Parliamentary answer 257552" in run.output
+    # each dated row: rate, basis, months, source; the assumption in words below the table
+    assert "care_home_premium" in run.output and "Aug 2020 to Mar 2021 (8)" in run.output
+    assert "per bed a year" in run.output and "£90.00" in run.output
+    assert "pcn_support (assumption)" in run.output and "Apr 2020 to Sep 2020 (6)" in run.output
+    assert "per weighted patient for the 6 months" in run.output
+    assert "clinical_director from Apr 2020: assumption: GBP 0.722" in run.output
+    assert "FACTS" not in run.output.split("ARRS ")[0]
     assert "nursing_associate" in run.output
 
 
@@ -45,8 +52,10 @@ def test_entitlements_json_for_the_ics(monkeypatch, home):
         "core",
         "clinical_director",
         "network_participation",
-        "extended_access",
+        "extended_hours",
+        "enhanced_access",
         "care_home_premium",
+        "pcn_support",
         "iif_max",
         "arrs_sum",
         "total",
@@ -54,7 +63,8 @@ def test_entitlements_json_for_the_ics(monkeypatch, home):
         "weighted_patients",
     ):
         assert key in p1
-    assert p1["arrs_sum"] == 72726.00
+    assert p1["arrs_sum"] == 72736.20  # 7.131 x 10,200
+    assert "extended_access" not in p1
 
 
 def test_entitlements_csv_and_table(monkeypatch, home, tmp_path):
@@ -81,7 +91,8 @@ def test_split_json_adds_up(monkeypatch, home):
     assert run.exit_code == 0, run.output
     rows = json.loads(run.stdout)
     assert [r["practice_code"] for r in rows] == ["A1", "A2"]
-    assert round(sum(r["total"] for r in rows), 2) == 132250.83
+    # 15,000 + 7,220 + 17,962.20 + 14,500 + 2,400 + 2,754 + 4,522.63 + 72,736.20 (P1 2020/21)
+    assert round(sum(r["total"] for r in rows), 2) == 137095.03
 
 
 def test_with_a_rules_override(monkeypatch, home, tmp_path):

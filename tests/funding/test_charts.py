@@ -11,10 +11,10 @@ from openpcn.funding.charts import STREAM_COLOURS, STREAM_LABELS, streams_spec
 
 ROWS = [
     {"pcn_code": "U00001", "name": "NORTH PCN", "core": 22_500.0, "clinical_director": 7_710.0,
-     "network_participation": 26_415.0, "extended_access": 21_750.0, "care_home_premium": 0.0,
+     "network_participation": 26_415.0, "extended_hours": 21_750.0, "care_home_premium": 0.0,
      "iif_max": 12_000.5, "arrs_sum": 106_950.0, "total": 197_325.5},
     {"pcn_code": "U00002", "name": "SOUTH PCN", "core": 15_000.0, "clinical_director": 5_140.0,
-     "network_participation": 17_610.0, "extended_access": 14_500.0, "care_home_premium": 600.0,
+     "network_participation": 17_610.0, "extended_hours": 14_500.0, "care_home_premium": 600.0,
      "iif_max": 8_000.0, "arrs_sum": 71_300.0, "total": 132_150.0},
 ]  # fmt: skip
 
@@ -22,7 +22,7 @@ ROWS = [
 def test_one_value_per_pcn_and_stream_stacking_to_the_total() -> None:
     spec = streams_spec(ROWS, title="Funding 2020/21")
     values = spec["data"]["values"]
-    assert len(values) == 2 * 7
+    assert len(values) == 2 * len(STREAM_LABELS) == 2 * 12
     north = [v for v in values if v["pcn"] == "NORTH PCN (U00001)"]
     assert sum(v["amount"] for v in north) == pytest.approx(197_325.5)
     assert [v["stream"] for v in north] == list(STREAM_LABELS.values())

@@ -1,6 +1,7 @@
 """The rules files: every year loads, part-year rules, UNCONFIRMED flags, overrides, bad files."""
 
 import datetime as dt
+from fractions import Fraction
 
 import pytest
 
@@ -20,34 +21,98 @@ def test_every_year_loads_with_a_source_for_every_rate_and_role(year):
     assert (rules.start, rules.end) == (dt.date(first, 4, 1), dt.date(first + 1, 3, 31))
     assert rules.list_date == dt.date(rules.start.year, 1, 1)
     assert rules.checked_by and rules.checked_date
-    for item in (*rules.rates.values(), *rules.roles.values()):
+    rows = [r for rows in rules.rates.values() for r in rows]
+    for item in (*rows, *rules.roles.values()):
         assert item.source
         assert not item.unconfirmed or item.note, f"{item.key}: unconfirmed needs a note"
+    for row in rows:
+        assert "FACTS" not in row.source + row.note, f"{row.key}: cite the public source"
+        assert rules.start <= row.start <= row.end <= rules.end
 
 
-def test_the_des_starts_in_july_2019():
+@pytest.mark.parametrize("year", financial_years())
+def test_every_adjusted_population_row_is_an_assumption_saying_so(year):
+    for rows in rules_for(year).rates.values():
+        for row in rows:
+            if row.unit == "per_adjusted_patient":
+                assert row.unconfirmed and "weighted" in row.note and "adjusted" in row.note
+
+
+def test_2019_20_core_and_participation_are_paid_for_the_whole_year():
     rules = rules_for("2019/20")
-    for key in ("core", "clinical_director", "network_participation", "extended_access", "arrs"):
-        assert rules.months(key) == 9
+    assert (rules.months("core"), rules.months("network_participation")) == (12, 12)
+    assert (rules.months("clinical_director"), rules.months("extended_hours")) == (9, 9)
+    assert rules.months("arrs") == 9
     assert "care_home_premium" not in rules.rates and not rules.iif
 
 
-def test_care_home_premium_is_60_a_bed_in_2020_21_then_120():
-    rate = rules_for("2020/21").rates["care_home_premium"]
-    assert rate.value * rate.months / 12 == 60 and rate.unconfirmed
-    assert rules_for("2021/22").rates["care_home_premium"].months == 12
+def test_the_clinical_director_0_514_is_the_amount_for_july_to_march():
+    (row,) = rules_for("2019/20").rows("clinical_director")
+    assert (row.per, row.months, row.start) == ("period", 9, dt.date(2019, 7, 1))
+    assert row.monthly() * 9 == Fraction("0.514")
+
+
+def test_care_home_premium_is_7_50_a_bed_a_month_from_august_2020_then_120():
+    (row,) = rules_for("2020/21").rows("care_home_premium")
+    assert row.monthly() == Fraction("7.5") and row.months == 8  # GBP 60 a bed
+    assert rules_for("2021/22").months("care_home_premium") == 12
+    (uplift,) = rules_for("2024/25").rows("care_home_premium")
+    assert uplift.value == 127.20 and uplift.start == dt.date(2024, 4, 1) and uplift.unconfirmed
 
 
 def test_extended_hours_give_way_to_enhanced_access_in_october_2022():
     rules = rules_for("2022/23")
-    assert (rules.months("extended_access"), rules.months("enhanced_access")) == (6, 6)
-    assert rules_for("2023/24").months("extended_access") == 0
+    assert (rules.months("extended_hours"), rules.months("enhanced_access")) == (6, 6)
+    (hours,) = rules.rows("extended_hours")
+    assert hours.monthly() * 6 == Fraction("0.72")  # GBP 0.720 for the half-year
+    assert rules_for("2023/24").months("extended_hours") == 0
+    assert rules_for("2021/22").rows("extended_hours")[0].value == 1.44
+    assert not any(key == "extended_access" for key in rules.rates)
 
 
-def test_2024_25_merges_core_and_clinical_director():
+def test_2024_25_merges_core_clinical_director_and_leadership():
     rules = rules_for("2024/25")
-    assert "core" not in rules.rates and "clinical_director" not in rules.rates
-    assert rules.rates["merged_core"].value + rules.rates["merged_core_adjusted"].value == 2.916
+    assert "clinical_director" not in rules.rates
+    assert "leadership_management" not in rules.rates
+    parts = {r.unit: r.value for r in rules.rows("core")}
+    assert parts == {"per_registered_patient": 2.257, "per_adjusted_patient": 0.710}
+    assert Fraction(str(parts["per_registered_patient"])) + Fraction("0.710") == Fraction("2.967")
+    assert all("2.967" in r.note and r.unconfirmed for r in rules.rows("core"))
+
+
+def test_enhanced_access_rates_by_year():
+    assert [r.value for r in rules_for("2022/23").rows("enhanced_access")] == [7.46]
+    assert rules_for("2022/23").rows("enhanced_access")[0].start == dt.date(2022, 10, 1)
+    assert rules_for("2023/24").rows("enhanced_access")[0].value == 7.578
+    later = rules_for("2024/25").rows("enhanced_access")[0]
+    assert later.value == 7.975 and "7.674" in later.note and "backdated" in later.note
+
+
+def test_missing_streams_are_there():
+    support = rules_for("2020/21").rows("pcn_support")[0]
+    assert (support.value, support.start, support.end) == (
+        0.27,
+        dt.date(2020, 4, 1),
+        dt.date(2020, 9, 30),
+    )
+    assert rules_for("2022/23").rows("leadership_management")[0].value == 0.699
+    assert rules_for("2023/24").rows("leadership_management")[0].value == 0.684
+    c_and_a = rules_for("2022/23").rows("capacity_access")[0]
+    assert c_and_a.start == dt.date(2022, 10, 1) and "37m" in c_and_a.source + c_and_a.note
+    assert rules_for("2023/24").rows("capacity_access")[0].value == 2.765
+    assert rules_for("2023/24").rows("capacity_access_improvement")[0].value == 1.185
+    assert rules_for("2024/25").rows("capacity_access")[0].value == 3.248
+
+
+def test_iif_points_and_pounds_by_year():
+    first = rules_for("2020/21")
+    (row,) = first.rows("iif")
+    assert (first.iif["points"], row.value, row.per, row.months) == (194, 111, "period", 6)
+    assert (rules_for("2021/22").iif["points"], rules_for("2021/22").iif["per_point"]) == (225, 200)
+    assert (rules_for("2024/25").iif["points"], rules_for("2024/25").iif["per_point"]) == (58, 198)
+    assert rules_for("2023/24").rows("iif")[0].unconfirmed  # GBP 59m shared: derived
+    for year in financial_years()[1:]:
+        assert all("prevalence" in r.note for r in rules_for(year).rows("iif"))
 
 
 def test_arrs_roles_grow_by_date():
@@ -70,10 +135,17 @@ def test_arrs_roles_grow_by_date():
     assert {"paramedic", "advanced_practitioner"} <= set(rules_for("2021/22").roles)
 
 
-def test_arrs_rate_2020_21_is_confirmed_and_later_years_derived():
-    assert rules_for("2020/21").rates["arrs"].value == 7.13
-    later = rules_for("2021/22").rates["arrs"]
-    assert later.unconfirmed and "746" in later.note
+def test_arrs_rates_are_the_published_ones_and_derived_only_where_none_is_published():
+    published = {y: rules_for(y).rows("arrs")[0] for y in ("2020/21", "2023/24", "2024/25")}
+    assert {y: r.value for y, r in published.items()} == {
+        "2020/21": 7.131,
+        "2023/24": 22.671,
+        "2024/25": 22.894,
+    }
+    assert not any(r.unconfirmed for r in published.values())
+    for year, pot in (("2021/22", "746"), ("2022/23", "1,026")):
+        (derived,) = rules_for(year).rows("arrs")
+        assert derived.unconfirmed and "derived" in derived.note and pot in derived.note
 
 
 @pytest.mark.parametrize("spelling", ["2020/21", "2020-21", " 2020/21 "])
@@ -99,11 +171,34 @@ def test_an_override_replaces_only_the_values_given_and_cites_the_file(tmp_path)
         "[rates.clinical_director]\nvalue = 0.6\n\n[roles.dietitian]\nmax_reimbursement = 50000\n"
     )
     rules = rules_for("2020/21", mine)
-    cd = rules.rates["clinical_director"]
+    (cd,) = rules.rows("clinical_director")
     assert (cd.value, cd.months, cd.source, cd.unconfirmed) == (0.6, 12, str(mine), False)
     assert rules.roles["dietitian"].max_reimbursement == 50000
-    assert rules.rates["core"].source.startswith("FACTS.md")
+    assert rules.rows("core")[0].source == "Parliamentary answer 257552"
     assert rules.overrides == ("rates.clinical_director", "roles.dietitian")
+
+
+def test_an_override_may_give_a_stream_new_dated_rows(tmp_path):
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        "[[rates.core]]\nfrom = 2020-04-01\nto = 2020-09-30\nvalue = 1.5\n"
+        'unit = "per_registered_patient"\n\n'
+        "[[rates.core]]\nfrom = 2020-10-01\nto = 2021-03-31\nvalue = 1.8\n"
+        'unit = "per_registered_patient"\nsource = "my ICB letter"\n'
+    )
+    rows = rules_for("2020/21", mine).rows("core")
+    assert [(r.value, r.months, r.source) for r in rows] == [
+        (1.5, 6, str(mine)),
+        (1.8, 6, "my ICB letter"),
+    ]
+
+
+def test_a_single_table_cannot_edit_a_stream_with_two_rows(tmp_path):
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[rates.core]\nvalue = 3\n")
+    with pytest.raises(InputError, match="2 dated rows") as err:
+        rules_for("2024/25", mine)
+    assert err.value.where.column == "rates.core" and "[[rates.core]]" in err.value.fix
 
 
 def test_an_override_for_another_year_is_refused(tmp_path):
@@ -121,21 +216,25 @@ def test_a_malformed_override_names_the_file_and_line(tmp_path):
     assert err.value.where.file == str(mine) and err.value.where.row == 2
 
 
+ROW = 'from = 2020-04-01\nto = 2021-03-31\nvalue = 1\nunit = "per_bed"\nsource = "x"\n'
+
+
 @pytest.mark.parametrize(
     ("text", "column", "what"),
     [
-        ('[rates.core]\nvalue = "1.5"\n', "rates.core.value", "must be a number"),
-        ("[rates.core]\nvalue = -1\n", "rates.core.value", "at least 0"),
-        ("[rates.core]\nmonths = 13\n", "rates.core.months", "0 to 12"),
-        ('[rates.core]\nunit = "per_hour"\n', "rates.core.unit", "unknown unit"),
-        (
-            '[rates.bonus]\nvalue = 1\nunit = "per_bed"\nmonths = 12\nsource = "x"\n',
-            "rates.bonus",
-            "unknown stream",
-        ),
+        ('[rates.core]\nvalue = "1.5"\n', "rates.core[1].value", "must be a number"),
+        ("[rates.core]\nvalue = -1\n", "rates.core[1].value", "at least 0"),
+        ("[rates.core]\nfrom = 2020-04-02\n", "rates.core[1].from", "first day of a month"),
+        ("[rates.core]\nto = 2021-03-30\n", "rates.core[1].to", "last day of a month"),
+        ("[rates.core]\nto = 2021-04-30\n", "rates.core[1].to", "within the year"),
+        ('[rates.core]\nper = "week"\n', "rates.core[1].per", "unknown per"),
+        ('[rates.core]\nunit = "per_hour"\n', "rates.core[1].unit", "unknown unit"),
+        ("[rates.core]\nunconfirmed = true\nnote = ''\n", "rates.core[1].note", "needs a note"),
+        ("[[rates.bonus]]\n" + ROW, "rates.bonus[1]", "unknown stream"),
+        ("[[rates.core]]\n" + ROW + "\n[[rates.core]]\n" + ROW, "rates.core[2].from", "overlaps"),
         ('[roles.dietitian]\nfrom_date = "soon"\n', "roles.dietitian.from_date", "must be a date"),
         ("rates = 5\n", "rates", "must be a table"),
-        ("[rates]\ncore = 2\n", "rates.core", "table of values"),
+        ("[rates]\ncore = 2\n", "rates.core", "expected dated rows"),
         ("[iif]\npoints = -3\n", "iif.points", "at least 0"),
         (
             "[roles.dietitian]\nreimbursement_rate = 70\n",
@@ -151,6 +250,9 @@ def test_a_bad_value_names_the_file_and_key(tmp_path, text, column, what):
         rules_for("2020/21", mine)
     assert err.value.where.file == str(mine)
     assert err.value.where.column == column
+    assert err.value.fix
+    if column.startswith("rates.core["):
+        assert err.value.where.row == int(column[len("rates.core[")])
 
 
 def test_a_missing_override_file_is_a_clear_error(tmp_path):

@@ -45,8 +45,8 @@ def test_p1_2020_21_shared_by_registered_list(con):
 
 def test_weighted_basis_uses_weighted_lists(con):
     a1, a2 = split(con, "P1", "2020/21", "weighted")
-    # ARRS 72,726 x 6,500 / 10,200 = 46,345 (= 7.13 x 6,500); 72,726 x 3,700 / 10,200 = 26,381
-    assert (a1["arrs_sum"], a2["arrs_sum"]) == (46345.00, 26381.00)
+    # ARRS 72,736.20 x 6,500 / 10,200 = 46,351.50 (= 7.131 x 6,500); x 3,700 / 10,200 = 26,384.70
+    assert (a1["arrs_sum"], a2["arrs_sum"]) == (46351.50, 26384.70)
     # IIF 4,522.63 x 6,500 / 10,200 = 2,882.0681 -> 2,882.07 (the larger remainder); A2 1,640.56
     assert (a1["iif_max"], a2["iif_max"]) == (2882.07, 1640.56)
 

@@ -79,7 +79,8 @@ def test_the_ics_page_has_a_row_per_pcn_a_totals_row_chart_and_rates(
 def test_the_chart_spec_stacks_every_stream_of_every_pcn(analyst: TestClient) -> None:
     spec = analyst.get(f"/api/v1/ics/11J/funding/chart?year={YEAR}").json()
     pcns = analyst.get(f"/api/v1/ics/11J/funding?year={YEAR}").json()["items"]
-    assert spec["mark"]["type"] == "bar" and len(spec["data"]["values"]) == 7 * len(pcns)
+    assert spec["mark"]["type"] == "bar"
+    assert len(spec["data"]["values"]) == len(STREAMS) * len(pcns)
 
 
 def test_the_ics_csv_has_a_row_per_pcn_and_a_total(analyst: TestClient) -> None:
@@ -134,7 +135,15 @@ def test_the_rules_api_gives_every_rate_with_its_source(analyst: TestClient) -> 
     body = analyst.get("/api/v1/funding/rules?year=2019-20").json()
     assert body["year"] == "2019/20" and body["years"] == financial_years()
     rates = {r["key"]: r for r in body["rates"]}
-    assert rates["core"]["value"] == 1.5 and rates["core"]["months"] == 9
+    assert rates["core"]["value"] == 1.5 and rates["core"]["months"] == 12  # backdated to April
+    cd = rates["clinical_director"]
+    assert (cd["from"], cd["to"], cd["per"], cd["months"]) == (
+        "2019-07-01",
+        "2020-03-31",
+        "period",
+        9,
+    )
+    assert "Parliamentary answer 257552" in cd["rule"]
     assert all(r["source"] for r in body["rates"] + body["roles"])
     assert {r["key"] for r in body["roles"]} >= {"clinical_pharmacist"}
 
@@ -188,3 +197,26 @@ def test_funding_and_workforce_are_linked_from_the_overview_pcn_page_and_header(
     refusal = user.get("/pcns/U19923/funding")
     assert refusal.status_code == 403 and PCN not in refusal.text
     assert 'id="funding-workforce-links"' not in user.get("/ics/11J").text
+
+
+def test_the_ics_page_tags_figures_built_on_an_assumption(analyst: TestClient) -> None:
+    html = analyst.get(f"/ics/11J/funding?year={YEAR}").text
+    tag = '<strong class="nhsuk-tag nhsuk-tag--yellow app-assumption">Assumption</strong>'
+    # 2020/21: the clinical director rate rests on one secondary source (an assumption) ...
+    totals = html[html.index('id="funding-totals"') :]
+    cd = totals[totals.index('data-stream="clinical_director"') :]
+    assert cd[: cd.index("</td>")].endswith(tag)
+    core = totals[totals.index('data-stream="core"') :]
+    assert tag not in core[: core.index("</td>")]  # ... core is confirmed
+    # the rates table shows each dated row with its months, basis, source and the tag
+    rates = html[html.index('id="rates-table"') :]
+    chp = rates[rates.index('data-rate="care_home_premium"') :]
+    chp = chp[: chp.index("</tr>")]
+    assert "2020-08 to 2021-03 (8)" in chp and "per bed a year" in chp and "Doncaster LMC" in chp
+    assert tag not in chp
+    support = rates[rates.index('data-rate="pcn_support"') :]
+    support = support[: support.index("</tr>")]
+    assert tag in support and "assumption:" in support and "2020-04 to 2020-09 (6)" in support
+    assert "prevalence, which is not modelled yet" in html
+    # only the streams paid in 2020/21 get a column
+    assert 'data-stream="enhanced_access"' not in totals and "extended_access" not in html

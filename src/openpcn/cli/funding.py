@@ -29,8 +29,13 @@ _HEADINGS = {
     "core": "core",
     "clinical_director": "clin. dir.",
     "network_participation": "participation",
-    "extended_access": "ext./enh. access",
+    "extended_hours": "ext. hours",
+    "enhanced_access": "enh. access",
     "care_home_premium": "care homes",
+    "pcn_support": "PCN support",
+    "leadership_management": "lead. & mgmt",
+    "capacity_access": "cap. & access",
+    "capacity_access_improvement": "C&A improve max",
     "iif_max": "IIF max",
     "arrs_sum": "ARRS",
     "total": "total",
@@ -43,8 +48,8 @@ def funding_rules(
     rules_file: Path | None = RULES_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Every rate and ARRS role in force, with its source; UNCONFIRMED ones highlighted."""
-    from openpcn.funding.rules import financial_years, rules_for
+    """Every stream's dated rows (rate, months, basis, source) and ARRS role; assumptions tagged."""
+    from openpcn.funding.rules import UNIT_WORDS, financial_years, gbp, rules_for
 
     if rules_file is not None and year is None:
         raise InputError(
@@ -57,23 +62,23 @@ def funding_rules(
         return
     for rules in found:
         rates = table(
-            ("stream / role", "rate", "unit", "months", "source"),
-            right=("rate", "months"),
+            ("stream / role", "rate", "basis", "months", "source"),
+            right=("rate",),
             title=f"{rules.year} ({rules.source_file})",
         )
-        for rate in rules.rates.values():
-            style = "bold yellow" if rate.unconfirmed else None
-            flag = " UNCONFIRMED" if rate.unconfirmed else ""
-            rates.add_row(
-                rate.key + flag,
-                f"{rate.value:g}",
-                rate.unit,
-                str(rate.months),
-                rate.source,
-                style=style,
-            )
+        for rows in rules.rates.values():
+            for rate in rows:
+                per = "a year" if rate.per == "year" else f"for the {rate.months} months"
+                rates.add_row(
+                    rate.key + (" (assumption)" if rate.unconfirmed else ""),
+                    gbp(rate.value),
+                    f"{UNIT_WORDS[rate.unit]} {per}",
+                    f"{rate.start:%b %Y} to {rate.end:%b %Y} ({rate.months})",
+                    rate.source,
+                    style="bold yellow" if rate.unconfirmed else None,
+                )
         if rules.iif:
-            flag = " UNCONFIRMED" if rules.iif["unconfirmed"] else ""
+            flag = " (assumption)" if rules.iif["unconfirmed"] else ""
             rates.add_row(
                 "iif points" + flag,
                 f"{rules.iif['points']:g}",
@@ -97,9 +102,13 @@ def funding_rules(
                 style="bold yellow" if role.unconfirmed else None,
             )
         out.print(rates)
-        notes = [r for r in rules.rates.values() if r.note]
-        for rate in notes:
-            out.print(f"[dim]{rate.key}: {rate.note}[/]")
+        for rows in rules.rates.values():
+            for rate in rows:
+                if rate.note:
+                    tag = "assumption: " if rate.unconfirmed else ""
+                    out.print(f"[dim]{rate.key} from {rate.start:%b %Y}: {tag}{rate.note}[/]")
+        if rules.iif.get("note"):
+            out.print(f"[dim]iif: {rules.iif['note']}[/]")
 
 
 def _entitlements_csv(rows: list[dict[str, Any]]) -> str:

@@ -18,8 +18,13 @@ STREAM_LABELS = {
     "core": "Core",
     "clinical_director": "Clinical director",
     "network_participation": "Network participation",
-    "extended_access": "Extended access",
+    "extended_hours": "Extended hours",
+    "enhanced_access": "Enhanced access",
     "care_home_premium": "Care home premium",
+    "pcn_support": "PCN support",
+    "leadership_management": "Leadership and management",
+    "capacity_access": "Capacity and access (support)",
+    "capacity_access_improvement": "Capacity and access (improvement, maximum)",
     "iif_max": "IIF (maximum)",
     "arrs_sum": "ARRS",
 }
@@ -27,8 +32,13 @@ STREAM_COLOURS = {
     "core": "#005EB8",  # NHS blue, 6.0:1
     "clinical_director": "#003087",  # NHS dark blue, 13.8:1
     "network_participation": "#AE2573",  # NHS pink, 6.3:1
-    "extended_access": "#006747",  # NHS dark green, 7.0:1
+    "extended_hours": "#006747",  # NHS dark green, 7.0:1
+    "enhanced_access": "#007F3B",  # NHS green, 5.1:1
     "care_home_premium": "#330072",  # NHS purple, 14.6:1
+    "pcn_support": "#7C2855",  # NHS plum, 9.1:1
+    "leadership_management": "#231F20",  # NHS black, 16.1:1
+    "capacity_access": "#00A499",  # NHS aqua green, 3.0:1
+    "capacity_access_improvement": "#768692",  # NHS mid grey, 3.6:1
     "iif_max": "#8A1538",  # NHS dark red, 9.6:1
     "arrs_sum": "#425563",  # NHS dark grey, 7.5:1
 }

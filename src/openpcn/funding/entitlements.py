@@ -11,14 +11,17 @@ per practice, as it is paid to each practice), so totals reconcile exactly.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 import ibis
 import pandas as pd
 
 from openpcn.exceptions import NotFoundError
-from openpcn.funding.rules import YearRules, rules_for
+from openpcn.funding.rules import Rate, YearRules, rules_for
 from openpcn.orgs.dates import iso
 from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.orgs.lists import lists_on
@@ -30,31 +33,59 @@ STREAMS = (
     "core",
     "clinical_director",
     "network_participation",
-    "extended_access",
+    "extended_hours",
+    "enhanced_access",
     "care_home_premium",
+    "pcn_support",
+    "leadership_management",
+    "capacity_access",
+    "capacity_access_improvement",
     "iif_max",
     "arrs_sum",
 )
-#: which rate keys feed each stream (for the `unconfirmed` list)
-STREAM_RATES = {
-    "core": ("core", "merged_core", "merged_core_adjusted"),
-    "clinical_director": ("clinical_director",),
-    "network_participation": ("network_participation",),
-    "extended_access": ("extended_access", "enhanced_access"),
-    "care_home_premium": ("care_home_premium",),
-    "iif_max": ("iif",),
-    "arrs_sum": ("arrs",),
-}
+#: the rules' stream key behind each money column (the same name but for the IIF and ARRS)
+STREAM_RATES = {s: s for s in STREAMS} | {"iif_max": "iif", "arrs_sum": "arrs"}
 _PENNY = Decimal("0.01")
 
 
-def pennies(amount: Decimal) -> int:
+@dataclass(frozen=True)
+class MonthlyAmount:
+    """What one stream pays the PCN for one month, with the rule that gives it."""
+
+    month: dt.date  # first day of the month
+    stream: str
+    amount: Decimal  # to the penny
+    rule: str  # e.g. "£1.50 per registered patient per year from 2019-04-01 to ... (source)"
+
+
+def pennies(amount: Decimal | Fraction) -> int:
     """Round half-up to the penny once, as integer pennies."""
+    if isinstance(amount, Fraction):
+        return math.floor(amount * 100 + Fraction(1, 2))
     return int(amount.quantize(_PENNY, rounding=ROUND_HALF_UP) * 100)
 
 
 def _d(value: float | int) -> Decimal:
     return Decimal(str(value))
+
+
+def _f(value: float | int) -> Fraction:
+    return Fraction(str(value))
+
+
+def spread(months: list[Fraction]) -> list[int]:
+    """Exact monthly amounts -> pennies that add up to the year's amount rounded once.
+
+    Month k gets round(sum of months 1..k) - round(sum of months 1..k-1): each month is within a
+    penny of its exact amount and the year is rounded half-up once, as before.
+    """
+    out, running, paid = [], Fraction(0), 0
+    for amount in months:
+        running += amount
+        now = pennies(running)
+        out.append(now - paid)
+        paid = now
+    return out
 
 
 def members_date(rules: YearRules) -> dt.date:
@@ -125,68 +156,89 @@ def _value(x: object) -> float:
     return 0.0 if number != number else number
 
 
+def _units(rules: YearRules, rate: Rate, registered: float, weighted: float, beds: int) -> Fraction:
+    """How many of the row's unit the PCN has (IIF: points x list-size adjustment)."""
+    if rate.unit == "per_registered_patient":
+        return _f(registered)
+    if rate.unit in ("per_weighted_patient", "per_adjusted_patient"):
+        return _f(weighted)  # adjusted population taken to be the weighted list (UNCONFIRMED)
+    if rate.unit == "per_bed":
+        return Fraction(beds)
+    if rate.unit == "per_point":
+        iif = rules.iif
+        if not iif:
+            return Fraction(0)
+        return _f(iif["points"]) * _f(registered) / _f(iif["average_pcn_list"])
+    # role_caps (2019/20 ARRS): the roles' caps for the PCN's size
+    total = Fraction(0)
+    for role in rules.roles.values():
+        wte = role.wte_cap(registered)
+        if wte is not None and role.max_reimbursement is not None:
+            total += _f(wte) * _f(role.max_reimbursement)
+    return total
+
+
+def exact_months(
+    rules: YearRules, key: str, registered: float, weighted: float, beds: int = 0
+) -> list[Fraction]:
+    """The stream's exact amount for each month of the year (sum of its rows in force)."""
+    rows = rules.rows(key)
+    units = {id(r): _units(rules, r, registered, weighted, beds) for r in rows}
+    return [
+        sum((r.monthly() * units[id(r)] for r in rows if r.in_force(m)), Fraction(0))
+        for m in rules.month_starts()
+    ]
+
+
+def practice_participation_months(rules: YearRules, weighted: float) -> list[int]:
+    """One practice's network participation payment, month by month, in pennies."""
+    return spread(exact_months(rules, "network_participation", 0, weighted))
+
+
 def practice_participation(rules: YearRules, weighted: float) -> int:
     """One practice's network participation payment for the year, in pennies."""
-    rate = rules.rates.get("network_participation")
-    if rate is None:
-        return 0
-    return pennies(_d(rate.value) * _d(weighted) * rate.months / 12)
+    return sum(practice_participation_months(rules, weighted))
+
+
+def stream_months(
+    rules: YearRules, registered: float, weighted: float, beds: int, practice_weighted: list[float]
+) -> dict[str, list[int]]:
+    """Each stream for one PCN, month by month in pennies (network participation summed over
+    the practices' own payments)."""
+    out: dict[str, list[int]] = {}
+    for stream in STREAMS:
+        key = STREAM_RATES[stream]
+        if stream == "network_participation":
+            each = [practice_participation_months(rules, w) for w in practice_weighted]
+            out[stream] = [sum(col) for col in zip(*each, strict=True)] if each else [0] * 12
+        else:
+            out[stream] = spread(exact_months(rules, key, registered, weighted, beds))
+    return out
 
 
 def stream_pennies(
     rules: YearRules, registered: float, weighted: float, beds: int, practice_weighted: list[float]
 ) -> dict[str, int]:
-    """Each stream for one PCN, in pennies, from its lists, beds and practices' weighted lists."""
-    r = rules.rates
-
-    def per_year(key: str, units: float) -> Decimal:
-        rate = r.get(key)
-        return _d(rate.value) * _d(units) * rate.months / 12 if rate else Decimal(0)
-
-    core = per_year("core", registered) + per_year("merged_core", registered)
-    core += per_year("merged_core_adjusted", weighted)
-    out = {
-        "core": pennies(core),
-        "clinical_director": pennies(per_year("clinical_director", registered)),
-        "network_participation": sum(practice_participation(rules, w) for w in practice_weighted),
-        "extended_hours": pennies(per_year("extended_access", registered)),
-        "enhanced_access": pennies(per_year("enhanced_access", weighted)),
-        "care_home_premium": pennies(per_year("care_home_premium", beds)),
-        "iif_max": pennies(iif_max_amount(rules, registered)),
-        "arrs_sum": pennies(arrs_amount(rules, registered, weighted)),
-    }
-    out["extended_access"] = out["extended_hours"] + out["enhanced_access"]
-    return out
+    """Each stream for one PCN for the year, in pennies (the sum of its months)."""
+    months = stream_months(rules, registered, weighted, beds, practice_weighted)
+    return {stream: sum(values) for stream, values in months.items()}
 
 
-def iif_max_amount(rules: YearRules, registered: float, points: float | None = None) -> Decimal:
-    """Points x GBP per point x (PCN registered list / average PCN list in England).
+def iif_max_amount(rules: YearRules, registered: float, points: float | None = None) -> Fraction:
+    """Points x GBP per point x (PCN registered list / average PCN list in England), over the
+    months the IIF rows cover. The prevalence adjustment is not applied (not modelled yet)."""
+    if not rules.iif or not rules.rows("iif"):
+        return Fraction(0)
+    full = sum(exact_months(rules, "iif", registered, 0), Fraction(0))
+    if points is None:
+        return full
+    whole = _f(rules.iif["points"])
+    return full * _f(points) / whole if whole else Fraction(0)
 
-    The prevalence adjustment is not applied (UNCONFIRMED; no prevalence data is shipped).
-    """
-    iif = rules.iif
-    if not iif or ("iif" in rules.rates and rules.rates["iif"].months == 0):
-        return Decimal(0)
-    months = rules.rates["iif"].months if "iif" in rules.rates else 12
-    pts = _d(iif["points"] if points is None else points)
-    return pts * _d(iif["per_point"]) * _d(registered) / _d(iif["average_pcn_list"]) * months / 12
 
-
-def arrs_amount(rules: YearRules, registered: float, weighted: float) -> Decimal:
+def arrs_amount(rules: YearRules, registered: float, weighted: float) -> Fraction:
     """The ARR sum: weighted list x GBP per weighted patient, or (2019/20) the roles' caps."""
-    rate = rules.rates.get("arrs")
-    if rate is None:
-        return Decimal(0)
-    if rate.unit == "role_caps":
-        total = Decimal(0)
-        for role in rules.roles.values():
-            wte = role.wte_cap(registered)
-            if wte is None or role.max_reimbursement is None:
-                continue
-            total += _d(wte) * _d(role.max_reimbursement)
-        return total * _d(rate.value) * rate.months / 12
-    units = weighted if rate.unit == "per_weighted_patient" else registered
-    return _d(rate.value) * _d(units) * rate.months / 12
+    return sum(exact_months(rules, "arrs", registered, weighted), Fraction(0))
 
 
 def _pcn_codes(con: ibis.BaseBackend, ics: str | None, pcn: str | None) -> pd.DataFrame:
@@ -218,7 +270,6 @@ def entitlements(
     """One row per PCN (all England when neither ics nor pcn is given), sorted by code.
 
     `total` is the sum of every stream, `iif_max` (the most the IIF could pay) included.
-    `extended_access` is extended hours plus enhanced access (both shown separately too).
     `network_participation` is the sum of the member practices' own payments.
     """
     rules = rules or rules_for(year)
@@ -226,13 +277,7 @@ def entitlements(
     codes = [str(c) for c in pcns["pcn_code"]]
     practices = member_lists(con, rules, codes if (ics or pcn) else None)
     beds = _care_home_beds(con)
-    unconfirmed = [
-        stream
-        for stream, keys in STREAM_RATES.items()
-        if any(k in rules.rates and rules.rates[k].unconfirmed for k in keys)
-        or (stream == "iif_max" and rules.iif and rules.iif.get("unconfirmed"))
-        or (stream == "arrs_sum" and _roles_unconfirmed(rules))
-    ]
+    unconfirmed = unconfirmed_streams(rules)
     groups: dict[str, list[tuple[str, object, object, object]]] = {}
     for key, *member in zip(
         practices["pcn_code"],
@@ -259,10 +304,7 @@ def entitlements(
             "pcn_code": code,
             "name": str(name),
             "year": rules.year,
-            **{s: money[s] / 100 for s in STREAMS[:4]},
-            "extended_hours": money["extended_hours"] / 100,
-            "enhanced_access": money["enhanced_access"] / 100,
-            **{s: money[s] / 100 for s in STREAMS[4:]},
+            **{s: money[s] / 100 for s in STREAMS},
             "total": total / 100,
             "registered_patients": round(registered, 2),
             "weighted_patients": round(weighted, 2),
@@ -277,11 +319,53 @@ def entitlements(
     return rows
 
 
+def unconfirmed_streams(rules: YearRules) -> list[str]:
+    """The money columns resting on an UNCONFIRMED row (or IIF figure, or 2019/20 role cap)."""
+    out = []
+    for stream in STREAMS:
+        key = STREAM_RATES[stream]
+        if (
+            rules.unconfirmed(key)
+            or (stream == "iif_max" and rules.rows("iif") and rules.iif.get("unconfirmed"))
+            or (stream == "arrs_sum" and _roles_unconfirmed(rules))
+        ):
+            out.append(stream)
+    return out
+
+
 def _roles_unconfirmed(rules: YearRules) -> bool:
-    rate = rules.rates.get("arrs")
-    return bool(
-        rate and rate.unit == "role_caps" and any(r.unconfirmed for r in rules.roles.values())
+    return any(r.unit == "role_caps" for r in rules.rows("arrs")) and any(
+        r.unconfirmed for r in rules.roles.values()
     )
+
+
+def monthly_entitlements(
+    con: ibis.BaseBackend, year: str, pcn_code: str, rules: YearRules | None = None
+) -> list[MonthlyAmount]:
+    """What the PCN is owed month by month, stream by stream, to the penny, with the rule.
+
+    One row per stream per month in which a row of the stream is in force; network
+    participation is the sum of the member practices' own payments. The rows of a stream add up
+    to its figure in `entitlements` exactly (the year is rounded once, months carry the pennies).
+    """
+    rules = rules or rules_for(year)
+    (pcn,) = _pcn_codes(con, None, pcn_code)["pcn_code"]
+    practices = member_lists(con, rules, [str(pcn)])
+    weighted_each = [_value(w) for w in practices["weighted"]]
+    registered = sum(_value(r) for r in practices["registered"])
+    beds = _care_home_beds(con).get(str(pcn), 0)
+    money = stream_months(rules, registered, sum(weighted_each), beds, weighted_each)
+    out = []
+    for i, month in enumerate(rules.month_starts()):
+        for stream in STREAMS:
+            in_force = [r for r in rules.rows(STREAM_RATES[stream]) if r.in_force(month)]
+            if not in_force:
+                continue
+            rule = " + ".join(r.describe() for r in in_force)
+            if stream == "iif_max" and rules.iif:
+                rule = f"{rules.iif['points']:g} points x {rule}, x list / average PCN list"
+            out.append(MonthlyAmount(month, stream, Decimal(money[stream][i]).scaleb(-2), rule))
+    return out
 
 
 def arrs_sum(
@@ -290,7 +374,8 @@ def arrs_sum(
     """The PCN's Additional Roles Reimbursement sum for the year, with how it was reached."""
     rules = rules or rules_for(year)
     (row,) = entitlements(con, year, pcn=pcn_code, rules=rules)
-    rate = rules.rates.get("arrs")
+    rows = rules.rows("arrs")
+    rate = rows[0] if rows else None
     per_weighted = rate.value if rate and rate.unit == "per_weighted_patient" else None
     return {
         "pcn_code": row["pcn_code"],

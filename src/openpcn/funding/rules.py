@@ -1,9 +1,10 @@
 """Network Contract DES rules per financial year, read from data files (DESIGN convention 2).
 
-Each year is one TOML file in openpcn/data/rules/funding/ (e.g. 2020-21.toml) holding every
-rate with its source and whether it is UNCONFIRMED. A user's own TOML file with the same layout
-can replace any value (`rules_for(year, override=...)`); replaced entries name that file as
-their source. Rates are annual; `months` says how much of the year a stream is paid.
+Each year is one TOML file in openpcn/data/rules/funding/ (e.g. 2020-21.toml). Each stream is
+one or more dated rows (`[[rates.KEY]]`: a rate in force from a date to a date, whole months,
+with its unit, public source and whether it is UNCONFIRMED), so a mid-year change is one more
+row. A user's own TOML file with the same layout can replace a stream's rows
+(`rules_for(year, override=...)`); replaced rows name that file as their source.
 """
 
 from __future__ import annotations
@@ -12,41 +13,125 @@ import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from openpcn.exceptions import InputError
 
+#: the streams a year's file may give rows for; `iif` and `arrs` are shown as iif_max, arrs_sum
 RATE_KEYS = (
     "core",
     "clinical_director",
     "network_participation",
-    "extended_access",
+    "extended_hours",
     "enhanced_access",
     "care_home_premium",
+    "pcn_support",
+    "leadership_management",
+    "capacity_access",
+    "capacity_access_improvement",
     "iif",
     "arrs",
-    "merged_core",
-    "merged_core_adjusted",
 )
-UNITS = ("per_registered_patient", "per_weighted_patient", "per_bed", "per_point", "role_caps")
+UNITS = (
+    "per_registered_patient",
+    "per_weighted_patient",
+    "per_adjusted_patient",
+    "per_bed",
+    "per_point",
+    "role_caps",
+)
+#: how a row's value is read: an annual rate (paid 1/12 a month), or the amount for its months
+PERS = ("year", "period")
+UNIT_WORDS = {
+    "per_registered_patient": "per registered patient",
+    "per_weighted_patient": "per weighted patient",
+    "per_adjusted_patient": "per adjusted patient",
+    "per_bed": "per bed",
+    "per_point": "per IIF point",
+    "role_caps": "x the roles' caps",
+}
 #: registered patients above which 2019/20 PCNs could claim the larger role allowance
 LARGE_PCN = 100_000
 _YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
 
 
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month from start's month to end's month, inclusive."""
+    out, day = [], start.replace(day=1)
+    while day <= end:
+        out.append(day)
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return out
+
+
+def gbp(value: float) -> str:
+    """GBP with at least two decimals and as many more as the figure has (GBP 1.761)."""
+    exact = Decimal(str(value)).normalize()
+    places = max(2, -int(exact.as_tuple().exponent))
+    return f"£{value:,.{places}f}"
+
+
 @dataclass(frozen=True)
 class Rate:
-    """One funding stream's annual rate in a year (entitlement = value x units x months / 12)."""
+    """One dated row of a stream: a rate in force from `start` to `end` (whole months).
+
+    `per = "year"`: `value` is an annual rate, paid value / 12 a month; `per = "period"`: `value`
+    is the amount for the row's months together, paid in equal parts (e.g. GBP 0.514 for the
+    clinical director's Jul 2019-Mar 2020).
+    """
 
     key: str
     value: float
     unit: str
-    months: int
+    start: dt.date
+    end: dt.date
     source: str
     unconfirmed: bool
     note: str = ""
+    per: str = "year"
+
+    @property
+    def months(self) -> int:
+        """How many months the row covers."""
+        return len(month_starts(self.start, self.end))
+
+    def in_force(self, month: dt.date) -> bool:
+        """Whether the row pays for the month starting on `month`."""
+        return self.start <= month <= self.end
+
+    def monthly(self) -> Fraction:
+        """GBP per unit paid for each month the row is in force (exact)."""
+        value = Fraction(str(self.value))
+        return value / 12 if self.per == "year" else value / self.months
+
+    def describe(self) -> str:
+        """e.g. 'GBP 1.50 per registered patient per year from 2019-04-01 to 2020-03-31 (PQ)'."""
+        per = "per year" if self.per == "year" else f"for the {self.months} months"
+        flag = "; assumption" if self.unconfirmed else ""
+        return (
+            f"{gbp(self.value)} {UNIT_WORDS[self.unit]} {per} from {self.start.isoformat()} "
+            f"to {self.end.isoformat()} ({self.source}{flag})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, with the dates as text and `from`/`to` as in the file."""
+        return {
+            "key": self.key,
+            "value": self.value,
+            "unit": self.unit,
+            "per": self.per,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "months": self.months,
+            "source": self.source,
+            "unconfirmed": self.unconfirmed,
+            "note": self.note,
+            "rule": self.describe(),
+        }
 
 
 @dataclass(frozen=True)
@@ -79,7 +164,7 @@ class YearRules:
     start: dt.date
     end: dt.date
     list_date: dt.date
-    rates: dict[str, Rate]
+    rates: dict[str, tuple[Rate, ...]]  # stream -> its dated rows, earliest first
     roles: dict[str, Role]
     iif: dict[str, Any]
     source_file: str
@@ -88,9 +173,20 @@ class YearRules:
     overrides: tuple[str, ...] = field(default=())
 
     def months(self, key: str) -> int:
-        """Months the stream is paid this year (0 when it is not paid)."""
-        rate = self.rates.get(key)
-        return rate.months if rate else 0
+        """Months of the year in which the stream is paid (0 when it is not paid)."""
+        return sum(1 for m in self.month_starts() if any(r.in_force(m) for r in self.rows(key)))
+
+    def rows(self, key: str) -> tuple[Rate, ...]:
+        """The stream's dated rows (none when it is not paid this year)."""
+        return self.rates.get(key, ())
+
+    def month_starts(self) -> list[dt.date]:
+        """The first day of each month of the financial year."""
+        return month_starts(self.start, self.end)
+
+    def unconfirmed(self, key: str) -> bool:
+        """Whether any row of the stream rests on an assumption."""
+        return any(r.unconfirmed for r in self.rows(key))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: every rate and role with its source and UNCONFIRMED flag."""
@@ -102,7 +198,7 @@ class YearRules:
             "source_file": self.source_file,
             "checked_by": self.checked_by,
             "checked_date": self.checked_date,
-            "rates": [vars(r) | {} for r in self.rates.values()],
+            "rates": [r.as_dict() for rows in self.rates.values() for r in rows],
             "roles": [
                 vars(r) | {"from_date": r.from_date.isoformat()} for r in self.roles.values()
             ],
@@ -187,23 +283,26 @@ def _merge(
                 column=section,
                 fix=f"write [{section}.KEY] (or [iif]) followed by key = value lines",
             )
-    for section in ("rates", "roles"):
-        for entry, values in extra.get(section, {}).items():
-            if not isinstance(values, dict):
-                raise InputError(
-                    "expected a table of values",
-                    file=label,
-                    column=f"{section}.{entry}",
-                    fix=f"write it as [{section}.{entry}] with key = value lines",
-                )
-            old = dict(merged.setdefault(section, {}).get(entry, {}))
-            old.update(values)
-            # the user's figures are theirs: cite their file and drop the shipped caveat
-            old["source"] = values.get("source", label)
-            old["unconfirmed"] = values.get("unconfirmed", False)
-            old["note"] = values.get("note", f"set in {label}")
-            merged[section][entry] = old
-            touched.append(f"{section}.{entry}")
+    for entry, values in extra.get("rates", {}).items():
+        merged.setdefault("rates", {})
+        merged["rates"][entry] = _merge_rows(merged["rates"].get(entry, []), values, entry, label)
+        touched.append(f"rates.{entry}")
+    for entry, values in extra.get("roles", {}).items():
+        if not isinstance(values, dict):
+            raise InputError(
+                "expected a table of values",
+                file=label,
+                column=f"roles.{entry}",
+                fix=f"write it as [roles.{entry}] with key = value lines",
+            )
+        old = dict(merged.setdefault("roles", {}).get(entry, {}))
+        old.update(values)
+        # the user's figures are theirs: cite their file and drop the shipped caveat
+        old["source"] = values.get("source", label)
+        old["unconfirmed"] = values.get("unconfirmed", False)
+        old["note"] = values.get("note", f"set in {label}")
+        merged["roles"][entry] = old
+        touched.append(f"roles.{entry}")
     if "iif" in extra:
         iif = dict(merged.get("iif", {}))
         iif.update(extra["iif"])
@@ -220,15 +319,51 @@ def _merge(
     return merged, tuple(touched)
 
 
+def _mine(values: dict[str, Any], label: str) -> dict[str, Any]:
+    """A user's row: it cites their file and drops the shipped caveat unless it says otherwise."""
+    row = dict(values)
+    row.setdefault("source", label)
+    row.setdefault("unconfirmed", False)
+    row.setdefault("note", f"set in {label}")
+    return row
+
+
+def _merge_rows(shipped: Any, values: Any, entry: str, label: str) -> list[dict[str, Any]]:
+    """[[rates.KEY]] rows replace the stream's rows; a [rates.KEY] table edits its only row."""
+    if isinstance(values, list) and all(isinstance(v, dict) for v in values):
+        return [_mine(v, label) for v in values]
+    if not isinstance(values, dict):
+        raise InputError(
+            "expected dated rows",
+            file=label,
+            column=f"rates.{entry}",
+            fix=f"write each row as [[rates.{entry}]] with from, to, value, unit, source lines",
+        )
+    rows = shipped if isinstance(shipped, list) else []
+    if len(rows) != 1:
+        raise InputError(
+            f"{entry} has {len(rows)} dated rows this year, so a single [rates.{entry}] table "
+            "cannot say which to change",
+            file=label,
+            column=f"rates.{entry}",
+            fix=f"give all of the stream's rows as [[rates.{entry}]] with from, to, value, unit",
+        )
+    row = dict(rows[0]) | values
+    row["source"] = values.get("source", label)
+    row["unconfirmed"] = values.get("unconfirmed", False)
+    row["note"] = values.get("note", f"set in {label}")
+    return [row]
+
+
 class _Reader:
     """Typed access to one TOML table, raising InputError that names the file and key."""
 
-    def __init__(self, data: dict[str, Any], label: str, path: str) -> None:
-        self.data, self.label, self.path = data, label, path
+    def __init__(self, data: dict[str, Any], label: str, path: str, row: int | None = None) -> None:
+        self.data, self.label, self.path, self.row = data, label, path, row
 
     def _fail(self, key: str, what: str, fix: str) -> InputError:
         where = ".".join(part for part in (self.path, key) if part)
-        return InputError(what, file=self.label, column=where, fix=fix)
+        return InputError(what, file=self.label, row=self.row, column=where, fix=fix)
 
     def number(self, key: str, *, optional: bool = False, minimum: float = 0.0) -> float | None:
         if key not in self.data:
@@ -278,26 +413,12 @@ def _build(
         return str(override) if override is not None and key in overrides else label
 
     top = _Reader(data, label, "")
-    rates: dict[str, Rate] = {}
-    for key, values in _table(data, "rates", label).items():
-        r = _Reader(values, file_for(f"rates.{key}"), f"rates.{key}")
-        if key not in RATE_KEYS:
-            raise r._fail("", f"unknown stream {key!r}", f"use one of {', '.join(RATE_KEYS)}")
-        unit = r.text("unit")
-        if unit not in UNITS:
-            raise r._fail("unit", f"unknown unit {unit!r}", f"use one of {', '.join(UNITS)}")
-        months = r.number("months")
-        if months is None or months > 12 or months != int(months):
-            raise r._fail("months", "must be a whole number from 0 to 12", "e.g. months = 9")
-        rates[key] = Rate(
-            key=key,
-            value=r.number("value") or 0.0,
-            unit=unit,
-            months=int(months),
-            source=r.text("source"),
-            unconfirmed=r.flag("unconfirmed"),
-            note=r.text("note", default=""),
-        )
+    start, end = top.date("start"), top.date("end")
+    if end <= start:
+        raise top._fail("end", "must be after start", "a financial year runs 1 Apr - 31 Mar")
+    rates: dict[str, tuple[Rate, ...]] = {}
+    for key, rows in _streams(data, label).items():
+        rates[key] = _rows(key, rows, file_for(f"rates.{key}"), start, end)
     roles: dict[str, Role] = {}
     for key, values in _table(data, "roles", label).items():
         r = _Reader(values, file_for(f"roles.{key}"), f"roles.{key}")
@@ -324,16 +445,13 @@ def _build(
         r = _Reader(raw, file_for("iif"), "iif")
         iif = {
             "points": r.number("points"),
-            "per_point": rates["iif"].value if "iif" in rates else r.number("per_point"),
+            "per_point": rates["iif"][0].value if rates.get("iif") else r.number("per_point"),
             "average_pcn_list": r.number("average_pcn_list", minimum=1.0),
             "prevalence_adjustment": bool(raw.get("prevalence_adjustment", False)),
             "source": r.text("source"),
             "unconfirmed": r.flag("unconfirmed"),
             "note": r.text("note", default=""),
         }
-    start, end = top.date("start"), top.date("end")
-    if end <= start:
-        raise top._fail("end", "must be after start", "a financial year runs 1 Apr - 31 Mar")
     rules = YearRules(
         year=year,
         start=start,
@@ -362,8 +480,79 @@ def _table(data: dict[str, Any], name: str, label: str) -> dict[str, dict[str, A
     return value
 
 
-def with_rate(rules: YearRules, key: str, **changes: Any) -> YearRules:
-    """A copy of the rules with one rate changed (for what-if questions and tests)."""
+def _streams(data: dict[str, Any], label: str) -> dict[str, list[dict[str, Any]]]:
+    value = data.get("rates", {})
+    ok = isinstance(value, dict) and all(
+        isinstance(v, list) and all(isinstance(r, dict) for r in v) for v in value.values()
+    )
+    if not ok:
+        raise InputError(
+            "[rates] must hold dated rows per stream",
+            file=label,
+            column="rates",
+            fix="write each row as [[rates.KEY]] followed by from, to, value, unit, source lines",
+        )
+    return value
+
+
+def _rows(
+    key: str, rows: list[dict[str, Any]], label: str, start: dt.date, end: dt.date
+) -> tuple[Rate, ...]:
+    """Read and check one stream's rows: whole months inside the year, no two overlapping."""
+    out: list[Rate] = []
+    for i, values in enumerate(rows, start=1):
+        r = _Reader(values, label, f"rates.{key}[{i}]", row=i)
+        if key not in RATE_KEYS:
+            raise r._fail("", f"unknown stream {key!r}", f"use one of {', '.join(RATE_KEYS)}")
+        unit = r.text("unit")
+        if unit not in UNITS:
+            raise r._fail("unit", f"unknown unit {unit!r}", f"use one of {', '.join(UNITS)}")
+        per = r.text("per", default="year")
+        if per not in PERS:
+            raise r._fail("per", f"unknown per {per!r}", 'use "year" (annual rate) or "period"')
+        first, last = r.date("from"), r.date("to")
+        if first.day != 1:
+            raise r._fail("from", "must be the first day of a month", "e.g. from = 2019-07-01")
+        if (last + dt.timedelta(days=1)).day != 1:
+            raise r._fail("to", "must be the last day of a month", "e.g. to = 2020-03-31")
+        if not start <= first <= last <= end:
+            raise r._fail(
+                "to" if first <= last else "from",
+                f"must lie within the year {start} to {end}, from before to",
+                "a row covers whole months of its own financial year",
+            )
+        unconfirmed = r.flag("unconfirmed")
+        note = r.text("note", default="")
+        if unconfirmed and not note.strip():
+            raise r._fail("note", "an unconfirmed row needs a note", "say the assumption in words")
+        rate = Rate(
+            key=key,
+            value=r.number("value") or 0.0,
+            unit=unit,
+            start=first,
+            end=last,
+            source=r.text("source"),
+            unconfirmed=unconfirmed,
+            note=note,
+            per=per,
+        )
+        clash = next(
+            (o for o in out if o.unit == unit and o.start <= last and first <= o.end), None
+        )
+        if clash is not None:
+            raise r._fail(
+                "from",
+                f"overlaps the row from {clash.start} to {clash.end} with the same unit",
+                "end one row the month before the next starts (a change is a new row)",
+            )
+        out.append(rate)
+    return tuple(sorted(out, key=lambda x: x.start))
+
+
+def with_rate(rules: YearRules, key: str, index: int = 0, **changes: Any) -> YearRules:
+    """A copy of the rules with one row of a stream changed (for what-if questions and tests)."""
     rates = dict(rules.rates)
-    rates[key] = replace(rates[key], **changes)
+    rows = list(rates[key])
+    rows[index] = replace(rows[index], **changes)
+    rates[key] = tuple(rows)
     return replace(rules, rates=rates)

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from openpcn.funding.entitlements import STREAMS, entitlements
+from openpcn.funding.entitlements import STREAM_RATES, STREAMS, entitlements
 from openpcn.funding.rules import YearRules, financial_years, rules_for
 from openpcn.funding.split import split
 from openpcn.web.kit.access import Ask, may_see_ics, open_pcn
@@ -48,6 +48,7 @@ def ics_funding(ask: Ask, ics: str, year: str) -> dict[str, Any]:
         "name": str(found["name"]),
         "year": rules.year,
         "streams": list(STREAMS),
+        "paid_streams": [s for s in STREAMS if rules.rows(STREAM_RATES[s])],
         "items": rows,
         "totals": totals_of(rows),
         "unconfirmed": unconfirmed,

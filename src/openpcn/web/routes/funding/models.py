@@ -13,8 +13,15 @@ class StreamAmounts(BaseModel):
     core: float
     clinical_director: float
     network_participation: float = Field(description="the sum of the practices' own payments")
-    extended_access: float = Field(description="extended hours plus enhanced access")
+    extended_hours: float = Field(description="the extended hours access payment (to Sep 2022)")
+    enhanced_access: float = Field(description="the enhanced access payment (from Oct 2022)")
     care_home_premium: float
+    pcn_support: float = Field(description="the 2020/21 PCN support payment (Apr-Sep 2020)")
+    leadership_management: float
+    capacity_access: float = Field(description="the capacity and access support payment")
+    capacity_access_improvement: float = Field(
+        description="the most the capacity and access improvement payment could pay"
+    )
     iif_max: float = Field(description="the most the Investment and Impact Fund could pay")
     arrs_sum: float = Field(description="the Additional Roles Reimbursement sum")
     total: float
@@ -24,8 +31,6 @@ class PcnFunding(StreamAmounts):
     pcn_code: str
     name: str
     year: str
-    extended_hours: float
-    enhanced_access: float
     registered_patients: float
     weighted_patients: float
     list_as_of: str
@@ -68,10 +73,16 @@ class RateOut(BaseModel):
     key: str
     value: float
     unit: str
+    per: str = Field(description="year: an annual rate; period: the amount for from-to")
+    from_: str = Field(alias="from", description="first day of the first month paid")
+    to: str = Field(description="last day of the last month paid")
     months: int
     source: str
     unconfirmed: bool
     note: str
+    rule: str = Field(description="the row in words, with its source")
+
+    model_config = {"populate_by_name": True}
 
 
 class RoleOut(BaseModel):
