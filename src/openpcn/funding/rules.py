@@ -32,7 +32,7 @@ RATE_KEYS = (
     "merged_core_adjusted",
 )
 UNITS = ("per_registered_patient", "per_weighted_patient", "per_bed", "per_point", "role_caps")
-#: registered patients above which 2019/20 PCNs could claim the larger role allowance
+#: registered patients from which a PCN may claim a role's larger WTE limit ("100,000 or over")
 LARGE_PCN = 100_000
 _YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
 
@@ -88,7 +88,7 @@ class Role:
     def wte_cap(self, registered_patients: float, on: dt.date | None = None) -> float | None:
         """The WTE the PCN may claim for this role on `on` (None = no cap; `on` None = the
         limit at the role's start)."""
-        large = registered_patients > LARGE_PCN
+        large = registered_patients >= LARGE_PCN
         limit, limit_large = self.max_wte, self.max_wte_large_pcn
         for start, wte, wte_large in self.limit_changes:
             if on is not None and dt.date.fromisoformat(start) <= on:

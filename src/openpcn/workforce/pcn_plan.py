@@ -21,7 +21,7 @@ import ibis
 
 from openpcn.exceptions import NotFoundError
 from openpcn.funding.entitlements import arrs_sum
-from openpcn.funding.rules import YearRules, rules_for
+from openpcn.funding.rules import Role, YearRules, rules_for
 from openpcn.orgs.dates import DateLike, as_date, checked_date
 from openpcn.orgs.hierarchy import members_of
 from openpcn.store.appdb import AppDB
@@ -36,6 +36,17 @@ def planning_date(rules: YearRules, on: DateLike | None = None) -> dt.date:
         return checked_date(on, "the planning date")
     first = min((r.from_date for r in rules.roles.values()), default=rules.start)
     return max(rules.start, first)
+
+
+def roles_for_pcn(rules: YearRules, registered: float, on: dt.date) -> dict[str, Role]:
+    """The year's roles with each WTE limit fixed for a PCN of `registered` patients on `on`
+    (limits only rise within a year, so the one in force on the planning date holds)."""
+    return {
+        key: replace(
+            role, max_wte=role.wte_cap(registered, on), max_wte_large_pcn=None, limit_changes=()
+        )
+        for key, role in rules.roles.items()
+    }
 
 
 def in_post(
@@ -80,12 +91,7 @@ def pcn_plan(
     day = planning_date(rules, on)
     money = arrs_sum(con, code, rules.year, rules)
     registered = float(money["registered_patients"] or 0)
-    roles = {
-        key: replace(
-            role, max_wte=role.wte_cap(registered, day), max_wte_large_pcn=None, limit_changes=()
-        )
-        for key, role in rules.roles.items()
-    }
+    roles = roles_for_pcn(rules, registered, day)
     ringfence = _ringfence(rules, money.get("weighted_patients"))
     register = in_post(db, con, code, rules, day)
     staff = dict(register)

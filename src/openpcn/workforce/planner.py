@@ -305,7 +305,7 @@ def _role_out(
     if priorities and weight == 0 and fte[role.key] == 0 and not why.startswith("at its"):
         why = "not weighted"
     elif priorities and weight == 0:
-        why = f"not weighted; took money the weighted roles could not use ({why})"
+        why = f"not weighted: took money the weighted roles could not use; {why}"
     late = costing.late_start(role)
     if late is not None and costing.end is not None:
         months = year_fraction(late, costing.end) * 12
