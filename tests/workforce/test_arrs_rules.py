@@ -63,8 +63,8 @@ def test_a_blandford_like_pcn_in_2020_21_covers_its_priorities_first() -> None:
     # the weighted roles took every step they could: what others got, plus the money lost, is
     # less than the cheapest further 0.5 WTE of a weighted role
     others = sum(r["spend"] for r in result["roles"] if not r["weight"])
-    cheapest = min(roles[k]["marginal_cost"] for k in ("clinical_pharmacist",
-                                                       "social_prescribing_link_worker"))  # fmt: skip
+    wanted = ("clinical_pharmacist", "social_prescribing_link_worker")
+    cheapest = min(roles[k]["marginal_cost"] for k in wanted)
     assert others + result["remainder"] < cheapest
     # unweighted roles say so
     assert roles["dietitian"]["why"] == "not weighted"

@@ -67,9 +67,8 @@ def test_what_if_staff_in_post_and_priorities_change_the_plan(
     # 1 WTE each of the weighted roles first (£91,059); the £15,891 left buys no 0.5 WTE of
     # either (£27,835, £17,694.50), so it goes to 1.0 WTE nursing associate (£14,567.50)
     found = roles_of(nobody)
-    assert (found["clinical_pharmacist"]["fte"], found["social_prescribing_link_worker"]["fte"]) == (
-        1.0, 1.0,
-    )  # fmt: skip
+    assert found["clinical_pharmacist"]["fte"] == 1.0
+    assert found["social_prescribing_link_worker"]["fte"] == 1.0
     assert (nobody["existing_spend"], nobody["remainder"]) == (0.0, 1_323.50)
     assert found["clinical_pharmacist"]["why"].startswith("ARR sum spent (the next 0.5 WTE")
     assert nobody["in_post_register"] == {"clinical_pharmacist": 1.0}  # the register is unchanged
