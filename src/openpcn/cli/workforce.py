@@ -87,15 +87,19 @@ def workforce_plan(
 
 
 def _print_plan(result: dict[str, Any]) -> None:
+    budgets = result.get("budgets") or []
+    arrs = budgets[0] if budgets else {"existing_spend": result["spend"], "new_spend": 0.0}
+    lost = arrs.get("remainder", result["remainder"])
+    spend = arrs["existing_spend"] + arrs["new_spend"]
     out.print(
         f"[bold]{result['pcn_code']}[/] {result['year']}: ARR sum £{result['arrs_sum']:,.2f}, "
-        f"spend £{result['spend']:,.2f}, [bold]money lost £{result['remainder']:,.2f}[/]"
+        f"spend £{spend:,.2f}, [bold]money lost £{lost:,.2f}[/]"
         + (" (London caps)" if result.get("london") else "")
     )
-    for b in result.get("budgets", [])[1:]:
+    for b in budgets[1:]:
         out.print(
-            f"{b['label']} £{b['sum']:,.2f}: spend £{b['existing_spend'] + b['new_spend']:,.2f}, "
-            f"lost £{b['remainder']:,.2f}"
+            f"{b['label'][0].upper() + b['label'][1:]} £{b['sum']:,.2f}: spend "
+            f"£{b['existing_spend'] + b['new_spend']:,.2f}, money lost £{b['remainder']:,.2f}"
         )
     columns = ("role", "new WTE", "in post", "£ per WTE", "spend", "why")
     roles = table(columns, right=columns[1:5])
