@@ -131,7 +131,9 @@ def test_arrs_roles_grow_by_date():
     assert len(roles20) == 12 and all(r.reimbursement_rate == 1.0 for r in roles20.values())
     assert roles20["nursing_associate"].from_date == dt.date(2020, 10, 1)
     assert roles20["clinical_pharmacist"].max_reimbursement == 55670
-    assert roles20["dietitian"].max_reimbursement is None and roles20["dietitian"].unconfirmed
+    # inferred from the role's band (7-8a), so flagged UNCONFIRMED with the reasoning in its note
+    assert roles20["dietitian"].max_reimbursement == 55670 and roles20["dietitian"].unconfirmed
+    assert "band 7-8a" in roles20["dietitian"].note
     assert {"paramedic", "advanced_practitioner"} <= set(rules_for("2021/22").roles)
 
 

@@ -57,7 +57,7 @@ def test_priorities_and_staff_in_post_change_the_plan(manager: TestClient) -> No
     url = f"/api/v1/pcns/{PCN}/arrs-plan?year={YEAR}"
     most = manager.get(url).json()
     pharmacists = manager.get(url + "&priority=clinical_pharmacist:1").json()
-    assert pharmacists["objective"] == "priorities" and most["objective"] == "total_fte"
+    assert pharmacists["objective"] == "priorities" and most["objective"] == "balanced"
     assert planned(pharmacists).get("clinical_pharmacist", 0) > planned(most).get(
         "clinical_pharmacist", 0
     )
@@ -79,10 +79,26 @@ def test_the_planner_page_shows_the_plan_money_lost_and_the_what_if_form(
     assert f"£{want['arrs_sum']:,.2f}" in html
     assert f"£{want['remainder']:,.2f} unspent" in html  # money lost, highlighted
     assert html.count('data-role="') == len(want["roles"])
-    assert 'id="excluded-roles"' in html and "maximum reimbursement unknown" in html
+    for role in want["roles"]:  # why each role got what it got, in its row
+        assert f'<td class="nhsuk-table__cell" data-why>{role["why"]}</td>' in html
+    assert "at its WTE limit (1 WTE)" in html  # pharmacy technicians, 2020/21
+    assert 'name="london"' in html
     assert f'hx-get="/pcns/{PCN}/partials/arrs"' in html and 'method="get"' in html
     assert 'name="w_clinical_pharmacist"' in html and 'name="fte_pharmacy_technician"' in html
     assert "csrf_token" not in html.split('id="what-if"')[1]  # a GET form needs none
+
+
+def test_london_caps_and_the_gp_ring_fence_reach_the_api(manager: TestClient) -> None:
+    url = f"/api/v1/pcns/{PCN}/arrs-plan?year=2024/25&priority=clinical_pharmacist:1"
+    plain, london = manager.get(url).json(), manager.get(url + "&london=true").json()
+    assert plain["london"] is False and london["london"] is True
+    pharmacist = {r["key"]: r for r in plain["roles"]}["clinical_pharmacist"]
+    assert pharmacist["cost_per_wte"] == 64_089.00  # 6 months at £62,340, 6 at £65,838
+    assert {r["key"]: r for r in london["roles"]}["clinical_pharmacist"]["cost_per_wte"] > 64_089
+    keys = [b["key"] for b in plain["budgets"]]
+    assert keys == ["arrs", "gp"] and plain["ringfence"] > 0
+    gp = {r["key"]: r for r in plain["roles"]}["arrs_gp"]
+    assert gp["budget"] == "gp" and gp["why"].startswith("not eligible until 1 Oct 2024")
 
 
 def test_a_what_if_re_solves_as_a_page_and_as_an_htmx_partial(manager: TestClient) -> None:

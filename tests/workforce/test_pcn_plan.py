@@ -1,8 +1,10 @@
 """pcn_plan: one PCN's ARR sum, role caps and staff in post, composed and solved.
 
 PCN U00001 has 15,000 weighted patients, so its 2020/21 ARR sum is 15,000 x £7.13 = £106,950.
-In 2020/21 only the clinical pharmacist (£55,670 a WTE) and the pharmacy technician (£35,389)
-have a known cap; the register holds one WTE clinical pharmacist employed by U00001.
+2020/21 caps a WTE: pharmacist £55,670, link worker and technician £35,389 (technicians at most
+1 WTE below 100,000 patients), care co-ordinator £29,135; the nursing associates start on 1 Oct
+2020, so a WTE costs half its cap: £14,567.50 and £12,835.50 (0.5 WTE: £7,283.75, £6,417.75).
+The register holds one WTE clinical pharmacist employed by U00001.
 """
 
 from __future__ import annotations
@@ -31,52 +33,73 @@ def roles_of(result: dict) -> dict[str, dict]:
 def test_the_staff_in_post_come_from_the_register(
     warehouse: ibis.BaseBackend, register: AppDB
 ) -> None:
-    result = pcn_plan(warehouse, register, "U00001", "2020/21")
+    result = pcn_plan(
+        warehouse, register, "U00001", "2020/21", priorities={"pharmacy_technician": 1}
+    )
     assert (result["pcn_code"], result["year"], result["on"]) == ("U00001", "2020/21", "2020-04-01")
     assert result["arrs_sum"] == result["arrs"]["arrs_sum"] == 106_950.00
     assert result["in_post_register"] == {"clinical_pharmacist": 1.0}
-    # £106,950 - £55,670 = £51,280 left: 1.4 WTE technicians at £35,389 = £49,544.60
+    # £106,950 - £55,670 = £51,280: the technician to its limit (1 WTE, £35,389) leaves £15,891;
+    # the most FTE unweighted roles can take is 1.0 WTE, spending most as a nursing associate
+    # (2 x £7,283.75 = £14,567.50): £1,323.50 lost
     assert result["existing_spend"] == 55_670.00
-    assert roles_of(result)["pharmacy_technician"]["fte"] == 1.4
-    assert (result["spend"], result["remainder"]) == (105_214.60, 1_735.40)
+    found = roles_of(result)
+    assert found["pharmacy_technician"]["fte"] == 1.0
+    assert found["pharmacy_technician"]["why"] == "at its WTE limit (1 WTE)"
+    assert found["nursing_associate"]["fte"] == 1.0
+    assert found["nursing_associate"]["why"].startswith("not eligible until 1 Oct 2020 (costed")
+    assert "not weighted" in found["nursing_associate"]["why"]
+    assert (result["spend"], result["remainder"]) == (105_626.50, 1_323.50)
 
 
 def test_what_if_staff_in_post_and_priorities_change_the_plan(
     warehouse: ibis.BaseBackend, register: AppDB
 ) -> None:
-    nobody = pcn_plan(warehouse, register, "U00001", "2020/21", existing={"clinical_pharmacist": 0})
-    # the most FTE: 3.0 technicians (£106,167), £783 lost
-    assert roles_of(nobody)["pharmacy_technician"]["fte"] == 3.0
-    assert (nobody["existing_spend"], nobody["remainder"]) == (0.0, 783.00)
-    assert nobody["in_post_register"] == {"clinical_pharmacist": 1.0}  # the register is unchanged
-    pharmacists = pcn_plan(
+    wanted = {"clinical_pharmacist": 1, "social_prescribing_link_worker": 1}
+    nobody = pcn_plan(
         warehouse,
         register,
         "U00001",
         "2020/21",
         existing={"clinical_pharmacist": 0},
-        priorities={"clinical_pharmacist": 1},
+        priorities=wanted,
     )
-    # 1.9 WTE pharmacists cost £105,773; the £1,177 left buys no 0.1 WTE technician (£3,538.90)
-    assert roles_of(pharmacists)["clinical_pharmacist"]["fte"] == 1.9
-    assert roles_of(pharmacists)["pharmacy_technician"]["fte"] == 0.0
-    assert pharmacists["remainder"] == 1_177.00
+    # 1 WTE each of the weighted roles first (£91,059); the £15,891 left buys no 0.5 WTE of
+    # either (£27,835, £17,694.50), so it goes to 1.0 WTE nursing associate (£14,567.50)
+    found = roles_of(nobody)
+    assert found["clinical_pharmacist"]["fte"] == 1.0
+    assert found["social_prescribing_link_worker"]["fte"] == 1.0
+    assert (nobody["existing_spend"], nobody["remainder"]) == (0.0, 1_323.50)
+    assert found["clinical_pharmacist"]["why"].startswith("ARR sum spent (the next 0.5 WTE")
+    assert nobody["in_post_register"] == {"clinical_pharmacist": 1.0}  # the register is unchanged
+    kept = pcn_plan(warehouse, register, "U00001", "2020/21", priorities=wanted)
+    # the pharmacist in post covers that role; the link worker gets its 1 WTE (£35,389) and the
+    # £15,891 left, too little for 0.5 WTE of either weighted role, goes as above
+    assert roles_of(kept)["clinical_pharmacist"]["fte"] == 0.0
+    assert roles_of(kept)["social_prescribing_link_worker"]["fte"] == 1.0
+    assert kept["remainder"] == 1_323.50
 
 
-def test_zero_in_post_is_no_one_even_in_a_role_without_a_known_cap(
+def test_without_priorities_the_most_roles_get_a_whole_post(
     warehouse: ibis.BaseBackend, register: AppDB
 ) -> None:
     zeros = {"clinical_pharmacist": 0.0, "dietitian": 0.0, "pharmacy_technician": 0.0}
     result = pcn_plan(warehouse, register, "U00001", "2020/21", existing=zeros)
-    assert (result["existing_spend"], result["remainder"]) == (0.0, 783.00)
-    with pytest.raises(InputError, match="cannot be costed"):
-        pcn_plan(warehouse, register, "U00001", "2020/21", existing={"dietitian": 0.5})
+    # every role weighs 1: the four cheapest whole posts (both nursing associates, the care
+    # co-ordinator and one £35,389 role: £91,927); the £15,023 left then adds 0.5 WTE to each
+    # nursing associate (£13,701.50), the balance a log of WTE prefers: £1,321.50 lost
+    assert (result["existing_spend"], result["remainder"]) == (0.0, 1_321.50)
+    assert result["objective"] == "balanced"
+    whole = {r["key"] for r in result["roles"] if r["fte"] >= 1}
+    assert {"nursing_associate", "trainee_nursing_associate", "care_coordinator"} < whole
+    assert len(whole) == 4
+    assert all(r["fte"] in (0.0, 1.0, 1.5) for r in result["roles"])  # never a 0.1 WTE post
 
 
 def test_without_an_app_database_no_one_is_in_post(warehouse: ibis.BaseBackend) -> None:
     result = pcn_plan(warehouse, None, "u00001", "2020-21")
     assert result["pcn_code"] == "U00001" and result["in_post_register"] == {}
-    assert result["remainder"] == 783.00
+    assert result["remainder"] == 1_321.50
 
 
 def test_2019_20_plans_from_july_with_the_large_pcn_caps_for_small_pcns(
@@ -102,4 +125,6 @@ def test_unknown_pcn_year_or_role_is_refused(warehouse: ibis.BaseBackend) -> Non
     with pytest.raises(InputError, match="not an ARRS role"):
         pcn_plan(warehouse, None, "U00001", "2020/21", priorities={"astronaut": 1})
     with pytest.raises(InputError, match="over budget"):
-        pcn_plan(warehouse, None, "U00001", "2020/21", existing={"pharmacy_technician": 3.1})
+        pcn_plan(warehouse, None, "U00001", "2020/21", existing={"clinical_pharmacist": 2})
+    with pytest.raises(InputError, match="exceed its cap of 1 WTE"):
+        pcn_plan(warehouse, None, "U00001", "2020/21", existing={"pharmacy_technician": 1.5})

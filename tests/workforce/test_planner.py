@@ -26,8 +26,9 @@ def by_key(result: dict) -> dict[str, dict]:
 
 
 # 2019/20 by hand: pharmacist 70% of £37,810 = £26,467 per WTE, link worker 100% of £34,113,
-# one WTE each. Both whole posts cost £60,580 > £60,000, so 1.9 WTE is the most; of the two ways
-# to get it, 0.9 pharmacist + 1.0 link worker spends more (£57,933.30 against £57,168.70).
+# one WTE each. Both whole posts cost £60,580 > £60,000, so only one role gets a whole post; the
+# balance (a log of WTE) rates 1 + 0.5 and 0.5 + 1 alike, and 0.5 pharmacist + 1 link worker
+# spends more (£47,346.50 against £43,523.50).
 ROLES_2019 = {
     "clinical_pharmacist": role("clinical_pharmacist", 37_810, 0.7, wte=1),
     "social_prescribing_link_worker": role("social_prescribing_link_worker", 34_113, wte=1),
@@ -37,43 +38,56 @@ ROLES_2019 = {
 def test_the_2019_pair_within_sixty_thousand_pounds() -> None:
     result = plan(60_000, ROLES_2019)
     roles = by_key(result)
-    assert roles["clinical_pharmacist"]["fte"] == 0.9
+    assert roles["clinical_pharmacist"]["fte"] == 0.5
     assert roles["social_prescribing_link_worker"]["fte"] == 1.0
     assert roles["clinical_pharmacist"]["cost_per_wte"] == 26_467.00
-    assert (result["new_fte"], result["spend"], result["remainder"]) == (1.9, 57_933.30, 2_066.70)
-    assert result["objective"] == "total_fte" and result["step_wte"] == STEP
+    assert (result["new_fte"], result["spend"], result["remainder"]) == (1.5, 47_346.50, 12_653.50)
+    assert result["objective"] == "balanced" and result["step_wte"] == STEP == 0.5
+    assert roles["social_prescribing_link_worker"]["why"] == "at its WTE limit (1 WTE)"
+    assert roles["clinical_pharmacist"]["why"] == (
+        "ARR sum spent (the next 0.5 WTE is £580.00 short)"
+    )
 
 
-def test_the_most_fte_prefers_the_cheaper_role_and_priorities_change_the_mix() -> None:
+def test_weighted_roles_get_a_whole_post_first_then_money_in_proportion() -> None:
     roles = {"a": role("a", 10_000), "b": role("b", 20_000)}
-    assert by_key(plan(40_000, roles))["a"]["fte"] == 4.0  # 4 WTE beats 2
-    # B weighs 3: 3 per £20,000 beats 1 per £10,000, so all the money goes to B.
+    # both weigh 1: a whole post each (£30,000), then the £10,000 left balances WTE: 1.0 more
+    # of A (log 2.5/1.5) beats 0.5 more of B (log 2/1.5)
+    same = by_key(plan(40_000, roles))
+    assert (same["a"]["fte"], same["b"]["fte"]) == (2.0, 1.0)
+    # B weighs 3: after the whole posts, the £10,000 goes to B; spend £10,000 to £30,000 = 1:3
     weighted = by_key(plan(40_000, roles, priorities={"a": 1, "b": 3}))
-    assert (weighted["a"]["fte"], weighted["b"]["fte"]) == (0.0, 2.0)
+    assert (weighted["a"]["fte"], weighted["b"]["fte"]) == (1.0, 1.5)
+    assert (weighted["a"]["spend"], weighted["b"]["spend"]) == (10_000.0, 30_000.0)
 
 
 def test_unweighted_roles_take_what_the_priorities_leave() -> None:
     roles = {"a": role("a", 10_000), "b": role("b", 20_000, wte=1)}
     result = by_key(plan(40_000, roles, priorities={"b": 5}))
     assert (result["b"]["fte"], result["a"]["fte"], result["b"]["weight"]) == (1.0, 2.0, 5.0)
+    assert result["b"]["why"] == "at its WTE limit (1 WTE)"
+    assert result["a"]["why"].startswith("not weighted: took money the weighted roles could not")
+    # £10,000 buys half a B post, and nothing is left for A
+    alone = by_key(plan(10_000, roles, priorities={"b": 5}))
+    assert (alone["b"]["fte"], alone["a"]["fte"], alone["a"]["why"]) == (0.5, 0.0, "not weighted")
 
 
 def test_caps_hold_and_the_money_they_leave_is_lost() -> None:
     result = plan(25_000, {"a": role("a", 10_000, wte=2)})
     (a,) = result["roles"]
     assert (a["fte"], result["spend"], result["remainder"]) == (2.0, 20_000.0, 5_000.0)
-    assert a["marginal_cost"] == 10_000.0
+    assert a["marginal_cost"] == 5_000.0  # the next 0.5 WTE post
     assert a["fits"] is False and "cap of 2 WTE" in a["why_not"]
+    assert a["why"] == "at its WTE limit (2 WTE)"
 
 
 def test_the_next_post_says_how_much_money_is_short() -> None:
     result = plan(100_000, {"a": role("a", 10_000, wte=1), "b": role("b", 30_000)})
     roles = by_key(result)
     assert (roles["a"]["fte"], roles["b"]["fte"], result["remainder"]) == (1.0, 3.0, 0.0)
-    assert (
-        roles["b"]["fits"] is False
-        and "£30,000.00 more than the money left" in (roles["b"]["why_not"])
-    )
+    assert roles["b"]["fits"] is False
+    assert "£15,000.00 more than the money left" in roles["b"]["why_not"]
+    assert roles["b"]["why"] == "ARR sum spent (the next 0.5 WTE is £15,000.00 short)"
 
 
 def test_roles_not_yet_eligible_or_without_a_known_cap_are_excluded_with_the_reason() -> None:
@@ -91,20 +105,31 @@ def test_roles_not_yet_eligible_or_without_a_known_cap_are_excluded_with_the_rea
     assert "nursing_associate" in by_key(later)
 
 
+def test_a_role_starting_mid_year_is_costed_from_its_start_and_says_so() -> None:
+    roles = {"nursing_associate": role("nursing_associate", 29_135, start=date(2020, 10, 1))}
+    result = plan(20_000, roles, on=date(2020, 4, 1), end=date(2021, 3, 31))
+    (na,) = result["roles"]
+    assert na["cost_per_wte"] == 14_567.50  # 6 months of £29,135 / 12
+    assert na["fte"] == 1.0 and result["remainder"] == 5_432.50
+    assert na["why"].startswith("not eligible until 1 Oct 2020 (costed for 6 months); ")
+    after = plan(20_000, roles, on=date(2020, 4, 1), end=date(2020, 9, 30))
+    assert after["roles"] == [] and after["excluded"][0]["reason"].startswith("not eligible")
+
+
 def test_staff_in_post_use_up_money_and_cap() -> None:
     roles = {"a": role("a", 10_000, wte=2), "b": role("b", 20_000)}
     result = plan(44_000, roles, existing={"a": 1.5})
     found = by_key(result)
-    # £29,000 left: A up to its cap (0.5 WTE, £5,000), then 1.2 WTE of B (£24,000) = 1.7 WTE;
-    # no other mix reaches 1.7 within the money.
+    # £29,000 left; A already holds a whole post, so B gets one (£20,000); the £9,000 left takes
+    # A to its cap (0.5 WTE, £5,000) but not 0.5 WTE of B (£10,000): £4,000 lost
     assert (found["a"]["fte"], found["a"]["total_fte"], found["a"]["existing_fte"]) == (
         0.5, 2.0, 1.5,
     )  # fmt: skip
-    assert found["b"]["fte"] == 1.2
+    assert found["b"]["fte"] == 1.0
     assert (result["existing_spend"], result["new_spend"], result["remainder"]) == (
-        15_000.0, 29_000.0, 0.0,
+        15_000.0, 25_000.0, 4_000.0,
     )  # fmt: skip
-    assert result["total_fte"] == 3.2
+    assert result["total_fte"] == 3.0
 
 
 def test_a_plan_over_budget_is_refused_with_the_figures() -> None:
@@ -175,8 +200,9 @@ def test_any_plan_keeps_within_the_money_and_the_caps(budget, caps, wtes, rate, 
     assert round(result["spend"] + result["remainder"], 2) == budget  # to the penny
     for r in result["roles"]:
         assert r["max_wte"] is None or r["fte"] <= r["max_wte"]
+        assert r["fte"] / STEP == int(r["fte"] / STEP)  # whole and half posts only
         open_cap = r["max_wte"] is None or r["fte"] + STEP <= r["max_wte"]
-        # No role could take one more 0.1 WTE step: the plan is as full as the caps allow.
+        # No role could take one more 0.5 WTE step: the plan is as full as the caps allow.
         assert not open_cap or r["cost_per_wte"] * STEP > result["remainder"] + 0.005
 
 
@@ -188,12 +214,12 @@ def test_the_part_of_the_year_left_counts_months_and_the_days_of_the_first() -> 
 
 def test_a_part_year_plan_costs_the_part_and_reconciles_to_the_penny() -> None:
     # Jul-Mar: pharmacist 0.75 x £26,467 = £19,850.25 a WTE, link worker £25,584.75; both
-    # whole posts (£45,435) pass £45,000, so 0.9 + 1.0; 0.9 x £19,850.25 = £17,865.225, rounded
-    # half up once to £17,865.23.
+    # whole posts (£45,435) pass £45,000, so one whole post and 0.5 of the other; 0.5 pharmacist
+    # + 1 link worker spends more; 0.5 x £19,850.25 = £9,925.125, rounded half up once.
     result = plan(45_000, ROLES_2019, year_fraction=0.75)
     roles = by_key(result)
-    assert roles["clinical_pharmacist"]["fte"] == 0.9
+    assert roles["clinical_pharmacist"]["fte"] == 0.5
     assert roles["social_prescribing_link_worker"]["fte"] == 1.0
-    assert roles["clinical_pharmacist"]["spend"] == 17_865.23
-    assert (result["spend"], result["remainder"]) == (43_449.98, 1_550.02)
+    assert roles["clinical_pharmacist"]["spend"] == 9_925.13
+    assert (result["spend"], result["remainder"]) == (35_509.88, 9_490.12)
     assert result["spend"] + result["remainder"] == pytest.approx(45_000, abs=1e-9)

@@ -70,36 +70,51 @@ def workforce_plan(
         "start of 1 July 2019)",
         callback=date_in_range,
     ),
+    london: bool = typer.Option(
+        False, "--london", help="cost posts at the London caps (from 2021/22; Dorset is not)"
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """The mix of ARRS roles the PCN's ARR sum pays for, the money left and each next post."""
+    """The mix of ARRS roles the PCN's ARR sum pays for, the money left and why each role got
+    what it got (0.5 WTE posts; weighted roles covered with 1 WTE first, then balanced)."""
     from openpcn.workforce.pcn_plan import pcn_plan
 
     weights = _weights(priority) or None  # refused before the warehouse is opened
     con = warehouse()
     with app_db() as db:
-        result = pcn_plan(con, db, pcn, year, priorities=weights, on=on)
+        result = pcn_plan(con, db, pcn, year, priorities=weights, on=on, london=london)
     emit(result, as_json=as_json, draw=_print_plan)
 
 
 def _print_plan(result: dict[str, Any]) -> None:
+    budgets = result.get("budgets") or []
+    arrs = budgets[0] if budgets else {"existing_spend": result["spend"], "new_spend": 0.0}
+    lost = arrs.get("remainder", result["remainder"])
+    spend = arrs["existing_spend"] + arrs["new_spend"]
     out.print(
         f"[bold]{result['pcn_code']}[/] {result['year']}: ARR sum £{result['arrs_sum']:,.2f}, "
-        f"spend £{result['spend']:,.2f}, [bold]money lost £{result['remainder']:,.2f}[/]"
+        f"spend £{spend:,.2f}, [bold]money lost £{lost:,.2f}[/]"
+        + (" (London caps)" if result.get("london") else "")
     )
-    columns = ("role", "new FTE", "in post", "£ per WTE", "spend", "next post", "fits")
-    roles = table(columns, right=columns[1:])
+    for b in budgets[1:]:
+        out.print(
+            f"{b['label'][0].upper() + b['label'][1:]} £{b['sum']:,.2f}: spend "
+            f"£{b['existing_spend'] + b['new_spend']:,.2f}, money lost £{b['remainder']:,.2f}"
+        )
+    columns = ("role", "new WTE", "in post", "£ per WTE", "spend", "why")
+    roles = table(columns, right=columns[1:5])
     for r in result["roles"]:
         roles.add_row(
-            r["label"] + (" [yellow](UNCONFIRMED)[/]" if r["unconfirmed"] else ""),
+            r["label"] + (" [yellow]*[/]" if r["unconfirmed"] else ""),
             f"{r['fte']:.1f}",
             f"{r['existing_fte']:g}",
             f"{r['cost_per_wte']:,.2f}",
             f"{r['spend']:,.2f}",
-            f"{r['marginal_cost']:,.2f}",
-            "yes" if r["fits"] else "no: cap" if "cap" in (r["why_not"] or "") else "no: money",
+            r["why"],
         )
     out.print(roles)
+    if any(r["unconfirmed"] for r in result["roles"]):
+        out.print("[yellow]*[/] UNCONFIRMED cap: inferred (see `openpcn funding rules`)")
     for x in result["excluded"]:
         out.print(f"[dim]not planned: {x['label']}: {x['reason']}[/]")
 

@@ -9,6 +9,7 @@ row. A user's own TOML file with the same layout can replace a stream's rows
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import tomllib
@@ -54,7 +55,7 @@ UNIT_WORDS = {
     "per_point": "per IIF point",
     "role_caps": "x the roles' caps",
 }
-#: registered patients above which 2019/20 PCNs could claim the larger role allowance
+#: registered patients from which a PCN may claim a role's larger WTE limit ("100,000 or over")
 LARGE_PCN = 100_000
 _YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
 
@@ -134,9 +135,22 @@ class Rate:
         }
 
 
+#: a cap in force from a date: (ISO date, cap per WTE per year, London cap or None, source)
+CapRow = tuple[str, float, float | None, str]
+#: a WTE limit in force from a date: (ISO date, limit or None = none, limit over 100,000 or None)
+LimitRow = tuple[str, float | None, float | None]
+BUDGETS = ("arrs", "gp")  # the ARR sum, and the ring-fenced GP sum of 2024/25
+
+
 @dataclass(frozen=True)
 class Role:
-    """An ARRS role eligible in the year, with its reimbursement cap per WTE per year."""
+    """An ARRS role eligible in the year, with its reimbursement cap per WTE per year.
+
+    Caps and WTE limits that change within the year are dated rows (`cap_changes`,
+    `limit_changes`), not a new code path: a post's cost for the year is the sum over its months
+    of (the cap in force that month / 12) x WTE x the reimbursement rate (`cost_per_wte`).
+    Rows are kept as tuples of ISO strings and numbers so that `as_dict` stays JSON-ready.
+    """
 
     key: str
     label: str
@@ -147,13 +161,53 @@ class Role:
     source: str
     unconfirmed: bool
     note: str = ""
-    max_wte_large_pcn: float | None = None  # 2019/20: the allowance for PCNs over 100,000
+    max_wte_large_pcn: float | None = None  # the limit for PCNs of 100,000 patients or more
+    london_max_reimbursement: float | None = None  # the London cap where a source gives it
+    london_factor: float | None = None  # else the cap x this (a labelled assumption)
+    cap_changes: tuple[CapRow, ...] = ()
+    limit_changes: tuple[LimitRow, ...] = ()
+    budget: str = "arrs"  # which sum pays for the role: "arrs" or "gp" (the GP ring-fence)
+    ringfence_per_weighted_patient: float | None = None  # the ring-fenced sum's rate (GP)
+    shares_limit_with: str | None = None  # a role whose WTE limit this one counts against
 
-    def wte_cap(self, registered_patients: float) -> float | None:
-        """The WTE the PCN may claim for this role (None = no cap)."""
-        if self.max_wte_large_pcn is not None and registered_patients > LARGE_PCN:
-            return self.max_wte_large_pcn
-        return self.max_wte
+    def wte_cap(self, registered_patients: float, on: dt.date | None = None) -> float | None:
+        """The WTE the PCN may claim for this role on `on` (None = no cap; `on` None = the
+        limit at the role's start)."""
+        large = registered_patients >= LARGE_PCN
+        limit, limit_large = self.max_wte, self.max_wte_large_pcn
+        for start, wte, wte_large in self.limit_changes:
+            if on is not None and dt.date.fromisoformat(start) <= on:
+                limit, limit_large = wte, wte_large
+        if large and limit_large is not None:
+            return limit_large
+        return limit
+
+    def cap_on(self, day: dt.date, london: bool = False) -> float | None:
+        """The cap per WTE per year in force on `day` (London weighting when `london`)."""
+        if self.max_reimbursement is None:
+            return None
+        cap, london_cap = self.max_reimbursement, self.london_max_reimbursement
+        for start, value, london_value, _ in self.cap_changes:
+            if dt.date.fromisoformat(start) <= day:
+                cap, london_cap = value, london_value
+        if not london:
+            return cap
+        if london_cap is not None:
+            return london_cap
+        return cap * self.london_factor if self.london_factor else cap
+
+    def cost_per_wte(self, start: dt.date, end: dt.date, london: bool = False) -> float:
+        """What one WTE can claim from `start` (or the role's own start) to `end`: the sum over
+        months of cap in force / 12 x the reimbursement rate; the first month counts by its
+        days left (a post from 16 Oct claims 16/31 of October)."""
+        day = max(start, self.from_date)
+        total = 0.0
+        while day <= end:
+            days = calendar.monthrange(day.year, day.month)[1]
+            cap = self.cap_on(day, london) or 0.0
+            total += cap / 12 * (days - day.day + 1) / days
+            day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return total * self.reimbursement_rate
 
 
 @dataclass(frozen=True)
@@ -425,18 +479,7 @@ def _build(
         share = r.number("reimbursement_rate") or 0.0
         if share > 1:
             raise r._fail("reimbursement_rate", "must be at most 1", "0.7 means 70%")
-        roles[key] = Role(
-            key=key,
-            label=r.text("label", default=key.replace("_", " ")),
-            max_reimbursement=r.number("max_reimbursement", optional=True),
-            reimbursement_rate=share,
-            from_date=r.date("from_date"),
-            max_wte=r.number("max_wte", optional=True),
-            source=r.text("source"),
-            unconfirmed=r.flag("unconfirmed"),
-            note=r.text("note", default=""),
-            max_wte_large_pcn=r.number("max_wte_large_pcn", optional=True),
-        )
+        roles[key] = _role(key, r, share)
     iif: dict[str, Any] = {}
     if data.get("iif"):
         raw = data["iif"]
@@ -466,6 +509,62 @@ def _build(
         overrides=overrides,
     )
     return rules
+
+
+def _role(key: str, r: _Reader, share: float) -> Role:
+    """One `[roles.KEY]` table: its caps, WTE limits and budget, with dated rows checked."""
+    budget = r.text("budget", default="arrs")
+    if budget not in BUDGETS:
+        raise r._fail("budget", f"unknown budget {budget!r}", f"use one of {', '.join(BUDGETS)}")
+    caps: list[CapRow] = []
+    for i, row in enumerate(_role_rows(r, "cap_changes")):
+        c = _Reader(row, r.label, f"{r.path}.cap_changes[{i}]")
+        caps.append(
+            (
+                c.date("from").isoformat(),
+                c.number("max_reimbursement") or 0.0,
+                c.number("london_max_reimbursement", optional=True),
+                c.text("source", default=r.data.get("source", "")),
+            )
+        )
+    limits: list[LimitRow] = []
+    for i, row in enumerate(_role_rows(r, "limit_changes")):
+        c = _Reader(row, r.label, f"{r.path}.limit_changes[{i}]")
+        limits.append(
+            (
+                c.date("from").isoformat(),
+                c.number("max_wte", optional=True),
+                c.number("max_wte_large_pcn", optional=True),
+            )
+        )
+    shares = r.data.get("shares_limit_with")
+    return Role(
+        key=key,
+        label=r.text("label", default=key.replace("_", " ")),
+        max_reimbursement=r.number("max_reimbursement", optional=True),
+        reimbursement_rate=share,
+        from_date=r.date("from_date"),
+        max_wte=r.number("max_wte", optional=True),
+        source=r.text("source"),
+        unconfirmed=r.flag("unconfirmed"),
+        note=r.text("note", default=""),
+        max_wte_large_pcn=r.number("max_wte_large_pcn", optional=True),
+        london_max_reimbursement=r.number("london_max_reimbursement", optional=True),
+        london_factor=r.number("london_factor", optional=True),
+        cap_changes=tuple(sorted(caps)),
+        limit_changes=tuple(sorted(limits, key=lambda row: row[0])),
+        budget=budget,
+        ringfence_per_weighted_patient=r.number("ringfence_per_weighted_patient", optional=True),
+        shares_limit_with=r.text("shares_limit_with") if shares is not None else None,
+    )
+
+
+def _role_rows(r: _Reader, key: str) -> list[dict[str, Any]]:
+    """A role's dated rows (`[[roles.KEY.cap_changes]]`), else the user's error."""
+    rows = r.data.get(key, [])
+    if not isinstance(rows, list) or any(not isinstance(row, dict) for row in rows):
+        raise r._fail(key, "must be a list of tables", f"write [[{r.path}.{key}]] with from = DATE")
+    return rows
 
 
 def _table(data: dict[str, Any], name: str, label: str) -> dict[str, dict[str, Any]]:

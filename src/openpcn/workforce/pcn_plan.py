@@ -2,26 +2,30 @@
 
 The composition every surface needs (the CLI's `workforce plan`, the web planner and its API),
 kept here so that no surface computes: the ARR sum from the funding rules and the warehouse's
-lists, each role's WTE cap for the PCN's size (2019/20: two posts above 100,000 patients), the
-staff in post from the register (posts open at any time from the planning date to the year's
-end), then `planner.plan`. `existing` replaces the register's FTE per role it names (what-if).
+lists, the ring-fenced GP sum (2024/25: its rate in the GP role's rules x the weighted list),
+each role's WTE limit for the PCN's size on the planning date (100,000 patients or more: the
+larger limit), the staff in post from the register (posts open at any time from the planning
+date to the year's end), then `planner.plan`, costing each post by months to the year's end at
+the caps in force (London caps when `london`). `existing` replaces the register's FTE per role
+it names (what-if).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import ibis
 
 from openpcn.exceptions import NotFoundError
 from openpcn.funding.entitlements import arrs_sum
-from openpcn.funding.rules import YearRules, rules_for
+from openpcn.funding.rules import Role, YearRules, rules_for
 from openpcn.orgs.dates import DateLike, as_date, checked_date
 from openpcn.orgs.hierarchy import members_of
 from openpcn.store.appdb import AppDB
-from openpcn.workforce.planner import plan, year_fraction
+from openpcn.workforce.planner import plan
 from openpcn.workforce.register import staff_for
 
 
@@ -32,6 +36,17 @@ def planning_date(rules: YearRules, on: DateLike | None = None) -> dt.date:
         return checked_date(on, "the planning date")
     first = min((r.from_date for r in rules.roles.values()), default=rules.start)
     return max(rules.start, first)
+
+
+def roles_for_pcn(rules: YearRules, registered: float, on: dt.date) -> dict[str, Role]:
+    """The year's roles with each WTE limit fixed for a PCN of `registered` patients on `on`
+    (limits only rise within a year, so the one in force on the planning date holds)."""
+    return {
+        key: replace(
+            role, max_wte=role.wte_cap(registered, on), max_wte_large_pcn=None, limit_changes=()
+        )
+        for key, role in rules.roles.items()
+    }
 
 
 def in_post(
@@ -61,6 +76,7 @@ def pcn_plan(
     on: DateLike | None = None,
     existing: dict[str, float] | None = None,
     rules: YearRules | None = None,
+    london: bool = False,
 ) -> dict[str, Any]:
     """The PCN's optimal ARRS mix for the year (planner.plan's answer plus the PCN, the year,
     how the ARR sum was reached, and the register's staff in post as `in_post_register`)."""
@@ -75,9 +91,8 @@ def pcn_plan(
     day = planning_date(rules, on)
     money = arrs_sum(con, code, rules.year, rules)
     registered = float(money["registered_patients"] or 0)
-    roles = {
-        key: replace(role, max_wte=role.wte_cap(registered)) for key, role in rules.roles.items()
-    }
+    roles = roles_for_pcn(rules, registered, day)
+    ringfence = _ringfence(rules, money.get("weighted_patients"))
     register = in_post(db, con, code, rules, day)
     staff = dict(register)
     if existing is not None:
@@ -89,7 +104,9 @@ def pcn_plan(
         priorities=priorities or None,
         existing=staff,
         on=day,
-        year_fraction=year_fraction(day, rules.end),
+        end=rules.end,
+        london=london,
+        ringfence=ringfence,
     )
     return {
         "pcn_code": code,
@@ -98,3 +115,17 @@ def pcn_plan(
         "in_post_register": register,
         **result,
     }
+
+
+def _ringfence(rules: YearRules, weighted: float | None) -> float | None:
+    """The ring-fenced GP sum: the GP role's rate x the weighted list (None: no such role)."""
+    rates = [
+        r.ringfence_per_weighted_patient
+        for r in rules.roles.values()
+        if r.budget == "gp" and r.ringfence_per_weighted_patient is not None
+    ]
+    if not rates or weighted is None:
+        return None
+    return float(
+        (Decimal(str(rates[0])) * Decimal(str(weighted))).quantize(Decimal("0.01"), ROUND_DOWN)
+    )

@@ -1,16 +1,22 @@
 """The ARRS planner: the mix of additional roles a PCN's ARR sum pays for, by mixed-integer LP.
 
-Model (docs/workforce.md): one integer variable per plannable role, the number of 0.1 WTE
-steps of new posts (posts are often part-time; 0.1 WTE is half a day a week). Each step costs
-0.1 x the role's maximum reimbursement x its reimbursement rate (the most the PCN can claim)
-x the part of the year planned (`year_fraction`);
-existing staff are costed the same way and count against the ARR sum and the role's max_wte.
-The objective is lexicographic, solved as three small MILPs with HiGHS (scipy.optimize.milp):
-1. maximise the weighted FTE (the user's priorities, roles not named 0; without any, all 1),
-2. among those plans, the most FTE in total, 3. among those, the most money spent (least lost).
-Roles whose cap is unknown (None) cannot be costed, so they are excluded with the reason.
-Every number given is checked against its range first (WEIGHTS, IN_POST, ARR_SUMS): a solver
-fed 1e308 fails, and Decimal cannot quantize 1e30 WTE to the penny.
+Model (docs/workforce.md): one integer variable per plannable role, the number of 0.5 WTE
+steps of new posts. 0.5 WTE (two and a half days a week) is the smallest post planned: ARRS
+posts are recruited as whole or half-time posts, and a 0.1 WTE post (half a day a week) is a
+post no one can fill; whole posts only would leave up to one post's cost unspent. A step costs
+0.5 x what one WTE can claim: the sum over the months from the planning date (or the role's own
+start) to the year's end of the cap in force that month / 12, x the reimbursement rate
+(`Role.cost_per_wte`; caps that rise mid-year are dated rows in the rules). Staff in post are
+costed the same way and count against the money and the role's WTE limit. Each role draws on
+one budget: the ARR sum, or (the 2024/25 ARRS GP) the ring-fenced GP sum.
+The objective is the one a PCN would choose, lexicographic, as small MILPs (HiGHS through
+scipy.optimize.milp): 1. the most weighted roles with at least 1 WTE (cover the roles wanted),
+2. among those, the most weight covered, 3. then the rest of the money in proportion to the
+weights (max sum of weight x log(WTE), piecewise linear: spend per role ends up proportional to
+its weight, within caps and WTE limits), 4. the most FTE (unweighted roles take what the
+weighted roles cannot use), 5. the most money spent (least lost). Each role's result says why it
+got what it got (`why`). Every number given is checked against its range first (WEIGHTS,
+IN_POST, ARR_SUMS): a solver fed 1e308 fails, and Decimal cannot quantize 1e30 WTE to the penny.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -29,9 +36,11 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from openpcn.exceptions import InputError, OpenPCNError
 from openpcn.funding.rules import Role
 
-STEP = 0.1  # WTE per planning step
+STEP = 0.5  # WTE per planning step: the smallest post planned (see the module doc)
+COVER = 1.0  # WTE a weighted role needs before any role gets more (stage 1)
 PENNY = Decimal("0.01")
 _TOL = 1e-6
+BUDGET_LABELS = {"arrs": "ARR sum", "gp": "ring-fenced GP sum"}
 
 
 @dataclass(frozen=True)
@@ -71,11 +80,9 @@ def _money(value: Decimal | float) -> float:
     return float(Decimal(str(value)).quantize(PENNY, rounding=ROUND_HALF_UP))
 
 
-def _per_wte(role: Role, fraction: Decimal) -> Decimal:
-    """What one WTE of the role can claim: cap x reimbursement rate x the part of the year."""
-    assert role.max_reimbursement is not None
-    rate = Decimal(str(role.max_reimbursement)) * Decimal(str(role.reimbursement_rate))
-    return rate * fraction
+def _day(value: date) -> str:
+    """1 Oct 2022: the way the reasons say a date."""
+    return f"{value.day} {value:%b %Y}"
 
 
 def year_fraction(on: date, end: date) -> float:
@@ -88,6 +95,32 @@ def year_fraction(on: date, end: date) -> float:
     return min(1.0, months / 12)
 
 
+@dataclass(frozen=True)
+class _Costing:
+    """How a post is costed: by months from `on` to `end` (the rules' dated caps, London or
+    not), or, without an end, as cap x rate x `fraction` (hand-made roles in tests)."""
+
+    on: date | None
+    end: date | None
+    fraction: Decimal
+    london: bool
+
+    def per_wte(self, role: Role) -> Decimal:
+        assert role.max_reimbursement is not None
+        if self.end is not None:
+            start = self.on or role.from_date
+            return Decimal(str(round(role.cost_per_wte(start, self.end, self.london), 6)))
+        cap = role.cap_on(role.from_date, self.london) or 0.0
+        rate = Decimal(str(cap)) * Decimal(str(role.reimbursement_rate))
+        return rate * self.fraction
+
+    def late_start(self, role: Role) -> date | None:
+        """The role's start when it falls after the planning date (costed from then)."""
+        if self.on is not None and role.from_date > self.on:
+            return role.from_date
+        return None
+
+
 def plan(
     arrs_sum: float,
     roles: dict[str, Role],
@@ -95,131 +128,220 @@ def plan(
     priorities: dict[str, float] | None = None,
     existing: dict[str, float] | None = None,
     on: date | None = None,
+    end: date | None = None,
     year_fraction: float = 1.0,
+    london: bool = False,
+    ringfence: float | None = None,
 ) -> dict[str, Any]:
-    """Choose new FTE per eligible role within the ARR sum; JSON-ready result (see module doc).
+    """Choose new WTE per eligible role within the ARR sum; JSON-ready result (module doc).
 
-    `on` decides eligibility (a role counts from its from_date); None plans every role given.
-    `year_fraction` scales every post's cost to the part of the year it is paid for (2019/20's
-    ARR sum covers July to March: 0.75), so costs match a part-year ARR sum.
+    With `end` (the year's last day) each post is costed by months from `on` (or the role's
+    own later start) to `end` at the cap in force each month, London caps when `london`; a role
+    starting after `end` is excluded. Without `end`, `on` decides eligibility (a role counts
+    from its from_date) and `year_fraction` scales every post's cost (2019/20: 0.75).
+    `ringfence` is the ring-fenced GP sum (roles with budget "gp"); None excludes those roles.
     """
     started = time.perf_counter()
     if not 0 < year_fraction <= 1:
         raise InputError("the part of the year to plan must be more than 0 and at most 1", fix="")
-    fraction = Decimal(str(year_fraction))
-    budget = _check_budget(arrs_sum)
+    budgets = {"arrs": _check_budget(arrs_sum)}
+    if ringfence is not None:
+        budgets["gp"] = _check_budget(ringfence)
+    costing = _Costing(on, end, Decimal(str(year_fraction)), london)
     existing = _check_existing(existing or {}, roles)
     weights = _check_priorities(priorities, roles)
 
     excluded: list[dict[str, Any]] = []
     plannable: list[Role] = []
     for role in roles.values():
-        if on is not None and role.from_date > on:
+        last = end if end is not None else on
+        if last is not None and role.from_date > last:
             reason = f"not eligible until {role.from_date.isoformat()}"
         elif role.max_reimbursement is None:
             reason = "maximum reimbursement unknown (UNCONFIRMED): give it in your own rules file"
+        elif role.budget not in budgets:
+            reason = f"paid only from the {BUDGET_LABELS.get(role.budget, role.budget)}: none given"
         else:
             plannable.append(role)
             continue
         excluded.append({"key": role.key, "label": role.label, "reason": reason})
 
-    existing_spend = sum(
-        (
-            (Decimal(str(fte)) * _per_wte(roles[key], fraction)).quantize(PENNY, ROUND_HALF_UP)
-            for key, fte in existing.items()
-        ),
-        Decimal(0),
-    )
-    if existing_spend > budget:
-        over = existing_spend - budget
-        raise InputError(
-            f"plan over budget: existing staff cost £{_money(existing_spend):,.2f} a year against "
-            f"an ARR sum of £{_money(budget):,.2f} (£{_money(over):,.2f} over)",
-            fix="check the staff in post (FTE per role) and the year's ARR sum",
-        )
-    available = budget - existing_spend
+    per_wte = {r.key: costing.per_wte(r) for r in plannable}
+    existing_spend = {key: Decimal(0) for key in budgets}
+    for key, fte in existing.items():
+        role = roles[key]
+        cost = per_wte[key] if key in per_wte else costing.per_wte(role)
+        budget = role.budget if role.budget in budgets else "arrs"
+        existing_spend[budget] += (Decimal(str(fte)) * cost).quantize(PENNY, ROUND_HALF_UP)
+    for key, money in budgets.items():
+        if existing_spend[key] > money:
+            over = existing_spend[key] - money
+            raise InputError(
+                f"plan over budget: existing staff cost £{_money(existing_spend[key]):,.2f} a "
+                f"year against the {BUDGET_LABELS[key]} of £{_money(money):,.2f} "
+                f"(£{_money(over):,.2f} over)",
+                fix="check the staff in post (FTE per role) and the year's ARR sum",
+            )
+    available = {key: budgets[key] - existing_spend[key] for key in budgets}
 
     # Each role's spend is rounded half up to the penny once and the remainder is what is left,
-    # so the figures reconcile; if rounding ever lifts the spend over the money, solve again
+    # so the figures reconcile; if rounding ever lifts a spend over its money, solve again
     # with that much less.
-    slack = Decimal(0)
+    slack = {key: Decimal(0) for key in budgets}
     for _ in range(3):
-        steps = _solve(plannable, weights, existing, available - slack, fraction)
-        mix = []
-        new_spend = Decimal(0)
-        for role, count in zip(plannable, steps, strict=True):
-            per_wte = _per_wte(role, fraction)
-            spend = (count * Decimal(str(STEP)) * per_wte).quantize(PENNY, ROUND_HALF_UP)
-            new_spend += spend
-            mix.append((role, round(count * STEP, 1), per_wte, spend))
-        if new_spend <= available:
-            break
-        slack += new_spend - available
-    remainder = available - new_spend
-    roles_out = []
-    for role, fte, per_wte, spend in mix:
-        held = existing.get(role.key, 0.0)
-        room = None if role.max_wte is None else role.max_wte - held - fte
-        if room is not None and room < 1 - _TOL:
-            fits, why = False, f"one more post would pass the cap of {role.max_wte:g} WTE"
-        elif per_wte > remainder:
-            fits, why = False, f"£{_money(per_wte - remainder):,.2f} more than the money left"
-        else:
-            fits, why = True, None
-        roles_out.append(
-            {
-                "key": role.key,
-                "label": role.label,
-                "fte": fte,
-                "existing_fte": held,
-                "total_fte": round(held + fte, 2),
-                "weight": weights.get(role.key, 1.0),
-                "cost_per_wte": _money(per_wte),
-                "spend": _money(spend),
-                "max_wte": role.max_wte,
-                "marginal_cost": _money(per_wte),
-                "fits": fits,
-                "why_not": why,
-                "source": role.source,
-                "unconfirmed": role.unconfirmed,
-            }
+        steps = _solve(
+            plannable,
+            weights,
+            existing,
+            {k: available[k] - slack[k] for k in budgets},
+            per_wte,
+            roles,
         )
-    for key, fte in existing.items():
-        if key not in {r.key for r in plannable}:
+        spends = {r.key: (n * Decimal(str(STEP)) * per_wte[r.key]).quantize(PENNY, ROUND_HALF_UP)
+                  for r, n in zip(plannable, steps, strict=True)}  # fmt: skip
+        new_spend = {key: Decimal(0) for key in budgets}
+        for role in plannable:
+            new_spend[role.budget] += spends[role.key]
+        over = {k: new_spend[k] - available[k] for k in budgets if new_spend[k] > available[k]}
+        if not over:
+            break
+        for key, amount in over.items():
+            slack[key] += amount
+    remainder = {key: available[key] - new_spend[key] for key in budgets}
+    fte = {r.key: round(n * STEP, 1) for r, n in zip(plannable, steps, strict=True)}
+    roles_out = [
+        _role_out(r, fte, existing, weights, per_wte, spends, remainder, roles, costing, priorities)
+        for r in plannable
+    ]
+    for key, held in existing.items():
+        if key not in fte:
             role = roles[key]
             roles_out.append(
-                {
-                    "key": key,
-                    "label": role.label,
-                    "fte": 0.0,
-                    "existing_fte": fte,
-                    "total_fte": fte,
-                    "weight": 0.0,
-                    "cost_per_wte": _money(_per_wte(role, fraction)),
-                    "spend": 0.0,
-                    "max_wte": role.max_wte,
-                    "marginal_cost": _money(_per_wte(role, fraction)),
-                    "fits": False,
-                    "why_not": "not plannable (see excluded)",
-                    "source": role.source,
-                    "unconfirmed": role.unconfirmed,
-                }
-            )
+                _row(role, 0.0, held, 0.0, costing.per_wte(role), Decimal(0), False,
+                     "not plannable (see excluded)", "not plannable (see excluded)")
+            )  # fmt: skip
+    total_existing = sum(existing_spend.values(), Decimal(0))
+    total_new = sum(new_spend.values(), Decimal(0))
     return {
-        "arrs_sum": _money(budget),
-        "objective": "priorities" if priorities else "total_fte",
+        "arrs_sum": _money(budgets["arrs"]),
+        "ringfence": _money(budgets["gp"]) if "gp" in budgets else None,
+        "budgets": [
+            {
+                "key": key,
+                "label": BUDGET_LABELS[key],
+                "sum": _money(budgets[key]),
+                "existing_spend": _money(existing_spend[key]),
+                "new_spend": _money(new_spend[key]),
+                "remainder": _money(remainder[key]),
+            }
+            for key in budgets
+        ],
+        "objective": "priorities" if priorities else "balanced",
         "step_wte": STEP,
         "on": on.isoformat() if on else None,
-        "year_fraction": year_fraction,
-        "existing_spend": _money(existing_spend),
-        "new_spend": _money(new_spend),
-        "spend": _money(existing_spend + new_spend),
-        "remainder": _money(remainder),
-        "new_fte": round(sum(fte for _, fte, _, _ in mix), 1),
+        "london": london,
+        "year_fraction": _fraction(on, end, year_fraction),
+        "existing_spend": _money(total_existing),
+        "new_spend": _money(total_new),
+        "spend": _money(total_existing + total_new),
+        "remainder": _money(sum(remainder.values(), Decimal(0))),
+        "new_fte": round(sum(fte.values()), 1),
         "total_fte": round(sum(r["total_fte"] for r in roles_out), 2),
         "roles": roles_out,
         "excluded": excluded,
         "solve_seconds": round(time.perf_counter() - started, 4),
+    }
+
+
+def _fraction(on: date | None, end: date | None, given: float) -> float:
+    if on is not None and end is not None:
+        return round(year_fraction(on, end), 4)
+    return given
+
+
+def _limit(role: Role, roles: dict[str, Role]) -> tuple[float | None, list[str]]:
+    """The WTE limit that binds the role and the roles that share it (the role itself first)."""
+    if role.shares_limit_with and role.shares_limit_with in roles:
+        lead = roles[role.shares_limit_with]
+        return lead.max_wte, [role.key, lead.key]
+    sharers = [r.key for r in roles.values() if r.shares_limit_with == role.key]
+    return role.max_wte, [role.key, *sharers]
+
+
+def _role_out(
+    role: Role,
+    fte: dict[str, float],
+    existing: dict[str, float],
+    weights: dict[str, float],
+    per_wte: dict[str, Decimal],
+    spends: dict[str, Decimal],
+    remainder: dict[str, Decimal],
+    roles: dict[str, Role],
+    costing: _Costing,
+    priorities: dict[str, float] | None,
+) -> dict[str, Any]:
+    """One role's row, with why it got what it got."""
+    held = existing.get(role.key, 0.0)
+    limit, group = _limit(role, roles)
+    used = sum(fte.get(k, 0.0) + existing.get(k, 0.0) for k in group)
+    step_cost = per_wte[role.key] * Decimal(str(STEP))
+    money_left = remainder[role.budget]
+    weight = weights.get(role.key, 0.0)
+    if limit is not None and limit - used < STEP - _TOL:
+        shared = (
+            f", shared with {', '.join(roles[k].label for k in group[1:])}" if group[1:] else ""
+        )
+        why = f"at its WTE limit ({limit:g} WTE{shared})"
+        fits, why_not = False, f"one more post would pass the cap of {limit:g} WTE"
+    elif step_cost > money_left:
+        short = _money(step_cost - money_left)
+        why = f"{BUDGET_LABELS[role.budget]} spent (the next {STEP:g} WTE is £{short:,.2f} short)"
+        fits, why_not = False, f"£{short:,.2f} more than the money left"
+    elif priorities and weight == 0:
+        why, fits, why_not = "not weighted", True, None
+    else:
+        why = "balanced against the other weighted roles"
+        fits, why_not = True, None
+    if priorities and weight == 0 and fte[role.key] == 0 and not why.startswith("at its"):
+        why = "not weighted"
+    elif priorities and weight == 0:
+        why = f"not weighted: took money the weighted roles could not use; {why}"
+    late = costing.late_start(role)
+    if late is not None and costing.end is not None:
+        months = year_fraction(late, costing.end) * 12
+        why = f"not eligible until {_day(late)} (costed for {months:g} months); {why}"
+    return _row(role, fte[role.key], held, weight, per_wte[role.key], spends[role.key], fits,
+                why_not, why)  # fmt: skip
+
+
+def _row(
+    role: Role,
+    fte: float,
+    held: float,
+    weight: float,
+    per_wte: Decimal,
+    spend: Decimal,
+    fits: bool,
+    why_not: str | None,
+    why: str,
+) -> dict[str, Any]:
+    return {
+        "key": role.key,
+        "label": role.label,
+        "fte": fte,
+        "existing_fte": held,
+        "total_fte": round(held + fte, 2),
+        "weight": weight,
+        "cost_per_wte": _money(per_wte),
+        "spend": _money(spend),
+        "max_wte": role.max_wte,
+        "marginal_cost": _money(per_wte * Decimal(str(STEP))),
+        "budget": role.budget,
+        "fits": fits,
+        "why_not": why_not,
+        "why": why,
+        "source": role.source,
+        "unconfirmed": role.unconfirmed,
     }
 
 
@@ -274,42 +396,118 @@ def _check_priorities(priorities: dict[str, float] | None, roles: dict[str, Role
     return {key: float(priorities.get(key, 0.0)) for key in roles}
 
 
+def _segments(upper: int) -> list[int]:
+    """Breakpoints (in steps) of the piecewise-linear log: every step up to 20, then growing
+    by a quarter, so that a large ARR sum needs tens of segments, not thousands."""
+    points, k = [0], 1
+    while k < upper:
+        points.append(k)
+        k = k + 1 if k < 20 else max(k + 1, int(k * 1.25))
+    points.append(upper)
+    return points
+
+
 def _solve(
     plannable: list[Role],
     weights: dict[str, float],
     existing: dict[str, float],
-    available: Decimal,
-    fraction: Decimal,
+    available: dict[str, Decimal],
+    per_wte: dict[str, Decimal],
+    roles: dict[str, Role],
 ) -> list[int]:
-    """Steps of STEP WTE per role: the lexicographic optimum (weighted FTE, FTE, spend)."""
-    if not plannable or available <= 0:
-        return [0] * len(plannable)
-    pennies = float(available * 100)
-    cost = np.array([float(_per_wte(r, fraction) * Decimal(str(STEP)) * 100) for r in plannable])
+    """Steps of STEP WTE per role: the lexicographic optimum (see the module doc)."""
+    n = len(plannable)
+    if not n:
+        return []
+    index = {r.key: i for i, r in enumerate(plannable)}
+    cost = np.array([float(per_wte[r.key] * Decimal(str(STEP)) * 100) for r in plannable])
+    pennies = {k: max(0.0, float(v * 100)) for k, v in available.items()}
     upper = []
     for role, c in zip(plannable, cost, strict=True):
-        affordable = np.floor(pennies / c + _TOL) if c > 0 else 10_000
-        if role.max_wte is None:
-            upper.append(affordable)
-        else:
-            room = (role.max_wte - existing.get(role.key, 0.0)) / STEP
-            upper.append(min(affordable, np.floor(room + _TOL)))
-    bounds = Bounds(np.zeros(len(plannable)), np.maximum(np.array(upper, dtype=float), 0))
-    integrality = np.ones(len(plannable))
-    constraints = [LinearConstraint(cost[np.newaxis, :], -np.inf, pennies)]
+        affordable = np.floor(pennies[role.budget] / c + _TOL) if c > 0 else 10_000
+        limit, group = _limit(role, roles)
+        if limit is not None:
+            room = (limit - sum(existing.get(k, 0.0) for k in group)) / STEP
+            affordable = min(affordable, np.floor(room + _TOL))
+        upper.append(max(0, int(affordable)))
+    weighted = [i for i, r in enumerate(plannable) if weights.get(r.key, 0.0) > 0]
+    segs = {i: _segments(upper[i]) for i in weighted if upper[i] > 0}
+    n_y = len(weighted)
+    seg_cols = [(i, a, b) for i, pts in segs.items() for a, b in pairwise(pts)]
+    size = n + n_y + len(seg_cols)
+
+    def row(entries: dict[int, float]) -> np.ndarray:
+        out = np.zeros(size)
+        for col, value in entries.items():
+            out[col] += value
+        return out
+
+    rows, lows, highs = [], [], []
+    for budget in pennies:
+        rows.append(row({i: cost[i] for i, r in enumerate(plannable) if r.budget == budget}))
+        lows.append(-np.inf)
+        highs.append(pennies[budget])
+    done: set[str] = set()
+    for role in plannable:  # a limit two roles share (advanced practitioners and ACP nurses)
+        limit, group = _limit(role, roles)
+        inside = [k for k in group if k in index]
+        if limit is not None and len(inside) > 1 and group[-1] not in done:
+            done.add(group[-1])
+            room = (limit - sum(existing.get(k, 0.0) for k in group)) / STEP
+            rows.append(row({index[k]: 1.0 for k in inside}))
+            lows.append(-np.inf)
+            highs.append(np.floor(room + _TOL))
+    y_upper = []
+    for j, i in enumerate(weighted):  # y = 1 only when the role holds COVER WTE (or its limit)
+        role = plannable[i]
+        limit, _ = _limit(role, roles)
+        target = min(COVER, limit) if limit is not None else COVER
+        need = max(0.0, target - existing.get(role.key, 0.0))
+        rows.append(row({i: STEP, n + j: -need}))
+        lows.append(0.0)
+        highs.append(np.inf)
+        y_upper.append(1.0 if need <= STEP * upper[i] + _TOL else 0.0)
+    for i, _pts in segs.items():  # x = the sum of its segments
+        entries = {i: 1.0}
+        for c, (owner, _a, _b) in enumerate(seg_cols):
+            if owner == i:
+                entries[n + n_y + c] = -1.0
+        rows.append(row(entries))
+        lows.append(0.0)
+        highs.append(0.0)
+    lower = np.zeros(size)
+    top = np.concatenate(
+        [np.array(upper, dtype=float), np.array(y_upper), [b - a for _, a, b in seg_cols]]
+    )
+    integrality = np.concatenate([np.ones(n + n_y), np.zeros(len(seg_cols))])
+    bounds = Bounds(lower, top)
+    constraints = [LinearConstraint(np.array(rows), lows, highs)]
+
+    def log_value(i: int, steps: float) -> float:
+        wte = existing.get(plannable[i].key, 0.0) + steps * STEP
+        return math.log(wte + STEP)
+
+    fair = np.zeros(size)
+    for c, (i, a, b) in enumerate(seg_cols):
+        w = weights[plannable[i].key]
+        fair[n + n_y + c] = w * (log_value(i, b) - log_value(i, a)) / (b - a)
     objectives = [
-        np.array([weights.get(r.key, 0.0) * STEP for r in plannable]),
-        np.full(len(plannable), STEP),
-        cost,
+        row({n + j: 1.0 for j in range(n_y)}),
+        row({n + j: weights[plannable[i].key] for j, i in enumerate(weighted)}),
+        fair,
+        row(dict.fromkeys(range(n), STEP)),
+        row({i: cost[i] / 100 for i in range(n)}),
     ]
-    x = np.zeros(len(plannable))
+    x = np.zeros(size)
     for objective in objectives:
+        if not objective.any():
+            continue
         result = milp(-objective, constraints=constraints, integrality=integrality, bounds=bounds)
         if result.x is None:
             raise OpenPCNError(f"the ARRS planner's solver failed: {result.message}")
-        x = np.round(result.x)
+        x = result.x
         best = float(objective @ x)
         constraints.append(
             LinearConstraint(objective[np.newaxis, :], best - _TOL * max(1.0, abs(best)), np.inf)
         )
-    return [int(v) for v in x]
+    return [round(float(v)) for v in x[:n]]

@@ -43,9 +43,11 @@ def api_arrs_plan(
         "the register's FTE for that role",
         examples=[["clinical_pharmacist:1"]],
     ),
+    london: bool = Query(False, description="cost posts at the London caps (from 2021/22)"),
 ) -> Answer:
-    """The PCN's optimal ARRS mix for the year within its ARR sum, the money lost and the cost
-    of each next post (the `openpcn workforce plan --json` answer)."""
+    """The PCN's ARRS mix for the year within its ARR sum (weighted roles covered with 1 WTE
+    first, then balanced by weight), the money lost, and why each role got what it got (the
+    `openpcn workforce plan --json` answer)."""
     detail = open_pcn(ask, code)
     rules = year_rules(year)
     return pcn_plan(
@@ -56,6 +58,7 @@ def api_arrs_plan(
         priorities=pairs(priority, "priority", WEIGHTS),
         existing=pairs(existing, "staff in post", IN_POST),
         rules=rules,
+        london=london,
     )
 
 

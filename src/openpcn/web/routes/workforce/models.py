@@ -17,9 +17,14 @@ class PlanRole(BaseModel):
     cost_per_wte: float = Field(description="what one WTE can claim for the part of the year")
     spend: float
     max_wte: float | None
-    marginal_cost: float = Field(description="the cost of the next whole post")
-    fits: bool = Field(description="whether one more whole post fits the money and the cap")
+    marginal_cost: float = Field(description="the cost of the next post (step_wte WTE)")
+    budget: str = Field(description="the sum that pays for the role: arrs, or gp (ring-fenced)")
+    fits: bool = Field(description="whether one more post fits the money and the WTE limit")
     why_not: str | None
+    why: str = Field(
+        description="why the role got what it got: at its WTE limit, budget spent, not eligible "
+        "until a date (costed from then), not weighted, or balanced against the weighted roles"
+    )
     source: str
     unconfirmed: bool
 
@@ -30,15 +35,27 @@ class Excluded(BaseModel):
     reason: str
 
 
+class Budget(BaseModel):
+    key: str
+    label: str
+    sum: float
+    existing_spend: float
+    new_spend: float
+    remainder: float
+
+
 class ArrsPlan(BaseModel):
     pcn_code: str
     year: str
     arrs: dict[str, Any] = Field(description="the ARR sum and how it was reached")
     in_post_register: dict[str, float] = Field(description="WTE in post per role, per register")
     arrs_sum: float
-    objective: str
-    step_wte: float
+    ringfence: float | None = Field(description="the ring-fenced GP sum (2024/25), else null")
+    budgets: list[Budget]
+    objective: str = Field(description="priorities (the user's weights) or balanced (all 1)")
+    step_wte: float = Field(description="the smallest post planned, in WTE")
     on: str | None
+    london: bool
     year_fraction: float
     existing_spend: float
     new_spend: float

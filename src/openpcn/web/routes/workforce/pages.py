@@ -48,13 +48,22 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
     }
     status = 200
     weights, staff, field_errors = what_if(request)
+    london = request.query_params.get("london", "").lower() in ("1", "true", "on", "yes")
+    context["london"] = london
     if field_errors:
         context["error"] = {"what": "Some what-if values are out of range", "fix": None}
         status = 422  # the summary lists field_errors, each linked to its field
     else:
         try:
             context["result"] = pcn_plan(
-                con, db, pcn, rules.year, priorities=weights, existing=staff, rules=rules
+                con,
+                db,
+                pcn,
+                rules.year,
+                priorities=weights,
+                existing=staff,
+                rules=rules,
+                london=london,
             )
         except InputError as exc:
             context["error"] = {"what": exc.what, "fix": exc.fix}
@@ -68,6 +77,7 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
     api_query = [("year", rules.year)]
     api_query += [("priority", f"{k}:{v:g}") for k, v in (weights or {}).items()]
     api_query += [("existing", f"{k}:{v:g}") for k, v in (staff or {}).items()]
+    api_query += [("london", "true")] if london else []
     context["json_url"] = f"{API}/pcns/{pcn}/arrs-plan?" + urlencode(api_query)
     raw = dict(request.query_params.multi_items())
     context["ranges"] = {name: valid for name, (_, valid) in FIELDS.items()}
