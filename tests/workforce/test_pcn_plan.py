@@ -1,6 +1,6 @@
 """pcn_plan: one PCN's ARR sum, role caps and staff in post, composed and solved.
 
-PCN U00001 has 15,000 weighted patients, so its 2020/21 ARR sum is 15,000 x £7.13 = £106,950.
+PCN U00001 has 15,000 weighted patients, so its 2020/21 ARR sum is 15,000 x £7.131 = £106,965.
 2020/21 caps a WTE: pharmacist £55,670, link worker and technician £35,389 (technicians at most
 1 WTE below 100,000 patients), care co-ordinator £29,135; the nursing associates start on 1 Oct
 2020, so a WTE costs half its cap: £14,567.50 and £12,835.50 (0.5 WTE: £7,283.75, £6,417.75).
@@ -37,11 +37,11 @@ def test_the_staff_in_post_come_from_the_register(
         warehouse, register, "U00001", "2020/21", priorities={"pharmacy_technician": 1}
     )
     assert (result["pcn_code"], result["year"], result["on"]) == ("U00001", "2020/21", "2020-04-01")
-    assert result["arrs_sum"] == result["arrs"]["arrs_sum"] == 106_950.00
+    assert result["arrs_sum"] == result["arrs"]["arrs_sum"] == 106_965.00
     assert result["in_post_register"] == {"clinical_pharmacist": 1.0}
-    # £106,950 - £55,670 = £51,280: the technician to its limit (1 WTE, £35,389) leaves £15,891;
+    # £106,965 - £55,670 = £51,295: the technician to its limit (1 WTE, £35,389) leaves £15,906;
     # the most FTE unweighted roles can take is 1.0 WTE, spending most as a nursing associate
-    # (2 x £7,283.75 = £14,567.50): £1,323.50 lost
+    # (2 x £7,283.75 = £14,567.50): £1,338.50 lost
     assert result["existing_spend"] == 55_670.00
     found = roles_of(result)
     assert found["pharmacy_technician"]["fte"] == 1.0
@@ -49,7 +49,7 @@ def test_the_staff_in_post_come_from_the_register(
     assert found["nursing_associate"]["fte"] == 1.0
     assert found["nursing_associate"]["why"].startswith("not eligible until 1 Oct 2020 (costed")
     assert "not weighted" in found["nursing_associate"]["why"]
-    assert (result["spend"], result["remainder"]) == (105_626.50, 1_323.50)
+    assert (result["spend"], result["remainder"]) == (105_626.50, 1_338.50)
 
 
 def test_what_if_staff_in_post_and_priorities_change_the_plan(
@@ -69,7 +69,7 @@ def test_what_if_staff_in_post_and_priorities_change_the_plan(
     found = roles_of(nobody)
     assert found["clinical_pharmacist"]["fte"] == 1.0
     assert found["social_prescribing_link_worker"]["fte"] == 1.0
-    assert (nobody["existing_spend"], nobody["remainder"]) == (0.0, 1_323.50)
+    assert (nobody["existing_spend"], nobody["remainder"]) == (0.0, 1_338.50)
     assert found["clinical_pharmacist"]["why"].startswith("ARR sum spent (the next 0.5 WTE")
     assert nobody["in_post_register"] == {"clinical_pharmacist": 1.0}  # the register is unchanged
     kept = pcn_plan(warehouse, register, "U00001", "2020/21", priorities=wanted)
@@ -77,29 +77,32 @@ def test_what_if_staff_in_post_and_priorities_change_the_plan(
     # £15,891 left, too little for 0.5 WTE of either weighted role, goes as above
     assert roles_of(kept)["clinical_pharmacist"]["fte"] == 0.0
     assert roles_of(kept)["social_prescribing_link_worker"]["fte"] == 1.0
-    assert kept["remainder"] == 1_323.50
+    assert kept["remainder"] == 1_338.50
 
 
-def test_without_priorities_the_most_roles_get_a_whole_post(
+def test_without_priorities_the_first_two_roles_are_covered_then_the_most_wte(
     warehouse: ibis.BaseBackend, register: AppDB
 ) -> None:
     zeros = {"clinical_pharmacist": 0.0, "dietitian": 0.0, "pharmacy_technician": 0.0}
     result = pcn_plan(warehouse, register, "U00001", "2020/21", existing=zeros)
-    # every role weighs 1: the four cheapest whole posts (both nursing associates, the care
-    # co-ordinator and one £35,389 role: £91,927); the £15,023 left then adds 0.5 WTE to each
-    # nursing associate (£13,701.50), the balance a log of WTE prefers: £1,321.50 lost
-    assert (result["existing_spend"], result["remainder"]) == (0.0, 1_321.50)
-    assert result["objective"] == "balanced"
-    whole = {r["key"] for r in result["roles"] if r["fte"] >= 1}
-    assert {"nursing_associate", "trainee_nursing_associate", "care_coordinator"} < whole
-    assert len(whole) == 4
-    assert all(r["fte"] in (0.0, 1.0, 1.5) for r in result["roles"])  # never a 0.1 WTE post
+    # the DES's first two roles weigh 1: a whole pharmacist and link worker (£91,059) leave
+    # £15,906, short of half a post of either (£27,835, £17,694.50); the most WTE of the rest
+    # is 1.0 (two half posts from October), and the most money for it a whole nursing
+    # associate (2 x £7,283.75 = £14,567.50): £1,338.50 lost
+    assert result["objective"] == "first roles"
+    fte = {r["key"]: r["fte"] for r in result["roles"] if r["fte"]}
+    assert fte == {
+        "clinical_pharmacist": 1.0,
+        "social_prescribing_link_worker": 1.0,
+        "nursing_associate": 1.0,
+    }
+    assert (result["existing_spend"], result["remainder"]) == (0.0, 1_338.50)
 
 
 def test_without_an_app_database_no_one_is_in_post(warehouse: ibis.BaseBackend) -> None:
     result = pcn_plan(warehouse, None, "u00001", "2020-21")
     assert result["pcn_code"] == "U00001" and result["in_post_register"] == {}
-    assert result["remainder"] == 1_321.50
+    assert result["remainder"] == 1_338.50  # as above: the first two roles, then the most WTE
 
 
 def test_2019_20_plans_from_july_with_the_large_pcn_caps_for_small_pcns(

@@ -76,7 +76,8 @@ def workforce_plan(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The mix of ARRS roles the PCN's ARR sum pays for, the money left and why each role got
-    what it got (0.5 WTE posts; weighted roles covered with 1 WTE first, then balanced)."""
+    what it got (0.5 WTE posts; weighted roles covered with 1 WTE first, then balanced; no
+    --priority: clinical pharmacist and social prescribing link worker)."""
     from openpcn.workforce.pcn_plan import pcn_plan
 
     weights = _weights(priority) or None  # refused before the warehouse is opened

@@ -8,6 +8,12 @@ larger limit), the staff in post from the register (posts open at any time from 
 date to the year's end), then `planner.plan`, costing each post by months to the year's end at
 the caps in force (London caps when `london`). `existing` replaces the register's FTE per role
 it names (what-if).
+
+Without priorities, the PCN is planned as most began: the two roles the DES funded from its
+first year (clinical pharmacist and social prescribing link worker, `FIRST_ROLES`) are covered
+and balanced first, and the rest of the money buys the most WTE of the other roles. Weighting
+every role alike instead would cover the cheapest roles first (a nursing associate from
+October costs half a year) and leave a PCN without the pharmacist most PCNs employ first.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from openpcn.orgs.hierarchy import members_of
 from openpcn.store.appdb import AppDB
 from openpcn.workforce.planner import plan
 from openpcn.workforce.register import staff_for
+
+#: the roles weighted when the user gives no priorities (the DES's two roles of 2019/20)
+FIRST_ROLES = {"clinical_pharmacist": 1.0, "social_prescribing_link_worker": 1.0}
 
 
 def planning_date(rules: YearRules, on: DateLike | None = None) -> dt.date:
@@ -98,10 +107,11 @@ def pcn_plan(
     if existing is not None:
         staff.update(existing)
     staff = {key: fte for key, fte in staff.items() if fte}  # 0 WTE: no one, even if uncostable
+    weights = priorities or {key: w for key, w in FIRST_ROLES.items() if key in roles}
     result = plan(
         float(money["arrs_sum"]),
         roles,
-        priorities=priorities or None,
+        priorities=weights or None,
         existing=staff,
         on=day,
         end=rules.end,
@@ -114,6 +124,7 @@ def pcn_plan(
         "arrs": money,
         "in_post_register": register,
         **result,
+        "objective": "priorities" if priorities else "first roles",
     }
 
 
