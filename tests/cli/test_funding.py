@@ -127,3 +127,59 @@ def test_iif_from_an_achievement_file(monkeypatch, home, tmp_path):
 def test_rules_with_an_override_needs_a_year(tmp_path):
     run = CliRunner().invoke(funding_app, ["rules", "--rules", str(tmp_path / "x.toml")])
     assert isinstance(run.exception, InputError)
+
+
+def _received(tmp_path, lines):
+    path = tmp_path / "received.csv"
+    path.write_text("month,stream,amount\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_reconcile_lists_each_difference_with_the_rule_behind_it(monkeypatch, home, tmp_path):
+    _env(monkeypatch, home)
+    # P1 in 2020/21: 10,000 registered (A1 6,000 + A2 4,000 on 1 Jan 2020), so core is
+    # £1.50 x 10,000 / 12 = £1,250.00 a month; June was paid £250 short, and an IIF payment
+    # (a maximum paid on achievement) stands alone
+    core = [f"2020-{m:02d},core,1250.00" for m in range(4, 13) if m != 6]
+    core += ["2020-06,core,1000.00"] + [f"2021-{m:02d},Core,1250" for m in (1, 2, 3)]
+    path = _received(tmp_path, [*core, "2021-03,iif max,500.00"])
+    run = CliRunner().invoke(
+        funding_app, ["reconcile", str(path), "--pcn", "P1", "--year", "2020/21", "--json"]
+    )
+    assert run.exit_code == 0, run.output
+    result = json.loads(run.stdout)
+    core_total = next(s for s in result["streams"] if s["stream"] == "core")
+    assert (core_total["expected"], core_total["received"]) == (15_000.00, 14_750.00)
+    short = next(d for d in result["differences"] if d["stream"] == "core")
+    assert (short["month"], short["difference"], short["status"]) == (
+        "2020-06",
+        -250.0,
+        "underpaid",
+    )
+    assert short["rule"].startswith("£1.50 per registered patient per year")
+    iif = next(d for d in result["differences"] if d["stream"] == "iif_max")
+    assert iif["rule"].startswith("a maximum paid on achievement or claims")
+    # the streams not in the file are owed and not received: differences too
+    assert {d["stream"] for d in result["differences"]} >= {"clinical_director", "pcn_support"}
+
+    table = CliRunner().invoke(
+        funding_app, ["reconcile", str(path), "--pcn", "P1", "--year", "2020/21"],
+        env={"COLUMNS": "250"},
+    )  # fmt: skip
+    assert table.exit_code == 0, table.output
+    assert "-£250.00" in table.output and "differences" in table.output
+
+
+def test_reconcile_refuses_a_bad_file_whole(monkeypatch, home, tmp_path):
+    _env(monkeypatch, home)
+    for lines, where in (
+        (["2020-04,core,1250.00", "2020-05,corr,1250.00"], "row 3, column 'stream'"),
+        (["2021-04,core,1250.00"], "row 2, column 'month'"),
+    ):
+        run = CliRunner().invoke(
+            funding_app,
+            ["reconcile", str(_received(tmp_path, lines)), "--pcn", "P1", "--year", "2020/21"],
+        )
+        assert run.exit_code != 0
+        assert isinstance(run.exception, InputError)
+        assert where in str(run.exception) and run.exception.fix

@@ -238,3 +238,46 @@ def funding_iif(
         f"(most possible {money(result['iif_max'])})"
     )
     out.print(f"[yellow]{result['note']}[/]")
+
+
+@funding_app.command("reconcile")
+def funding_reconcile(
+    payments: Path = typer.Argument(
+        ..., help="CSV of what the PCN received: month (YYYY-MM), stream, amount (docs/funding.md)"
+    ),
+    pcn: str = PCN_OPTION,
+    year: str = YEAR_OPTION,
+    rules_file: Path | None = RULES_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """What the PCN received against what it was owed, month by month and stream by stream:
+    each difference with the rule behind the amount owed."""
+    from openpcn.funding.reconcile import reconcile_pcn
+    from openpcn.funding.rules import rules_for
+
+    rules = rules_for(year, rules_file)
+    result = reconcile_pcn(warehouse(), pcn, rules.year, payments, rules)
+    emit(result, as_json=as_json, draw=_print_reconciliation)
+
+
+def _print_reconciliation(result: dict[str, Any]) -> None:
+    title = f"{result['pcn_code']} {result['year']}: received ({result['file']}) against owed"
+    streams = table(("stream", "owed", "received", "difference"),
+                    right=("owed", "received", "difference"), title=title)  # fmt: skip
+    for row in result["streams"]:
+        streams.add_row(row["stream"], money(row["expected"]), money(row["received"]),
+                        money(row["difference"]))  # fmt: skip
+    streams.add_row("[bold]total[/]", f"[bold]{money(result['expected'])}[/]",
+                    f"[bold]{money(result['received'])}[/]",
+                    f"[bold]{money(result['difference'])}[/]")  # fmt: skip
+    out.print(streams)
+    if not result["differences"]:
+        out.print("Every month of every stream matches to the penny.")
+        return
+    lines = table(("month", "stream", "owed", "received", "difference", "rule"),
+                  right=("owed", "received", "difference"),
+                  title=f"{len(result['differences'])} differences")  # fmt: skip
+    for row in result["differences"]:
+        lines.add_row(row["month"], row["stream"], money(row["expected"]), money(row["received"]),
+                      money(row["difference"]), row["rule"])  # fmt: skip
+    out.print(lines)

@@ -118,4 +118,4 @@ def percent(value: object) -> str:
 
 def money(value: float) -> str:
     """Pounds and pence, with thousands separators."""
-    return f"£{value:,.2f}"
+    return f"-£{-value:,.2f}" if value < 0 else f"£{value:,.2f}"

@@ -14,12 +14,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
+import ibis
+
 from openpcn.exceptions import InputError
-from openpcn.sources.received_payments import Received
+from openpcn.funding.entitlements import STREAMS, monthly_entitlements
+from openpcn.funding.rules import YearRules, rules_for
+from openpcn.sources.received_payments import Received, read_received
 
 PENNY = Decimal("0.01")
+#: streams that are ceilings, paid on achievement (IIF, capacity and access improvement) or on
+#: claims (ARRS): nothing is owed month by month, so received lines for them stand alone
+MAXIMA = ("capacity_access_improvement", "iif_max", "arrs_sum")
+MAXIMUM_RULE = "a maximum paid on achievement or claims: nothing is owed month by month"
 
 
 class Expected(Protocol):
@@ -101,7 +110,8 @@ def reconcile(
             stream,
             owed.get((month, stream), Decimal(0)),
             paid.get((month, stream), Decimal(0)),
-            "; ".join(rules.get((month, stream), [])) or "no entitlement to this stream that month",
+            "; ".join(rules.get((month, stream), []))
+            or (MAXIMUM_RULE if stream in MAXIMA else "no entitlement to this stream that month"),
         )
         for month, stream in sorted(set(owed) | set(paid))
     ]
@@ -127,3 +137,17 @@ def reconcile(
         "difference": float(sum((x.difference for x in lines), Decimal(0))),
         "differences": [x.as_dict() for x in differences],
     }
+
+
+def reconcile_pcn(
+    con: ibis.BaseBackend, pcn_code: str, year: str, path: Path, rules: YearRules | None = None
+) -> dict[str, Any]:
+    """The PCN's received payments in `path` (`openpcn.sources.received_payments`) against its
+    monthly entitlements for the year; the file is read whole before anything is compared."""
+    rules = rules or rules_for(year)
+    streams = {key: key.replace("_", " ") for key in STREAMS}
+    received = read_received(path, streams)
+    owed = [m for m in monthly_entitlements(con, rules.year, pcn_code, rules)
+            if m.stream not in MAXIMA]  # fmt: skip
+    found = reconcile(owed, received, start=rules.start, end=rules.end, file=path.name)
+    return {"pcn_code": pcn_code.strip().upper(), "year": rules.year, "file": path.name} | found

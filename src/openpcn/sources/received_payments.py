@@ -90,7 +90,7 @@ def _stream(
     key = known.get(value.strip().lower())
     if key is None:
         raise InputError(
-            f"{value.strip()!r} is not a stream of this year",
+            f"{value.strip()!r} is not a Network Contract DES stream",
             file=file,
             row=row,
             column="stream",
