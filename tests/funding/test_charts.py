@@ -22,7 +22,7 @@ ROWS = [
 def test_one_value_per_pcn_and_stream_stacking_to_the_total() -> None:
     spec = streams_spec(ROWS, title="Funding 2020/21")
     values = spec["data"]["values"]
-    assert len(values) == 2 * len(STREAM_LABELS) == 2 * 12
+    assert len(values) == 2 * len(STREAM_LABELS) == 2 * 13
     north = [v for v in values if v["pcn"] == "NORTH PCN (U00001)"]
     assert sum(v["amount"] for v in north) == pytest.approx(197_325.5)
     assert [v["stream"] for v in north] == list(STREAM_LABELS.values())

@@ -29,6 +29,7 @@ NOT_PAID = {
     "capacity_access": 0.0,
     "capacity_access_improvement": 0.0,
     "iif_max": 0.0,
+    "arrs_gp": 0.0,
 }
 
 #: year -> P1's streams (GBP), each worked by hand (streams not paid that year are 0)
@@ -100,6 +101,7 @@ P1 = {
         "capacity_access_improvement": 14198.40,  # 1.392 x 10,200
         "iif_max": IIF_2024,
         "arrs_sum": 233518.80,  # 22.894 (published) x 10,200
+        "arrs_gp": 13290.60,  # 1.303 (the Oct-Mar amount, ring-fenced for GPs) x 10,200
     },
 }
 

@@ -38,6 +38,7 @@ _HEADINGS = {
     "capacity_access_improvement": "C&A improve max",
     "iif_max": "IIF max",
     "arrs_sum": "ARRS",
+    "arrs_gp": "ARRS GPs",
     "total": "total",
 }
 

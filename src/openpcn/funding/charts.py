@@ -27,6 +27,7 @@ STREAM_LABELS = {
     "capacity_access_improvement": "Capacity and access (improvement, maximum)",
     "iif_max": "IIF (maximum)",
     "arrs_sum": "ARRS",
+    "arrs_gp": "ARRS GPs (ring-fenced)",
 }
 STREAM_COLOURS = {
     "core": "#005EB8",  # NHS blue, 6.0:1
@@ -41,6 +42,7 @@ STREAM_COLOURS = {
     "capacity_access_improvement": "#768692",  # NHS mid grey, 3.6:1
     "iif_max": "#8A1538",  # NHS dark red, 9.6:1
     "arrs_sum": "#425563",  # NHS dark grey, 7.5:1
+    "arrs_gp": "#704C9C",  # NHS light purple, 6.6:1
 }
 
 

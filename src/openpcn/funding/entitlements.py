@@ -42,6 +42,7 @@ STREAMS = (
     "capacity_access_improvement",
     "iif_max",
     "arrs_sum",
+    "arrs_gp",
 )
 #: the rules' stream key behind each money column (the same name but for the IIF and ARRS)
 STREAM_RATES = {s: s for s in STREAMS} | {"iif_max": "iif", "arrs_sum": "arrs"}
@@ -384,6 +385,7 @@ def arrs_sum(
         "weighted_patients": row["weighted_patients"],
         "per_weighted_patient": per_weighted,
         "arrs_sum": row["arrs_sum"],
+        "arrs_gp": row["arrs_gp"],
         "basis": rate.unit if rate else None,
         "source": rate.source if rate else "",
         "unconfirmed": bool(rate and rate.unconfirmed),

@@ -27,7 +27,7 @@ from openpcn.sources.received_payments import Received, read_received
 PENNY = Decimal("0.01")
 #: streams that are ceilings, paid on achievement (IIF, capacity and access improvement) or on
 #: claims (ARRS): nothing is owed month by month, so received lines for them stand alone
-MAXIMA = ("capacity_access_improvement", "iif_max", "arrs_sum")
+MAXIMA = ("capacity_access_improvement", "iif_max", "arrs_sum", "arrs_gp")
 MAXIMUM_RULE = "a maximum paid on achievement or claims: nothing is owed month by month"
 
 

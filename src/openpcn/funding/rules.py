@@ -36,6 +36,7 @@ RATE_KEYS = (
     "capacity_access_improvement",
     "iif",
     "arrs",
+    "arrs_gp",
 )
 UNITS = (
     "per_registered_patient",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import ibis
@@ -101,7 +100,7 @@ def pcn_plan(
     money = arrs_sum(con, code, rules.year, rules)
     registered = float(money["registered_patients"] or 0)
     roles = roles_for_pcn(rules, registered, day)
-    ringfence = _ringfence(rules, money.get("weighted_patients"))
+    ringfence = _ringfence(rules, money)
     register = in_post(db, con, code, rules, day)
     staff = dict(register)
     if existing is not None:
@@ -128,15 +127,9 @@ def pcn_plan(
     }
 
 
-def _ringfence(rules: YearRules, weighted: float | None) -> float | None:
-    """The ring-fenced GP sum: the GP role's rate x the weighted list (None: no such role)."""
-    rates = [
-        r.ringfence_per_weighted_patient
-        for r in rules.roles.values()
-        if r.budget == "gp" and r.ringfence_per_weighted_patient is not None
-    ]
-    if not rates or weighted is None:
+def _ringfence(rules: YearRules, money: dict[str, Any]) -> float | None:
+    """The ring-fenced GP sum (the funding stream `arrs_gp`: its rate x the weighted list);
+    None when the year has no GP role to spend it on."""
+    if not any(r.budget == "gp" for r in rules.roles.values()):
         return None
-    return float(
-        (Decimal(str(rates[0])) * Decimal(str(weighted))).quantize(Decimal("0.01"), ROUND_DOWN)
-    )
+    return float(money.get("arrs_gp") or 0.0)

@@ -24,6 +24,7 @@ class StreamAmounts(BaseModel):
     )
     iif_max: float = Field(description="the most the Investment and Impact Fund could pay")
     arrs_sum: float = Field(description="the Additional Roles Reimbursement sum")
+    arrs_gp: float = Field(description="the sum ring-fenced for ARRS GPs (from 1 Oct 2024)")
     total: float
 
 
