@@ -45,9 +45,9 @@ def test_funding_page_chart_and_table_then_the_planner_what_if(
 
         page.goto(f"{e2e_server.base_url}/pcns/{PCN}/arrs?year=2020/21")
         cell = page.locator('#plan-table tr[data-role="clinical_pharmacist"] td').first
-        before = float(cell.inner_text())  # the most posts: mostly pharmacy technicians
+        before = float(cell.inner_text())  # the default: pharmacists and link workers balanced
         page.fill("#w_clinical_pharmacist", "1")
-        page.fill("#w_pharmacy_technician", "0")
+        page.fill("#w_social_prescribing_link_worker", "0")
         page.locator("#re-plan").click()
         page.wait_for_function(
             "before => { const td = document.querySelector("

@@ -52,7 +52,10 @@ class ArrsPlan(BaseModel):
     arrs_sum: float
     ringfence: float | None = Field(description="the ring-fenced GP sum (2024/25), else null")
     budgets: list[Budget]
-    objective: str = Field(description="priorities (the user's weights) or balanced (all 1)")
+    objective: str = Field(
+        description="priorities (the user's weights) or first roles (no weights given: clinical "
+        "pharmacist and social prescribing link worker weighted)"
+    )
     step_wte: float = Field(description="the smallest post planned, in WTE")
     on: str | None
     london: bool

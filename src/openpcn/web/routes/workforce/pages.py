@@ -18,7 +18,7 @@ from openpcn.web.kit.params import API, DAY, DEFAULT_YEAR, Year
 from openpcn.web.routes.funding.answers import year_rules
 from openpcn.web.routes.workforce.answers import FIELDS, FTE, WEIGHT, risk_answer, what_if
 from openpcn.web.routes.workforce.params import StaffDate
-from openpcn.workforce.pcn_plan import in_post, pcn_plan, planning_date
+from openpcn.workforce.pcn_plan import FIRST_ROLES, in_post, pcn_plan, planning_date
 
 router = APIRouter()
 
@@ -85,7 +85,8 @@ def planner_context(ask: Ask, code: str, year: str) -> tuple[dict[str, Any], int
         {
             "key": key,
             "label": role.label,
-            "weight": raw.get(WEIGHT + key, "1" if weights is None else "0"),
+            # unasked, the form shows the weights of the default plan (pcn_plan.FIRST_ROLES)
+            "weight": raw.get(WEIGHT + key, f"{FIRST_ROLES.get(key, 0):g}" if not weights else "0"),
             "fte": raw.get(FTE + key, f"{register.get(key, 0.0):g}"),
         }
         for key, role in rules.roles.items()
