@@ -17,6 +17,7 @@ import typer.main
 from typer._click.core import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+from openpcn.cli.codelists import codelists_app
 from openpcn.cli.cohorts import cohorts_app
 from openpcn.cli.funding import funding_app
 from openpcn.cli.orgs import orgs_app
@@ -48,6 +49,7 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(funding_app, name="funding")
 app.add_typer(workforce_app, name="workforce")
 app.add_typer(cohorts_app, name="cohorts")
+app.add_typer(codelists_app, name="codelists")
 app.add_typer(report_app, name="report")
 
 
@@ -76,7 +78,10 @@ def _show_usage_error(exc: UsageError, args: list[str]) -> None:
 def main() -> None:
     """Entry point: run the app, turning user and usage errors into a message and an exit code."""
     try:
-        app(prog_name=PROG, standalone_mode=False)
+        # without standalone mode, a command's `typer.Exit(code)` comes back as the return value
+        code = app(prog_name=PROG, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
         sys.exit(exc.exit_code)

@@ -19,6 +19,7 @@ from importlib import resources
 import ibis
 import ibis.expr.types as ir
 
+from openpcn.cohorts.codelists import code_problem
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.hierarchy import memberships_on, resolve_ics
@@ -73,6 +74,15 @@ def load_codelist() -> EfiCodelist:
                 row=line,
                 column="code" if not code else "deficit",
                 fix="fill both",
+            )
+        problem = code_problem("snomedct", code)
+        if problem:
+            raise InputError(
+                f"{code} is {problem}",
+                file=CODELIST_FILE,
+                row=line,
+                column="code",
+                fix="correct or remove the code, then run `openpcn codelists check`",
             )
         if code in deficit_of:
             raise InputError(
