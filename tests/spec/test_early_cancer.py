@@ -5,7 +5,7 @@ from openpcn.cohorts.engine import run
 
 from .conftest import DAY, World, members
 
-LGI, FIT, NON_RESPONSE = "276401000000108", "1049361000000101", "1097891000000109"
+LGI, FIT, NON_RESPONSE = "276401000000108", "1049361000000101", "384241000000100"
 
 
 def world() -> World:

@@ -23,7 +23,9 @@ SOCIAL_PRESCRIBING = "871731000000106"
 CARE_PLAN = "734163000"
 LOWER_GI_2WW = "276401000000108"
 FIT = "1049361000000101"
-BOWEL_SCREEN_NO_RESPONSE = "1097891000000109"
+#: stand-in for "No response to bowel cancer screening programme invitation", whose SNOMED CT id
+#: was not found in a public source (see codelists.toml, openpcn-bowel-screening-non-response)
+BOWEL_SCREEN_NO_RESPONSE = "384241000000100"
 ICT_REFERRAL = "OPENPCN-ICT-REFERRAL"
 
 
