@@ -37,6 +37,7 @@ BAD = [
     (["cohorts", "run"], "openpcn cohorts run", "Missing argument 'spec'"),
     (["cohorts", "run", "smr", "--engine", "x"], "openpcn cohorts run", "'--engine'"),
     (["cohorts", "list", "--csv", "x.csv"], "openpcn cohorts list", "No such option: --csv"),
+    (["codelists", "show"], "openpcn codelists show", "Missing argument 'name'"),
     (["report", "ics", "--pdf"], "openpcn report ics", "'--pdf' requires an argument"),
     (["report", "html"], "openpcn report", "No such command 'html'"),
     (["users", "add", "bob"], "openpcn users add", "Missing option '--role'"),
