@@ -107,7 +107,13 @@ verified = "v"
             "codelists.toml",
         ),
         (REGISTRY, "code,term\n", "empty", "my-list.csv"),
-        (REGISTRY, "code,term\n1,a\n2,b\n1,c\n", "duplicate code", "my-list.csv"),
+        (
+            REGISTRY,
+            "code,term\n38341003,a\n59621000,b\n38341003,c\n",
+            "duplicate code",
+            "my-list.csv",
+        ),
+        (REGISTRY, "code,term\n38341003,a\n300309006,b\n", "check digit", "my-list.csv"),
         (REGISTRY, "id,term\n1,a\n", "no `code` column", "my-list.csv"),
         (
             REGISTRY.replace('verified = "v"', ""),
