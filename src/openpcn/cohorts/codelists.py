@@ -32,6 +32,10 @@ class Codelist:
     verified: str
     file: str
     codes: tuple[str, ...]
+    repository: str = ""  # provenance (optional keys): owner/name of the published list's repo,
+    path: str = ""  # its path there,
+    commit: str = ""  # the commit read,
+    status: str = ""  # verified (taken whole from it) or unverified
 
     @property
     def on_medicines(self) -> bool:
@@ -110,6 +114,10 @@ def _entry(folder: Path, registry: str, name: str, entry: object) -> Codelist:
         verified=str(entry["verified"]),
         file=path.name,
         codes=codes,
+        repository=str(entry.get("repository", "")),
+        path=str(entry.get("path", "")),
+        commit=str(entry.get("commit", "")),
+        status=str(entry.get("status", "")),
     )
 
 
