@@ -38,6 +38,9 @@ def test_list_shows_every_cohort_with_its_criteria():
     assert cohorts["smr-a-care-home"]["criteria"] == (
         "care home resident and no structured medication review in the last 12 months"
     )
+    assert cohorts["smr-a-care-home"]["unverified_codelists"] == ["openpcn-smr"]
+    table = CliRunner().invoke(cohorts_app, ["list"], env={"COLUMNS": "250"})
+    assert "unverified codelists: openpcn-bowel-screening-non-response" in table.output
 
 
 def test_run_writes_the_worklist_as_json_and_csv(home, tmp_path):

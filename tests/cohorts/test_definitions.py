@@ -140,3 +140,11 @@ def test_a_date_outside_the_years_cohorts_can_use_is_an_input_error():
     for bad in ("0001-01-01", "9999-12-31"):
         with pytest.raises(InputError, match="cannot find cohorts"):
             cohort_date(bad)
+
+
+def test_a_definition_names_the_codelists_not_taken_from_a_published_list():
+    definitions = load_definitions()
+    bowel = definitions["early-cancer-screening-non-responders"]
+    assert bowel.unverified_codelists == ("openpcn-bowel-screening-non-response",)
+    assert bowel.as_dict()["unverified_codelists"] == ["openpcn-bowel-screening-non-response"]
+    assert definitions["cvd-02-hypertension-register"].unverified_codelists == ()

@@ -339,3 +339,15 @@ def test_combined_lists_are_refused_without_patient_rights(client_as):
         assert not PSEUDONYM.search(got.text)
     manager = client_as("pcn_manager", pcn=PCN)
     assert manager.get(f"/pcns/{PCN}/specs/no-such-spec/worklist").status_code == 400
+
+
+def test_a_worklist_on_unverified_codelists_says_so_and_one_on_published_lists_does_not(
+    client_as,
+):
+    client = client_as("pcn_manager", pcn=PCN)
+    flagged = client.get(f"/pcns/{PCN}/cohorts/{COHORT}")  # SMR D: OpenPCN's own medicine lists
+    assert 'id="unverified-codelists"' in flagged.text
+    assert "openpcn-nsaids" in flagged.text and "Unverified codes" in flagged.text
+    published = client.get(f"/pcns/{PCN}/cohorts/cvd-02-hypertension-register")
+    assert published.status_code == 200
+    assert 'id="unverified-codelists"' not in published.text

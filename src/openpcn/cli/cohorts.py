@@ -43,7 +43,11 @@ def _print_definitions(definitions: list[dict[str, Any]]) -> None:
     drawn = table(("spec", "cohort", "criteria"), no_wrap=("spec", "cohort"))
     drawn.show_lines = True
     for d in definitions:
-        drawn.add_row(SPECS[d["spec"]], f"{d['id']}\n[dim]{d['title']}[/]", d["criteria"])
+        criteria = d["criteria"]
+        if d["unverified_codelists"]:
+            lists = ", ".join(d["unverified_codelists"])
+            criteria += f"\n[yellow]unverified codelists:[/] {lists} (openpcn codelists show NAME)"
+        drawn.add_row(SPECS[d["spec"]], f"{d['id']}\n[dim]{d['title']}[/]", criteria)
     out.print(drawn)
 
 

@@ -178,6 +178,17 @@ class Definition:
             sorted({leaf.codelist.name for leaf in leaves(self.criteria) if leaf.codelist})
         )
 
+    @property
+    def unverified_codelists(self) -> tuple[str, ...]:
+        """The lists it searches that were not taken whole from a published list: its counts
+        on a real extract rest on OpenPCN's own choice of codes there."""
+        found = {
+            leaf.codelist.name
+            for leaf in leaves(self.criteria)
+            if leaf.codelist and leaf.codelist.status != "verified"
+        }
+        return tuple(sorted(found))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -186,6 +197,7 @@ class Definition:
             "description": self.description,
             "criteria": self.criteria.words,
             "codelists": list(self.codelists),
+            "unverified_codelists": list(self.unverified_codelists),
             "source": self.source,
             "checked_by": self.checked_by,
             "date": self.date,

@@ -191,6 +191,10 @@ class CohortDefinition(BaseModel):
     description: str
     criteria: str
     codelists: list[str]
+    unverified_codelists: list[str] = Field(
+        description="the codelists not taken whole from a published list (`openpcn codelists "
+        "show NAME` says why)"
+    )
     source: str
     checked_by: str
     date: str
