@@ -77,3 +77,32 @@ def test_the_dispatch_refuses_before_reading_anything(tmp_path):
     with pytest.raises(NotFoundError, match="file not found"):
         import_file("epraccur", tmp_path / "nowhere.csv", settings)
     assert not settings.home.exists()
+
+
+def test_an_imported_codelist_replaces_the_shipped_one_and_a_refused_one_changes_nothing(
+    tmp_path, monkeypatch
+):
+    from openpcn.build import import_codelist
+    from openpcn.cohorts.codelists import load_codelists
+    from openpcn.config import Settings
+    from openpcn.exceptions import InputError
+
+    monkeypatch.setenv("OPENPCN_HOME", str(tmp_path))
+    settings = Settings(home=tmp_path)
+    download = tmp_path / "pcsp.csv"
+    download.write_text("code,term\n38341003,a\n59621000,b\n", "utf-8")
+    result = import_codelist(download, "openpcn-care-plan", settings=settings)
+    assert result.rows == {"openpcn-care-plan": 2}
+    mine = load_codelists()["openpcn-care-plan"]
+    assert mine.codes == ("38341003", "59621000") and mine.status == "unverified"
+    assert "pcsp.csv" in mine.source
+    assert len(load_codelists()) == 21  # the other lists are still the shipped ones
+
+    kept = {p.name: p.read_bytes() for p in (tmp_path / "codelists").iterdir()}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,term\n38341003,a\n300309006,b\n", "utf-8")
+    with pytest.raises(InputError):
+        import_codelist(bad, "openpcn-care-plan", settings=settings)
+    with pytest.raises(InputError, match="cannot name a codelist"):
+        import_codelist(download, "Care Plan!", settings=settings)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "codelists").iterdir()} == kept

@@ -9,9 +9,16 @@ hands its tables to the store's all-or-nothing importer.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import importlib
+import io
+import json
+import os
 import pkgutil
+import re
 import shutil
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +28,7 @@ import pandas as pd
 
 from openpcn import orgs, sources, synth
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
-from openpcn.exceptions import NotFoundError, UserError
+from openpcn.exceptions import InputError, NotFoundError, UserError
 from openpcn.sources import LOADERS, Loader
 from openpcn.store.importer import import_loaded
 from openpcn.store.reference import reference_tables
@@ -125,3 +132,59 @@ def import_file(kind: str, path: Path, settings: Settings | None = None) -> Impo
     loaded = loaders[kind](path)
     rows = import_loaded(loaded, settings, file=path.name)
     return ImportResult(kind=kind, file=str(path), rows=rows, note=loaded.note)
+
+
+def import_codelist(
+    path: Path, name: str, system: str | None = None, settings: Settings | None = None
+) -> ImportResult:
+    """An OpenCodelists download as the ICS's own codelist `name` (OPENPCN_HOME/codelists),
+    replacing the shipped list of that name wherever a cohort searches it. Read and checked
+    whole first; then the CSV and the registry entry are each written beside their place and
+    moved in, so a refused file changes nothing."""
+    from openpcn.cohorts.codelists import IMPORTED, LOCAL_FOLDER
+    from openpcn.sources.opencodelists import read_opencodelists
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", name):
+        raise InputError(
+            f"{name!r} cannot name a codelist",
+            column="--name",
+            fix="use lower-case letters, digits and hyphens, e.g. openpcn-care-plan to replace "
+            "that list (`openpcn codelists list` shows the names)",
+        )
+    settings = settings or load_settings()
+    downloaded = read_opencodelists(Path(path), system)
+    folder = settings.home / LOCAL_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    registry = folder / IMPORTED
+    entries = tomllib.loads(registry.read_text("utf-8")) if registry.exists() else {}
+    entries[name] = {
+        "file": f"{name}.csv",
+        "system": downloaded.system,
+        "title": name.removeprefix("openpcn-").replace("-", " "),
+        "source": f"imported from {Path(path).name} (an OpenCodelists download) on "
+        f"{dt.date.today().isoformat()}",
+        "verified": "each code's form only (SNOMED CT and dm+d check digits, BNF codes): "
+        "the list's content is the importing ICS's",
+        "status": "unverified",
+    }
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["code", "term"])
+    writer.writerows(downloaded.codes)
+    staged = {folder / f"{name}.csv": text.getvalue(), registry: _toml(entries)}
+    for target, content in staged.items():
+        target.with_name(f".{target.name}.tmp").write_text(content, "utf-8")
+    for target in staged:
+        os.replace(target.with_name(f".{target.name}.tmp"), target)
+    return ImportResult(kind="codelist", file=str(path), rows={name: len(downloaded.codes)})
+
+
+def _toml(entries: dict[str, dict[str, str]]) -> str:
+    """The imported registry as TOML: one [name] table of string values per list."""
+    lines = ["# The codelists this ICS imported (`openpcn import codelist`): each replaces the",
+             "# shipped list of the same name.", ""]  # fmt: skip
+    for name, values in sorted(entries.items()):
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(str(value))}" for key, value in values.items()]
+        lines.append("")
+    return "\n".join(lines)

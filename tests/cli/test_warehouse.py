@@ -21,6 +21,7 @@ import pytest
 from tests.cli.conftest import run
 from tests.conftest import fingerprint, run_in_process
 
+from openpcn.exceptions import InputError
 from openpcn.store.importer import conform
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
@@ -180,3 +181,19 @@ def test_init_rejects_a_scale_out_of_range(tmp_path):
     done = run(tmp_path, "init", "--scale", "2")
     assert done.returncode == 2 and "0.01 to 1" in done.stderr
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_import_codelist_names_it_and_refuses_without_a_name(tmp_path, monkeypatch, capsys):
+    download = tmp_path / "pcsp.csv"
+    download.write_text("code,term\n38341003,a\n59621000,b\n", "utf-8")
+    code, out, _ = run_in_process(
+        tmp_path, monkeypatch, capsys, "import", "codelist", str(download), "--name",
+        "openpcn-care-plan",
+    )  # fmt: skip
+    assert code == 0 and "Imported codelist openpcn-care-plan from pcsp.csv: 2 codes" in out
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "codelist",
+                                  str(download))  # fmt: skip
+    assert code == InputError.exit_code and "a codelist needs a name" in err and "--name" in err
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "cqc", str(download),
+                                  "--name", "x")  # fmt: skip
+    assert code == InputError.exit_code and "for codelists only" in err

@@ -8,8 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from openpcn.cli.codelists import codelists_app
+from openpcn.codes import code_problem, verhoeff_valid
 from openpcn.cohorts import codelists
-from openpcn.cohorts.codelists import check_codelists, code_problem, read_codes, verhoeff_valid
+from openpcn.cohorts.codelists import check_codelists, read_codes
 from openpcn.exceptions import InputError
 
 

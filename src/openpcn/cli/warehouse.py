@@ -57,12 +57,35 @@ def _score_risk(settings: Settings) -> None:
 
 
 def openpcn_import(
-    kind: str = typer.Argument(..., help="What the file is: extract, patients, epraccur, ..."),
+    kind: str = typer.Argument(
+        ..., help="What the file is: extract, patients, epraccur, ..., or codelist"
+    ),
     file: Path = typer.Argument(..., help="The file (or, for an extract, the folder) to import."),
+    name: str | None = typer.Option(
+        None, "--name", help="codelist only: its name (a shipped list's name replaces that list)"
+    ),
+    system: str | None = typer.Option(
+        None, "--system", help="codelist only: snomedct, dmd, bnf or local (default: guessed)"
+    ),
 ) -> None:
-    """Import a published file or a patient-level extract: all of it lands, or nothing changes."""
-    from openpcn.build import import_file
+    """Import a published file or a patient-level extract (all of it lands, or nothing
+    changes), or an OpenCodelists download as the ICS's own codelist."""
+    from openpcn.build import import_codelist, import_file
 
+    if kind == "codelist":
+        if not name:
+            raise InputError(
+                "a codelist needs a name", column="--name", fix="add --name NAME, e.g. "
+                "--name openpcn-care-plan to replace that list (`openpcn codelists list`)"
+            )  # fmt: skip
+        result = import_codelist(file, name, system, load_settings())
+        out.print(f"Imported codelist {name} from {file.name}: {result.rows[name]:,} codes "
+                  "(it replaces the shipped list of that name)", highlight=False)  # fmt: skip
+        return
+    if name or system:
+        raise InputError(
+            "--name and --system are for codelists only", fix="leave them out for a KIND"
+        )
     result = import_file(kind, file, load_settings())
     out.print(f"Imported {result.kind} from {file.name}", highlight=False)
     print_row_counts(result.rows, edge=True)

@@ -10,78 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from openpcn.codes import CODE_SYSTEMS as SYSTEMS
+from openpcn.codes import code_problem
 from openpcn.exceptions import InputError
 
-SYSTEMS = ("snomedct", "dmd", "bnf", "local")
 REQUIRED_KEYS = ("file", "system", "title", "source", "verified")
+LOCAL_FOLDER = "codelists"  # under OPENPCN_HOME: the lists an ICS imported
+IMPORTED = "imported.toml"  # their registry there
 #: where a list was taken from (a public repository's file at a commit) and whether it was
 #: taken whole from a published list ("verified") or assembled by hand ("unverified")
 PROVENANCE_KEYS = ("repository", "path", "commit", "status")
 STATUSES = ("verified", "unverified")
-#: a SNOMED CT concept id's partition identifier (the two digits before the check digit):
-#: 00 for an international concept, 10 for a concept in an extension (the UK's)
-CONCEPT_PARTITIONS = ("00", "10")
-#: a BNF code or prefix: chapter, section, paragraph (digits), sub-paragraph, then chemical,
-#: product, strength and equivalent (two letters or digits each), at most 15 characters
-_BNF = re.compile(
-    r"^\d{2}(\d{2}(\d{2}(\d("  # chapter, section, paragraph, sub-paragraph
-    r"[0-9A-Z]{2}([0-9A-Z]{2}([0-9A-Z]{2}([0-9A-Z]{2})?)?)?"  # chemical ... equivalent
-    r")?)?)?)?$"
-)
-# The Verhoeff dihedral group tables (SNOMED CT check digits)
-_D = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
-    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
-    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
-    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
-    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
-    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
-    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
-    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
-    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-)
-_P = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
-    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
-    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
-    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
-    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
-    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
-)
-
-
-def verhoeff_valid(digits: str) -> bool:
-    """True when the last digit is the Verhoeff check digit of the ones before it."""
-    check = 0
-    for i, digit in enumerate(reversed(digits)):
-        check = _D[check][_P[i % 8][int(digit)]]
-    return check == 0
-
-
-def code_problem(system: str, code: str) -> str | None:
-    """Why `code` is not a well-formed code of `system`, or None when it is. SNOMED CT and
-    dm+d ids (dm+d concepts are SNOMED CT ids): 6-18 digits, no leading zero, a concept's
-    partition and a right Verhoeff check digit. BNF: a code or prefix of the BNF's form."""
-    if system in ("snomedct", "dmd"):
-        if not code.isdigit() or not 6 <= len(code) <= 18 or code.startswith("0"):
-            return "not a SNOMED CT identifier (6 to 18 digits, no leading zero)"
-        if code[-3:-1] not in CONCEPT_PARTITIONS:
-            return f"not a concept id (its partition is {code[-3:-1]}, not 00 or 10)"
-        if not verhoeff_valid(code):
-            return "not a SNOMED CT identifier (its check digit is wrong)"
-        return None
-    if system == "bnf" and not _BNF.match(code):
-        return "not a BNF code or prefix (e.g. 0212000B0 for a chemical, 0212 for a section)"
-    return None
 
 
 @dataclass(frozen=True)
@@ -126,10 +70,28 @@ def default_folder() -> Path:
     return Path(str(resources.files("openpcn.data").joinpath("codelists")))
 
 
+def local_folder() -> Path:
+    """Where `openpcn import codelist` keeps an ICS's own lists: OPENPCN_HOME/codelists."""
+    from openpcn.config import load_settings
+
+    return load_settings().home / LOCAL_FOLDER
+
+
 def load_codelists(folder: Path | None = None) -> dict[str, Codelist]:
-    """Every registered codelist, validated: missing file, unknown system, empty list or
-    duplicate code raise InputError naming the file and the fix."""
-    folder = folder or default_folder()
+    """Every registered codelist, validated: missing file, unknown system, empty list,
+    duplicate or malformed code raise InputError naming the file and the fix. Without a
+    `folder`, the shipped lists, each replaced by the ICS's own list of the same name where
+    one was imported (`local_folder`)."""
+    if folder is not None:
+        return _load_folder(folder)
+    found = _load_folder(default_folder())
+    local = local_folder()
+    if local.is_dir() and any(local.glob("*.toml")):
+        found |= _load_folder(local)
+    return found
+
+
+def _load_folder(folder: Path) -> dict[str, Codelist]:
     registries = sorted(folder.glob("*.toml"))
     if not registries:
         raise InputError(

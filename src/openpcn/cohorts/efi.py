@@ -19,7 +19,7 @@ from importlib import resources
 import ibis
 import ibis.expr.types as ir
 
-from openpcn.cohorts.codelists import code_problem
+from openpcn.codes import code_problem
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.hierarchy import memberships_on, resolve_ics
