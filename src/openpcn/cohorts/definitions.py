@@ -179,6 +179,12 @@ class Definition:
         )
 
     @property
+    def uses_risk_model(self) -> bool:
+        """True when a criterion is the emergency-admission risk centile: the model must be
+        trained for the date before the cohort can be found."""
+        return any(leaf.kind == "risk_centile" for leaf in leaves(self.criteria))
+
+    @property
     def unverified_codelists(self) -> tuple[str, ...]:
         """The lists it searches that were not taken whole from a published list: its counts
         on a real extract rest on OpenPCN's own choice of codes there."""

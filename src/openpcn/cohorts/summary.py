@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts, registered
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import efi_distribution, efi_table
 from openpcn.cohorts.thresholds import Bands
@@ -199,7 +199,7 @@ def _countable(
     the reference data only or too little hospital activity."""
     from openpcn.cohorts.admission_risk import scored
 
-    risky = [d for d in definitions if any(x.kind == "risk_centile" for x in leaves(d.criteria))]
+    risky = [d for d in definitions if d.uses_risk_model]
     if not risky:
         return definitions, {}
     try:

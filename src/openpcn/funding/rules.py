@@ -168,7 +168,6 @@ class Role:
     cap_changes: tuple[CapRow, ...] = ()
     limit_changes: tuple[LimitRow, ...] = ()
     budget: str = "arrs"  # which sum pays for the role: "arrs" or "gp" (the GP ring-fence)
-    ringfence_per_weighted_patient: float | None = None  # the ring-fenced sum's rate (GP)
     shares_limit_with: str | None = None  # a role whose WTE limit this one counts against
 
     def wte_cap(self, registered_patients: float, on: dt.date | None = None) -> float | None:
@@ -555,7 +554,6 @@ def _role(key: str, r: _Reader, share: float) -> Role:
         cap_changes=tuple(sorted(caps)),
         limit_changes=tuple(sorted(limits, key=lambda row: row[0])),
         budget=budget,
-        ringfence_per_weighted_patient=r.number("ringfence_per_weighted_patient", optional=True),
         shares_limit_with=r.text("shares_limit_with") if shares is not None else None,
     )
 

@@ -28,10 +28,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from openpcn.exceptions import InputError
-from openpcn.sources.common import check_required, read_csv_text
+from openpcn.sources.common import check_required, parse_dates, read_csv_text
 
 COLUMNS = ("month", "stream", "amount")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _AMOUNT = re.compile(r"^-?\d+(\.\d{1,2})?$")
 
 
@@ -52,36 +51,24 @@ def read_received(path: Path, streams: Mapping[str, str]) -> list[Received]:
     name = path.name
     for column in COLUMNS:
         check_required(frame, column, file=name)
+    months = parse_dates(frame, "month", "%Y-%m", file=name, nullable=False)
     known = {key.lower(): key for key in streams} | {
         label.lower(): key for key, label in streams.items()
     }
     lines = []
     for offset, (month, stream, amount) in enumerate(
-        zip(frame["month"], frame["stream"], frame["amount"], strict=True)
+        zip(months, frame["stream"], frame["amount"], strict=True)
     ):
         row = offset + 2
         lines.append(
             Received(
-                month=_month(str(month), name, row),
+                month=month,
                 stream=_stream(str(stream), known, streams, name, row),
                 amount=_amount(str(amount), name, row),
                 row=row,
             )
         )
     return lines
-
-
-def _month(value: str, file: str, row: int) -> dt.date:
-    found = _MONTH.match(value.strip())
-    if found is None or not 1 <= int(found.group(2)) <= 12:
-        raise InputError(
-            f"{value.strip()!r} is not a month",
-            file=file,
-            row=row,
-            column="month",
-            fix="write the month the payment is for as YYYY-MM, e.g. 2019-07 for July 2019",
-        )
-    return dt.date(int(found.group(1)), int(found.group(2)), 1)
 
 
 def _stream(

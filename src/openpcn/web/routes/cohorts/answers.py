@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, leaves, load_definitions
+from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.summary import BANDS, CAN01_BANDS, CVD02_BANDS, disclosed, rate, summary
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
@@ -358,7 +358,7 @@ def risk_card(ask: Ask, day: dt.date) -> dict[str, Any]:
 
 def _risk_model_ready(ask: Ask, day: dt.date, chosen: list[Definition]) -> None:
     """Cohorts on the risk centile need the model for the date: trained first, as a job."""
-    if any(leaf.kind == "risk_centile" for d in chosen for leaf in leaves(d.criteria)):
+    if any(d.uses_risk_model for d in chosen):
         risk_card(ask, day)
 
 
