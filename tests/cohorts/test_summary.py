@@ -60,7 +60,9 @@ def test_indicators(result):
     can01 = result["indicators"]["can01_fit_share"]["pcns"]["U00001"]
     assert (can01["numerator"], can01["denominator"], can01["pct"]) == (1, 2, 50.0)
     cvd02 = result["indicators"]["cvd02_hypertension_register"]
-    assert cvd02["pcns"]["U00002"]["pct"] == 100.0 and cvd02["expected_pct"] == 13.96
+    assert cvd02["pcns"]["U00002"] == rate(5, 5)  # a prevalence, without a status
+    fit = result["indicators"]["can01_fit_share"]
+    assert (fit["indicator"], fit["thresholds"]["lower_pct"]) == ("CAN-01", 40.0)
     by_imd = result["indicators"]["inequalities_raised_bp_diagnosed"]["by_imd_quintile"]["ics"]
     assert by_imd["1"] == rate(4, 10)
     assert by_imd["1"]["ci_lower_pct"] == pytest.approx(16.82, abs=0.01)

@@ -15,15 +15,18 @@ from openpcn.cli.options import (
     DATE_OPTION,
     ENGINE_OPTION,
     ICS_OPTION,
+    INDICATOR_YEAR_OPTION,
     JSON_OPTION,
     Engine,
     csv_option,
 )
-from openpcn.cli.output import emit, out, table, watching
+from openpcn.cli.output import emit, err, out, table, watching
 from openpcn.cli.stores import app_db, warehouse
-from openpcn.cohorts.definitions import SPECS, load_definitions
+from openpcn.cohorts.definitions import SPECS, indicator_year, load_definitions
 from openpcn.cohorts.disclosure import label
+from openpcn.cohorts.summary import fit_bands_of
 from openpcn.exceptions import InputError
+from openpcn.orgs.dates import as_date
 from openpcn.store import appdb
 
 cohorts_app = typer.Typer(
@@ -33,9 +36,16 @@ cohorts_app = typer.Typer(
 
 
 @cohorts_app.command("list")
-def cohorts_list(as_json: bool = JSON_OPTION) -> None:
-    """Every cohort: its spec, title and criteria in words."""
-    definitions = [d.as_dict() for d in load_definitions().values()]
+def cohorts_list(
+    year: str | None = INDICATOR_YEAR_OPTION,
+    date: str = DATE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every cohort in force in the year: its spec, title, indicator and criteria in words."""
+    chosen = indicator_year(as_date(date), year)
+    if chosen.note:
+        err.print(f"[dim]{chosen.note}[/]", highlight=False)
+    definitions = [d.as_dict() for d in load_definitions(year=chosen.year).values()]
     emit(definitions, as_json=as_json, draw=_print_definitions)
 
 
@@ -47,7 +57,12 @@ def _print_definitions(definitions: list[dict[str, Any]]) -> None:
         if d["unverified_codelists"]:
             lists = ", ".join(d["unverified_codelists"])
             criteria += f"\n[yellow]unverified codelists:[/] {lists} (openpcn codelists show NAME)"
-        drawn.add_row(SPECS[d["spec"]], f"{d['id']}\n[dim]{d['title']}[/]", criteria)
+        if d["local"]:
+            criteria += f"\n[yellow]local definition:[/] {d['local']}"
+        name = f"{d['id']}\n[dim]{d['title']}[/]"
+        if d["indicator"]:
+            name += f"\n[dim]{d['indicator']}[/]"
+        drawn.add_row(SPECS[d["spec"]], name, criteria)
     out.print(drawn)
 
 
@@ -57,6 +72,7 @@ def cohorts_run(
     pcn: str | None = typer.Option(None, "--pcn", help="only this PCN's patients"),
     practice: str | None = typer.Option(None, "--practice", help="only this practice's patients"),
     date: str = DATE_OPTION,
+    year: str | None = INDICATOR_YEAR_OPTION,
     as_json: bool = JSON_OPTION,
     csv_file: Path | None = csv_option("the worklist"),
     engine: Engine | None = ENGINE_OPTION,
@@ -68,7 +84,7 @@ def cohorts_run(
     if pcn and practice:
         raise InputError("give --pcn or --practice, not both", fix="drop one of them")
     with watching("Finding the cohort's patients"):
-        frame = run(warehouse(engine), spec, date, pcn=pcn, practice=practice)
+        frame = run(warehouse(engine), spec, date, pcn=pcn, practice=practice, year=year)
     rows = frame.to_dict("records")
     _audit(spec, pcn or practice, len(rows), "export" if csv_file is not None else "view")
     emit(
@@ -109,19 +125,23 @@ def _audit(spec: str, scope: str | None, rows: int, action: str) -> None:
 def cohorts_summary(
     ics: str = ICS_OPTION,
     date: str = DATE_OPTION,
+    year: str | None = INDICATOR_YEAR_OPTION,
     as_json: bool = JSON_OPTION,
     engine: Engine | None = ENGINE_OPTION,
 ) -> None:
-    """Counts per spec, cohort and PCN, disclosure-controlled (1-7 redacted, rest to nearest 5)."""
+    """Counts per spec, cohort and PCN, disclosure-controlled (1-7 redacted, rest to nearest 5),
+    with each indicator as the year defines it."""
     from openpcn.cohorts.summary import disclosed, summary
 
     with watching("Counting every cohort"):
-        result = disclosed(summary(warehouse(engine), ics, date))
+        result = disclosed(summary(warehouse(engine), ics, date, year))
     emit(result, as_json=as_json, draw=_print_summary)
 
 
 def _print_summary(result: dict[str, Any]) -> None:
     out.print("[dim]Counts of 1-7 are redacted and the rest rounded to the nearest 5.[/]")
+    note = f" ({result['year_note']})" if result.get("year_note") else ""
+    out.print(f"Definitions of {result['year']}{note}.", highlight=False)
     not_counted = result.get("not_counted", {})
     for spec, title in SPECS.items():
         per_pcn = result[spec]
@@ -132,6 +152,29 @@ def _print_summary(result: dict[str, Any]) -> None:
     efi = result.get("efi", {})
     if efi:
         _print_counts("eFI (people aged 65+)", efi, ["fit", "mild", "moderate", "severe"], {})
+    _print_indicators(result["indicators"])
+
+
+def _print_indicators(indicators: dict[str, Any]) -> None:
+    """The FIT indicator (share, status) and CVD-02 (share) per PCN."""
+    fit, cvd = indicators["can01_fit_share"], indicators["cvd02_hypertension_register"]
+    code = fit["indicator"]
+    bands = fit_bands_of(fit)
+    columns = (f"{code} %", f"{code} status", "CVD-02 %")
+    drawn = table(("PCN", *columns), right=columns, no_wrap=("PCN",), title="Indicators")
+    for pcn, share in fit["pcns"].items():
+        register = cvd["pcns"][pcn]
+        drawn.add_row(pcn, _pct(share["pct"]), bands.label(share["status"]), _pct(register["pct"]))
+    out.print(drawn)
+    unconfirmed = "" if fit["thresholds"]["confirmed"] else " Its thresholds are UNCONFIRMED."
+    out.print(
+        f"[dim]{code}: share of {fit['about']}.{unconfirmed} CVD-02: {cvd['about']}.[/]",
+        highlight=False,
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _print_counts(

@@ -34,6 +34,32 @@ DATE_OPTION = typer.Option(
 JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
 
 
+def indicator_year_option(value: str | None) -> str | None:
+    """`--year`'s check for the case-finding commands: a usage error (exit 2) unless it is a
+    financial year OpenPCN holds indicator definitions for; passed on as '2023/24'."""
+    from openpcn.cohorts.definitions import YEARS
+    from openpcn.orgs.dates import normalise_year
+
+    if value is None:
+        return None
+    try:
+        year = normalise_year(value)
+    except InputError as exc:
+        raise typer.BadParameter(f"{exc.what}: {exc.fix}") from None
+    if year not in YEARS:
+        raise typer.BadParameter(f"no indicator definitions for {year}: use {', '.join(YEARS)}")
+    return year
+
+
+INDICATOR_YEAR_OPTION = typer.Option(
+    None,
+    "--year",
+    help="the financial year whose indicator definitions and thresholds apply (2022/23, "
+    "2023/24 or 2024/25; default: the date's year, or the nearest of those)",
+    callback=indicator_year_option,
+)
+
+
 def csv_option(rows: str) -> Path | None:
     """`--csv FILE`: write the rows to FILE; `rows` says what one row is."""
     return typer.Option(None, "--csv", help=f"write {rows} to FILE")

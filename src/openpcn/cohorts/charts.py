@@ -133,7 +133,8 @@ LINE_COLOURS = ["#005EB8", "#AE2573", "#007F3B", "#330072"]
 
 def trend_spec(trend: Mapping[str, Any], *, title: str, width: int = 560) -> dict[str, Any]:
     """Small multiples of a PCN's trend: one line chart per spec (a line per cohort), then the
-    CAN-01 and CVD-02 percentages with their thresholds; each with its own scale and legend.
+    FIT indicator (CAN-01, CAN-02 or CAN-04, with its thresholds) and CVD-02 percentages; each
+    with its own scale and legend.
 
     `trend` is `openpcn.cohorts.trend.trend` (or its disclosed form): counts hidden by
     disclosure control (None) are left out of the line and said so in the description.
@@ -153,8 +154,9 @@ def trend_spec(trend: Mapping[str, Any], *, title: str, width: int = 560) -> dic
                     "shown": "hidden (1-7)" if count is None else f"{int(count):,}",
                 }
             )
+    fit_code = trend["can01_fit_share"].get("indicator", "CAN-01")
     for key, label in (
-        ("can01_fit_share", "CAN-01: lower-GI urgent referrals with a FIT"),
+        ("can01_fit_share", f"{fit_code}: lower-GI urgent referrals with a FIT"),
         ("cvd02_hypertension_register", "CVD-02: on the hypertension register"),
     ):
         for day, r in zip(dates, trend[key]["rates"], strict=True):
@@ -234,25 +236,21 @@ def trend_spec(trend: Mapping[str, Any], *, title: str, width: int = 560) -> dic
 
     panels = [panel(s, SPECS.get(s, s), "People", []) for s in specs]
     fit = trend["can01_fit_share"]
-    cvd = trend["cvd02_hypertension_register"]
+    code = fit_code
     panels.append(
         panel(
             "indicators",
             "Indicators (percent)",
             "Percent",
             [
-                {"value": fit["lower_pct"], "label": f"CAN-01 lower {fit['lower_pct']:g}%"},
-                {"value": fit["upper_pct"], "label": f"CAN-01 upper {fit['upper_pct']:g}%"},
-                {
-                    "value": cvd["expected_pct"],
-                    "label": f"CVD-02 expected {cvd['expected_pct']:g}%",
-                },
+                {"value": fit["lower_pct"], "label": f"{code} lower {fit['lower_pct']:g}%"},
+                {"value": fit["upper_pct"], "label": f"{code} upper {fit['upper_pct']:g}%"},
             ],
         )
     )
     description = (
         f"Line charts of {len(trend['cohorts'])} cohort sizes, one chart per service "
-        f"specification, and of the CAN-01 and CVD-02 indicators against their thresholds, at "
+        f"specification, and of the {code} indicator against its thresholds and CVD-02, at "
         f"{len(dates)} dates from {dates[0] if dates else '-'} to {dates[-1] if dates else '-'}."
         + (f" {hidden} hidden counts are left out of the lines." if hidden else "")
         + " The same figures are in the table."

@@ -19,7 +19,7 @@ from openpcn.cohorts.definitions import Criterion, Definition, Leaf, Node, leave
 from openpcn.orgs.hierarchy import memberships_on
 
 OUTPUT = ("patient_id", "practice_code", "pcn_code", "spec", "cohort", "reason")
-_EVENT_KINDS = ("has_event", "no_event", "latest_value", "distinct_codes")
+_EVENT_KINDS = ("has_event", "no_event", "latest_value", "has_value", "distinct_codes")
 _MEDICINE_KINDS = ("has_medicine", "no_medicine", "repeat_medicines")
 
 
@@ -74,7 +74,12 @@ def registered(
 def _key(leaf: Leaf) -> tuple[object, ...]:
     name = leaf.codelist.name if leaf.codelist else None
     family = {"no_event": "has_event", "no_medicine": "has_medicine"}.get(leaf.kind, leaf.kind)
-    return (family, name, leaf.window, leaf.repeat)
+    key: tuple[object, ...] = (family, name, leaf.window, leaf.repeat)
+    if leaf.kind == "has_value":
+        key += (leaf.op, leaf.number)
+    if leaf.kind == "event_with":
+        key += (leaf.partner.name if leaf.partner else None, leaf.days_before, leaf.days_after)
+    return key
 
 
 def _medicine_match(med: ir.Table, codelist: Codelist) -> ir.BooleanValue:
@@ -120,6 +125,9 @@ class Compiled:
             joined = self._join(joined, self._events(events))
         if medicines:
             joined = self._join(joined, self._medicines(medicines))
+        for leaf in all_leaves:
+            if leaf.kind == "event_with" and (name := self._name(leaf, "p")) is not None:
+                joined = self._join(joined, self._paired(leaf, name))
         if any(leaf.kind == "efi_category" for leaf in all_leaves):
             efi = self.efi
             if efi is None:
@@ -173,9 +181,37 @@ class Compiled:
                 aggs[name] = ibis.ifelse(cond, 1, 0).max()
             elif leaf.kind == "latest_value":
                 aggs[name] = ev.value.argmax(ev.date, where=cond & ev.value.notnull())
+            elif leaf.kind == "has_value":
+                meets = _compare(ev.value, leaf.op, leaf.number).fill_null(False)
+                aggs[name] = ibis.ifelse(cond & meets, 1, 0).max()
             else:
                 aggs[name] = ev.snomed_code.nunique(where=cond)
         return ev.group_by("patient_id").aggregate(**aggs)
+
+    def _paired(self, leaf: Leaf, name: str) -> ir.Table:
+        """People with an event on the leaf's list (in its window) that has an event on its
+        partner list from `days_before` before to `days_after` after it (both on or before the
+        date): a pair per patient, compared as whole days on either engine."""
+        assert leaf.codelist is not None and leaf.partner is not None
+        ev = self.con.table("events")
+        ev = ev.filter(ev.date <= self.date)
+        if self.people is not None:
+            ev = ev.semi_join(self.people, "patient_id")
+        first = ev.filter(ev.snomed_code.isin(sorted(leaf.codelist.codes)))
+        if leaf.window:
+            first = first.filter(first.date >= leaf.window.cutoff(self.date))
+        first = first.select("patient_id", index=first.date).distinct()
+        second = ev.filter(ev.snomed_code.isin(sorted(leaf.partner.codes)))
+        second = second.select(partner_id=second.patient_id, partner_date=second.date).distinct()
+        pairs = first.inner_join(
+            second,
+            [
+                first.patient_id == second.partner_id,
+                second.partner_date >= first.index - ibis.interval(days=leaf.days_before),
+                second.partner_date <= first.index + ibis.interval(days=leaf.days_after),
+            ],
+        )
+        return pairs.select("patient_id").distinct().mutate(**{name: ibis.literal(1)})
 
     def _medicines(self, wanted: list[Leaf]) -> ir.Table:
         # Each product a person gets is one span, first to latest issue (an extract may keep
@@ -234,7 +270,7 @@ class Compiled:
             return out
         column = t[self.columns[_key(c)]] if _key(c) in self.columns else None
         match c.kind:
-            case "has_event" | "has_medicine":
+            case "has_event" | "has_medicine" | "has_value" | "event_with":
                 return column.fill_null(0) == 1
             case "no_event" | "no_medicine":
                 return column.fill_null(0) == 0

@@ -16,8 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from openpcn.cohorts.codelists import Codelist, load_codelists
+from openpcn.config import DEFAULT_DATE
 from openpcn.exceptions import InputError
-from openpcn.orgs.dates import EARLIEST, LATEST, DateLike, as_date
+from openpcn.orgs.dates import (
+    EARLIEST,
+    LATEST,
+    DateLike,
+    as_date,
+    financial_year,
+    normalise_year,
+)
 
 #: The seven national service specifications of NHS England's Network Contract DES (2020/21
 #: onwards; listed e.g. by the Northern Cancer Alliance's DES page), in the order they are shown.
@@ -32,6 +40,12 @@ SPECS: dict[str, str] = {
 }
 
 REQUIRED = ("id", "spec", "title", "description", "criteria", "source", "checked_by", "date")
+#: years: the financial years the definition is in force (absent: every year); indicator: the
+#: national indicator it counts for (e.g. "CAN-02"); local: why it has no national definition
+OPTIONAL = ("years", "indicator", "local")
+#: The financial years OpenPCN holds indicator definitions for, oldest first: the Investment and
+#: Impact Fund's case-finding indicators (CAN-01 from 2022/23) and their successors.
+YEARS = ("2022/23", "2023/24", "2024/25")
 OPS = (">=", ">", "<=", "<", "==")
 EFI_CATEGORIES = ("fit", "mild", "moderate", "severe")
 _WINDOW = re.compile(r"^(\d+) (day|days|week|weeks|month|months|year|years)$")
@@ -41,6 +55,8 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "has_event": (("codelist",), ("within",)),
     "no_event": (("codelist",), ("within",)),
     "latest_value": (("codelist", "op", "value"), ("within",)),
+    "has_value": (("codelist", "op", "value"), ("within",)),
+    "event_with": (("codelist", "with", "days_before", "days_after"), ("within",)),
     "distinct_codes": (("codelist", "at_least"), ("within",)),
     "has_medicine": (("codelist",), ("within", "repeat")),
     "no_medicine": (("codelist",), ("within", "repeat")),
@@ -95,6 +111,41 @@ def cohort_date(value: DateLike) -> dt.date:
 
 
 @dataclass(frozen=True)
+class IndicatorYear:
+    """The financial year whose definitions apply, and a note when it is not the one asked for
+    (a date before the first year OpenPCN holds definitions for uses that first year's)."""
+
+    year: str
+    note: str = ""
+
+
+def indicator_year(day: dt.date, year: str | None = None) -> IndicatorYear:
+    """The year `--year` names (checked), or else the financial year of the date, brought into
+    YEARS: the indicators began in 2022/23, and earlier dates are read with their first rules."""
+    if year is not None:
+        chosen = normalise_year(year)
+        if chosen not in YEARS:
+            raise InputError(
+                f"no indicator definitions for {chosen}",
+                column="year",
+                fix=f"use one of {', '.join(YEARS)}",
+            )
+        return IndicatorYear(chosen)
+    own = financial_year(day)
+    if own < YEARS[0]:
+        return IndicatorYear(
+            YEARS[0],
+            f"{own} is before the first year of the national indicators; "
+            f"their {YEARS[0]} definitions are used",
+        )
+    if own > YEARS[-1]:
+        return IndicatorYear(
+            YEARS[-1], f"no definitions for {own} yet; the {YEARS[-1]} definitions are used"
+        )
+    return IndicatorYear(own)
+
+
+@dataclass(frozen=True)
 class Leaf:
     """One criterion of the vocabulary with its checked parameters."""
 
@@ -106,6 +157,9 @@ class Leaf:
     flag: bool = True
     repeat: bool = False
     categories: tuple[str, ...] = ()
+    partner: Codelist | None = None  # event_with: the list of the accompanying event
+    days_before: int = 0
+    days_after: int = 0
 
     @property
     def words(self) -> str:
@@ -120,6 +174,17 @@ class Leaf:
                 return f"no {title}{within or ' recorded'}"
             case "latest_value":
                 return f"latest {title}{within} {self.op} {number}"
+            case "has_value":
+                return f"a {title} {self.op} {number}{within or ' recorded'}"
+            case "event_with":
+                partner = self.partner.title if self.partner else ""
+                before, after = self.days_before, self.days_after
+                when = f"from {before} days before to {after} days after it"
+                if not after:
+                    when = f"in the {before} days before it (or on its day)"
+                elif not before:
+                    when = f"in the {after} days after it (or on its day)"
+                return f"{title}{within or ' recorded'} with a {partner} {when}"
             case "distinct_codes":
                 return f"{number}+ different {title} codes{within}"
             case "has_medicine" | "no_medicine":
@@ -171,12 +236,16 @@ class Definition:
     checked_by: str
     date: str
     file: str
+    years: tuple[str, ...] = ()  # empty: in force every year
+    indicator: str = ""
+    local: str = ""
+
+    def in_force(self, year: str) -> bool:
+        return not self.years or year in self.years
 
     @property
     def codelists(self) -> tuple[str, ...]:
-        return tuple(
-            sorted({leaf.codelist.name for leaf in leaves(self.criteria) if leaf.codelist})
-        )
+        return tuple(sorted({c.name for leaf in leaves(self.criteria) for c in _lists(leaf)}))
 
     @property
     def uses_risk_model(self) -> bool:
@@ -189,9 +258,7 @@ class Definition:
         """The lists it searches that were not taken whole from a published list: its counts
         on a real extract rest on OpenPCN's own choice of codes there."""
         found = {
-            leaf.codelist.name
-            for leaf in leaves(self.criteria)
-            if leaf.codelist and leaf.codelist.status != "verified"
+            c.name for leaf in leaves(self.criteria) for c in _lists(leaf) if c.status != "verified"
         }
         return tuple(sorted(found))
 
@@ -204,10 +271,17 @@ class Definition:
             "criteria": self.criteria.words,
             "codelists": list(self.codelists),
             "unverified_codelists": list(self.unverified_codelists),
+            "indicator": self.indicator or None,
+            "years": list(self.years) or None,
+            "local": self.local or None,
             "source": self.source,
             "checked_by": self.checked_by,
             "date": self.date,
         }
+
+
+def _lists(leaf: Leaf) -> tuple[Codelist, ...]:
+    return tuple(c for c in (leaf.codelist, leaf.partner) if c is not None)
 
 
 def leaves(criterion: Criterion) -> list[Leaf]:
@@ -221,24 +295,41 @@ def default_folder() -> Path:
 
 
 def load_definitions(
-    folder: Path | None = None, codelists: dict[str, Codelist] | None = None
+    folder: Path | None = None,
+    codelists: dict[str, Codelist] | None = None,
+    year: str | None = None,
 ) -> dict[str, Definition]:
-    """Every cohort definition, by id, in spec order; any mistake fails here, before a query."""
+    """The cohort definitions in force in a financial year of YEARS (default: the year the
+    default date is read with), by id, in spec order; any mistake fails here, before a query."""
+    year = year or indicator_year(as_date(DEFAULT_DATE)).year
+    chosen = {d.id: d for d in all_definitions(folder, codelists) if d.in_force(year)}
+    order = list(SPECS)
+    return dict(sorted(chosen.items(), key=lambda kv: (order.index(kv[1].spec), kv[0])))
+
+
+def all_definitions(
+    folder: Path | None = None, codelists: dict[str, Codelist] | None = None
+) -> list[Definition]:
+    """Every definition file, each year's version of a cohort included: one id may have several
+    files, in force in years that do not overlap."""
     folder = folder or default_folder()
     codelists = load_codelists() if codelists is None else codelists
-    found: dict[str, Definition] = {}
+    found: list[Definition] = []
     for path in sorted(folder.glob("*.toml")):
         definition = parse_definition(path, codelists)
-        if definition.id in found:
-            raise InputError(
-                f"cohort id {definition.id!r} is also defined in {found[definition.id].file}",
-                file=path.name,
-                column="id",
-                fix="give each cohort a unique id",
-            )
-        found[definition.id] = definition
-    order = list(SPECS)
-    return dict(sorted(found.items(), key=lambda kv: (order.index(kv[1].spec), kv[0])))
+        for other in found:
+            shared = [y for y in YEARS if definition.in_force(y) and other.in_force(y)]
+            if other.id == definition.id and shared:
+                raise InputError(
+                    f"cohort id {definition.id!r} is also defined in {other.file}"
+                    + (f" for {', '.join(shared)}" if definition.years or other.years else ""),
+                    file=path.name,
+                    column="id",
+                    fix="give each cohort a unique id, or give each version of it `years` "
+                    "that do not overlap",
+                )
+        found.append(definition)
+    return found
 
 
 def parse_definition(path: Path, codelists: dict[str, Codelist]) -> Definition:
@@ -251,13 +342,24 @@ def parse_definition(path: Path, codelists: dict[str, Codelist]) -> Definition:
             f"not valid TOML: {exc}", file=name, fix="correct the TOML syntax"
         ) from exc
     missing = [key for key in REQUIRED if key not in data or data[key] in ("", None)]
-    unknown = sorted(set(data) - set(REQUIRED))
+    unknown = sorted(set(data) - set(REQUIRED) - set(OPTIONAL))
     if missing or unknown:  # a missing key is reported first
         raise InputError(
             f"missing {', '.join(missing)}" if missing else f"unknown key {unknown[0]!r}",
             file=name,
             column=(missing or unknown)[0],
-            fix=f"{'every definition needs' if missing else 'use only'}: {', '.join(REQUIRED)}",
+            fix=f"every definition needs: {', '.join(REQUIRED)}"
+            if missing
+            else f"use only: {', '.join((*REQUIRED, *OPTIONAL))}",
+        )
+    years = data.get("years", list(YEARS))
+    if not isinstance(years, list) or not years or set(map(str, years)) - set(YEARS):
+        raise InputError(
+            f"years must list financial years OpenPCN holds definitions for, not {years!r}",
+            file=name,
+            column="years",
+            fix=f'write e.g. years = ["{YEARS[0]}"], from {", ".join(YEARS)}; or leave it out '
+            "for a definition in force every year",
         )
     if data["spec"] not in SPECS:
         raise InputError(
@@ -277,6 +379,9 @@ def parse_definition(path: Path, codelists: dict[str, Codelist]) -> Definition:
         checked_by=str(data["checked_by"]),
         date=str(data["date"]),
         file=name,
+        years=() if "years" not in data else tuple(y for y in YEARS if y in years),
+        indicator=str(data.get("indicator", "")),
+        local=" ".join(str(data.get("local", "")).split()),
     )
 
 
@@ -331,23 +436,34 @@ def _leaf(kind: str, params: object, file: str, codelists: dict[str, Codelist], 
     def bad(what: str, fix: str) -> InputError:
         return InputError(what, file=file, column=path, fix=fix)
 
-    leaf: dict[str, Any] = {"kind": kind}
-    if "codelist" in params:
-        name = params["codelist"]
+    def codelist(key: str) -> Codelist:
+        name = params[key]
         if name not in codelists:
             raise bad(
                 f"unknown codelist {name!r}",
                 "add it to src/openpcn/data/codelists/codelists.toml or correct the name",
             )
-        codelist = codelists[name]
+        found = codelists[name]
         wants_medicines = kind in ("has_medicine", "no_medicine")
-        if codelist.on_medicines != wants_medicines:
+        if found.on_medicines != wants_medicines:
             raise bad(
-                f"codelist {name!r} ({codelist.system}) cannot be used with {kind}",
+                f"codelist {name!r} ({found.system}) cannot be used with {kind}",
                 "use dm+d or BNF lists with has_medicine / no_medicine, and SNOMED CT or "
                 "local lists with the event criteria",
             )
-        leaf["codelist"] = codelist
+        return found
+
+    leaf: dict[str, Any] = {"kind": kind}
+    if "codelist" in params:
+        leaf["codelist"] = codelist("codelist")
+    if "with" in params:
+        leaf["partner"] = codelist("with")
+    for key in ("days_before", "days_after"):
+        if key in params:
+            days = params[key]
+            if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+                raise bad(f"{key} must be a whole number of days, 0 or more", f"write {key} = 7")
+            leaf[key] = days
     if "within" in params:
         leaf["window"] = parse_window(params["within"], file, path)
     if "op" in params:

@@ -6,7 +6,13 @@ import ibis
 import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
+from openpcn.cohorts.definitions import (
+    SPECS,
+    Definition,
+    cohort_date,
+    indicator_year,
+    load_definitions,
+)
 from openpcn.exceptions import NotFoundError
 from openpcn.orgs.dates import DateLike
 
@@ -37,13 +43,18 @@ def run(
     pcn: str | None = None,
     practice: str | None = None,
     definitions: dict[str, Definition] | None = None,
+    year: str | None = None,
 ) -> pd.DataFrame:
-    """The worklist: one row per patient per cohort, with the reason in words, sorted."""
+    """The worklist: one row per patient per cohort, with the reason in words, sorted; by the
+    definitions given, else those in force in `year` (default: the date's, `indicator_year`)."""
+    day = cohort_date(date)
+    if definitions is None:
+        definitions = load_definitions(year=indicator_year(day, year).year)
     chosen = select(cohort_or_spec, definitions)
     expr = compile_cohorts(
         con,
         chosen,
-        cohort_date(date),
+        day,
         pcns=None if pcn is None else [pcn.strip().upper()],
         practice=None if practice is None else practice.strip().upper(),
     )

@@ -2,11 +2,11 @@
 
 The report lists this section in `openpcn.reports.sections`. Everyone who may open the report
 may see it, so every count is disclosure-controlled (`disclosed(summary(...))`: 1-7 hidden, the
-rest rounded to 5, rates recomputed from the shown counts; the CAN-01 and CVD-02 statuses judged
-on the exact counts, see `openpcn.cohorts.thresholds`). An ICS total is the exact total over
-its PCNs disclosed once: summing the shown PCN counts would leave out every hidden one. A date
-cohorts cannot be found on, or nobody registered in the ICS's PCNs on the date (no patient-level
-data), leaves the section out.
+rest rounded to 5, rates recomputed from the shown counts; the FIT indicator's status judged on
+the exact counts, see `openpcn.cohorts.thresholds`; CVD-02 has none, it is not a target). An
+ICS total is the exact total over its PCNs disclosed once: summing the shown PCN counts would
+leave out every hidden one. A date cohorts cannot be found on, or nobody registered in the
+ICS's PCNs on the date (no patient-level data), leaves the section out.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from openpcn.cohorts.compile import registered
 from openpcn.cohorts.definitions import SPECS, cohort_date, load_definitions
 from openpcn.cohorts.disclosure import REDACT_AT_MOST, ROUND_TO, disclose
 from openpcn.cohorts.efi import CATEGORIES
+from openpcn.cohorts.indicators import fit_indicator
 from openpcn.cohorts.summary import (
-    BANDS,
-    CAN01_BANDS,
-    CVD02_BANDS,
     disclosed,
     disclosed_rate,
+    fit_bands_of,
     judged_rate,
+    rate,
     summary,
 )
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
@@ -38,6 +38,7 @@ from openpcn.orgs.hierarchy import resolve_ics
 
 RATE_KEYS = ("numerator", "denominator", "pct", "ci_lower_pct", "ci_upper_pct")
 INDICATORS = {"can01": "can01_fit_share", "cvd02": "cvd02_hypertension_register"}
+WITH_STATUS = ("can01",)  # CVD-02 is a prevalence for adjustment, not judged against a target
 SOURCE = (
     "the warehouse's patient-level tables (synthetic in the default data), counted by the cohort "
     "definitions shipped in openpcn/data/cohorts (openpcn cohorts list; docs/cohorts.md); "
@@ -48,8 +49,8 @@ SOURCE = (
 
 def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     """The ICS totals of a raw `summary`, each disclosed once: {spec: {cohort: n}}, "efi":
-    {category: n}, "registered": n, and the CAN-01 and CVD-02 rates and statuses (judged on the
-    exact totals) for the whole ICS. A cohort the summary did not count (None, see its
+    {category: n}, "registered": n, and the FIT indicator's rate and status (judged on the exact
+    totals) and CVD-02's rate for the whole ICS. A cohort the summary did not count (None, see its
     "not_counted") has None as its total."""
     pcns = sorted(raw["indicators"]["registered"])
 
@@ -65,8 +66,9 @@ def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     out["efi"] = {category: total(raw["efi"], category) for category in CATEGORIES}
     registered = sum(int(n) for n in raw["indicators"]["registered"].values())
     cancer = out["early_cancer"]
-    with_fit = cancer.get("early-cancer-lgi-with-fit", 0)
-    without_fit = cancer.get("early-cancer-lgi-without-fit", 0)
+    fit = fit_indicator(raw["year"])
+    with_fit = cancer.get(fit.numerator, 0)
+    without_fit = cancer.get(fit.rest, 0)
     referrals = None if with_fit is None or without_fit is None else with_fit + without_fit
     register = out["cvd"].get("cvd-02-hypertension-register", 0)
     shown: dict[str, Any] = {
@@ -76,8 +78,9 @@ def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     shown["registered"] = disclose(registered)
     # As `disclosed` does for each PCN: the rate is recomputed from the disclosed counts, the
     # status judged on the exact ones.
-    shown["can01"] = disclosed_rate(CAN01_BANDS, judged_rate(CAN01_BANDS, with_fit, referrals))
-    shown["cvd02"] = disclosed_rate(CVD02_BANDS, judged_rate(CVD02_BANDS, register, registered))
+    bands = fit_bands_of(raw["indicators"]["can01_fit_share"])
+    shown["can01"] = disclosed_rate(bands, judged_rate(bands, with_fit, referrals))
+    shown["cvd02"] = rate(disclose(register), disclose(registered))
     return shown
 
 
@@ -96,7 +99,7 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
     shown = disclosed(raw)
     totals = ics_totals(raw)
     names = _pcn_names(con, codes)
-    definitions = load_definitions()
+    definitions = load_definitions(year=raw["year"])
     indicators = shown["indicators"]
     not_counted = {str(k): str(v) for k, v in raw.get("not_counted", {}).items()}
 
@@ -125,7 +128,6 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
     f.add("can01.lower_pct", can01["thresholds"]["lower_pct"], "pct")
     f.add("can01.upper_pct", can01["thresholds"]["upper_pct"], "pct")
     cvd02 = indicators["cvd02_hypertension_register"]
-    f.add("cvd02.expected_pct", cvd02["expected_pct"], "pct")
     for short, name in INDICATORS.items():
         _add_rate(f, f"{short}.ics", totals[short])
         for code in codes:
@@ -143,11 +145,16 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
         "categories": list(CATEGORIES),
         "can01_about": can01["about"],
         "cvd02_about": cvd02["about"],
-        "cvd02_expected_source": cvd02["expected_source"],
+        "can01_code": can01["indicator"],
+        "year": raw["year"],
+        "year_note": raw["year_note"],
+        "can01_source": can01["source"],
+        "thresholds_confirmed": can01["thresholds"]["confirmed"],
         # how each status reads (the figures hold the status names, judged on exact counts)
         "status_labels": {
-            short: {name: BANDS[key].label(name) for name in _statuses(BANDS[key])}
-            for short, key in INDICATORS.items()
+            "can01": {
+                name: fit_bands_of(can01).label(name) for name in _statuses(fit_bands_of(can01))
+            }
         },
         "status_note": SUPPRESSED_NOTE,
         "suppressed": {
@@ -157,7 +164,7 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
                 and item["value"] == SUPPRESSED
                 for name, item in f.items.items()
             )
-            for short in INDICATORS
+            for short in WITH_STATUS
         },
         "hidden_at_most": REDACT_AT_MOST,
         "round_to": ROUND_TO,
@@ -184,11 +191,8 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
                 "source": f"{source}; eFI (Clegg et al. 2016) from openpcn.cohorts.efi",
                 "date": day_iso,
             },
-            "can01": {"source": f"{source}; CAN-01 (Network Contract DES)", "date": day_iso},
-            "cvd02": {
-                "source": f"{source}; comparator: {cvd02['expected_source']}",
-                "date": day_iso,
-            },
+            "can01": {"source": f"{source}; {can01['source']}", "date": day_iso},
+            "cvd02": {"source": source, "date": day_iso},
         },
     }
 
@@ -210,7 +214,8 @@ def _efi(shown: dict[str, Any], code: str) -> dict[str, int | None]:
 def _add_rate(f: Figures, prefix: str, value: dict[str, Any]) -> None:
     for key in RATE_KEYS:
         f.add(f"{prefix}.{key}", value[key], "int" if key in RATE_KEYS[:2] else "pct")
-    f.add(f"{prefix}.status", value["status"], "text")
+    if "status" in value:
+        f.add(f"{prefix}.status", value["status"], "text")
 
 
 def _statuses(bands: Bands) -> tuple[str, ...]:

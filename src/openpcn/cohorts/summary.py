@@ -16,9 +16,17 @@ import ibis
 import pandas as pd
 
 from openpcn.cohorts.compile import compile_cohorts, registered
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
+from openpcn.cohorts.definitions import (
+    SPECS,
+    Definition,
+    IndicatorYear,
+    cohort_date,
+    indicator_year,
+    load_definitions,
+)
 from openpcn.cohorts.disclosure import disclose
 from openpcn.cohorts.efi import efi_distribution, efi_table
+from openpcn.cohorts.indicators import fit_bands, fit_indicator
 from openpcn.cohorts.thresholds import Bands
 from openpcn.exceptions import InputError
 from openpcn.orgs.dates import DateLike
@@ -26,35 +34,19 @@ from openpcn.orgs.hierarchy import resolve_ics
 from openpcn.progress import part, report
 from openpcn.quality.stats import wilson_interval
 
-#: CVD-02 comparator. NHS Digital, Quality and Outcomes Framework 2018-19, England recorded
-#: hypertension (HYP register) prevalence, all ages, as reproduced in
-#: src/openpcn/data/synth/conditions.csv (not re-checked against the publication). The modelled
-#: *expected* prevalence (Public Health England, Hypertension prevalence estimates in England,
-#: 2017, published March 2020) is higher and not used, so the recorded national figure stands in.
-CVD02_EXPECTED_PCT = 13.96
-CVD02_EXPECTED_SOURCE = (
-    "NHS Digital, Quality and Outcomes Framework 2018-19, England recorded hypertension "
-    "prevalence, all ages (as reproduced in conditions.csv); UNCONFIRMED as an expected-prevalence "
-    "figure: Public Health England's modelled estimates (Hypertension prevalence estimates in "
-    "England, 2017) are higher"
-)
 #: the eFI columns the summary keeps (in memory) for its cohorts and distribution
 EFI_COLUMNS = ("patient_id", "practice_code", "efi_category")
 #: patient columns the summary's one query carries for the inequalities breakdowns
 BREAKDOWN_COLUMNS = ("imd_decile", "ethnicity_group")
-#: NHS England, Investment and Impact Fund 2022/23 guidance, CAN-01 lower and upper thresholds
-#: (as reproduced by Ardens: support-ew.ardens.org.uk/support/solutions/articles/31000166935)
-CAN01_THRESHOLDS = {"lower_pct": 40.0, "upper_pct": 80.0}
-CAN01_BANDS = Bands(
-    (CAN01_THRESHOLDS["lower_pct"], CAN01_THRESHOLDS["upper_pct"]),
-    ("below", "between", "above"),
-    ("Below 40%", "Between 40% and 80%", "At or above 80%"),
-)
-CVD02_BANDS = Bands(
-    (CVD02_EXPECTED_PCT,), ("below", "above"), ("Below expected", "At or above expected")
-)
-#: the indicators with a status, by their key in the summary's (and the trend's) answer
-BANDS = {"can01_fit_share": CAN01_BANDS, "cvd02_hypertension_register": CVD02_BANDS}
+#: CVD-02 is the hypertension register as a share of the list: NHS England uses it to adjust
+#: the CVD indicators for prevalence, not as a target, so it is shown without a status (an
+#: expected prevalence would come from the published QOF prevalence, not a constant here).
+CVD02_ABOUT = "people on the hypertension register per registered person"
+
+
+def fit_bands_of(indicator: dict[str, Any]) -> Bands:
+    """The bands of a summary's (or trend's) FIT indicator, from the thresholds it carries."""
+    return fit_bands(indicator["thresholds"]["lower_pct"], indicator["thresholds"]["upper_pct"])
 
 
 def judged_rate(bands: Bands, numerator: int | None, denominator: int | None) -> dict[str, Any]:
@@ -89,25 +81,31 @@ def rate(numerator: int | None, denominator: int | None) -> dict[str, Any]:
 # they cannot go stale; weak keys let them go with the connection, and each connection keeps
 # its KEPT_PER_CONNECTION latest (a summary is tens of kilobytes).
 KEPT_PER_CONNECTION = 16
-_COUNTED: weakref.WeakKeyDictionary[ibis.BaseBackend, dict[tuple[str, dt.date], dict[str, Any]]] = (
-    weakref.WeakKeyDictionary()
-)
+_COUNTED: weakref.WeakKeyDictionary[
+    ibis.BaseBackend, dict[tuple[str, dt.date, str], dict[str, Any]]
+] = weakref.WeakKeyDictionary()
 
 
-def summary(con: ibis.BaseBackend, ics: str, date: DateLike) -> dict[str, Any]:
-    """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw).
-    Counted once per connection, ICS and date; each caller gets its own copy."""
+def summary(
+    con: ibis.BaseBackend, ics: str, date: DateLike, year: str | None = None
+) -> dict[str, Any]:
+    """{spec: {pcn_code: {cohort: count}}} for every spec, "efi", and "indicators" (raw), with
+    the definitions of `year` (default: the date's, `indicator_year`). Counted once per
+    connection, ICS, date and year; each caller gets its own copy."""
     day = cohort_date(date)
+    chosen = indicator_year(day, year)
     memo = _COUNTED.setdefault(con, {})
-    key = (ics.strip().upper(), day)
+    key = (ics.strip().upper(), day, chosen.year)
     if key not in memo:
-        memo[key] = _summary(con, ics, day)
+        memo[key] = _summary(con, ics, day, chosen)
         while len(memo) > KEPT_PER_CONNECTION:
             del memo[next(iter(memo))]
     return copy.deepcopy(memo[key])
 
 
-def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
+def _summary(
+    con: ibis.BaseBackend, ics: str, day: dt.date, chosen: IndicatorYear
+) -> dict[str, Any]:
     footprint = resolve_ics(con, ics)
     pcns = con.table("pcns")
     codes = sorted(
@@ -116,7 +114,8 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
             pcns.filter(pcns.commissioner_code.isin(footprint.commissioners)).select("pcn_code")
         )["pcn_code"]
     )
-    definitions = load_definitions()
+    definitions = load_definitions(year=chosen.year)
+    fit = fit_indicator(chosen.year)
     with part(0, 2):  # the risk model: most of the time, when it is not trained for the date
         counted, unknown = _countable(con, day, list(definitions.values()))
     report("Working out the electronic frailty index", 4, 8)
@@ -158,37 +157,43 @@ def _summary(con: ibis.BaseBackend, ics: str, day: dt.date) -> dict[str, Any]:
     report("Frailty by PCN and the indicators", 7, 8)
     out["efi"] = efi_distribution(con, ics, day, scored)
     out["not_counted"] = unknown
+    out["year"] = chosen.year
+    out["year_note"] = chosen.note
     out["indicators"] = {
         "registered": registered_n,
         "can01_fit_share": {
-            "about": "share of lower-GI urgent referrals (last 12 months) with a FIT",
-            "thresholds": CAN01_THRESHOLDS,
+            "indicator": fit.code,
+            "year": fit.year,
+            "about": fit.about,
+            "thresholds": fit.thresholds,
+            "source": fit.source,
             "pcns": {
                 code: judged_rate(
-                    CAN01_BANDS,
-                    out["early_cancer"][code]["early-cancer-lgi-with-fit"],
-                    out["early_cancer"][code]["early-cancer-lgi-with-fit"]
-                    + out["early_cancer"][code]["early-cancer-lgi-without-fit"],
+                    fit.bands,
+                    out["early_cancer"][code][fit.numerator],
+                    _plus(
+                        out["early_cancer"][code][fit.numerator],
+                        out["early_cancer"][code][fit.rest],
+                    ),
                 )
                 for code in codes
             },
         },
         "cvd02_hypertension_register": {
-            "about": "people on the hypertension register per registered person",
-            "expected_pct": CVD02_EXPECTED_PCT,
-            "expected_source": CVD02_EXPECTED_SOURCE,
+            "about": CVD02_ABOUT,
             "pcns": {
-                code: judged_rate(
-                    CVD02_BANDS,
-                    out["cvd"][code]["cvd-02-hypertension-register"],
-                    registered_n[code],
-                )
+                code: rate(out["cvd"][code]["cvd-02-hypertension-register"], registered_n[code])
                 for code in codes
             },
         },
         "inequalities_raised_bp_diagnosed": _inequalities(cells),
     }
     return out
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """A sum of two counts, unknown when either is (a cohort not counted)."""
+    return None if a is None or b is None else a + b
 
 
 def _countable(
@@ -251,11 +256,11 @@ def disclosed(raw: dict[str, Any]) -> dict[str, Any]:
     """The summary as it may be shown without patient rights: counts disclosed, rates redone,
     statuses judged on the exact counts (`disclosed_rate`)."""
     shown = _walk(copy.deepcopy(raw))
-    for key, bands in BANDS.items():
-        pcns = raw["indicators"][key]["pcns"]
-        shown["indicators"][key]["pcns"] = {
-            code: disclosed_rate(bands, exact) for code, exact in pcns.items()
-        }
+    fit = raw["indicators"]["can01_fit_share"]
+    bands = fit_bands_of(fit)
+    shown["indicators"]["can01_fit_share"]["pcns"] = {
+        code: disclosed_rate(bands, exact) for code, exact in fit["pcns"].items()
+    }
     return shown
 
 
@@ -263,9 +268,7 @@ def _walk(node: Any) -> Any:
     if isinstance(node, dict):
         if "numerator" in node and "denominator" in node:
             return rate(disclose(node["numerator"]), disclose(node["denominator"]))
-        return {
-            k: (v if k in ("expected_pct", "thresholds") else _walk(v)) for k, v in node.items()
-        }
+        return {k: (v if k == "thresholds" else _walk(v)) for k, v in node.items()}
     if isinstance(node, bool) or not isinstance(node, int):
         return node
     return disclose(node)

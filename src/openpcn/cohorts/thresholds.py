@@ -1,4 +1,4 @@
-"""Threshold statuses (CAN-01's 40% and 80% bands, CVD-02 against expected prevalence), judged
+"""Threshold statuses (the FIT indicator's bands, e.g. CAN-01's 40% and 80%), judged
 on the EXACT counts, and what of them may stand next to disclosure-controlled figures.
 
 A share recomputed from rounded counts can land on the other side of a threshold (39.2% exact,

@@ -27,19 +27,18 @@ from openpcn.cohorts.definitions import (
     Definition,
     Window,
     cohort_date,
+    indicator_year,
     leaves,
     load_definitions,
 )
 from openpcn.cohorts.disclosure import disclose
+from openpcn.cohorts.indicators import fit_indicator
 from openpcn.cohorts.summary import (
-    BANDS,
-    CAN01_BANDS,
-    CAN01_THRESHOLDS,
-    CVD02_BANDS,
-    CVD02_EXPECTED_PCT,
-    CVD02_EXPECTED_SOURCE,
+    CVD02_ABOUT,
     disclosed_rate,
+    fit_bands_of,
     judged_rate,
+    rate,
 )
 from openpcn.exceptions import InputError, NotFoundError
 from openpcn.orgs.dates import DateLike, iso
@@ -49,7 +48,6 @@ MAX_STEP_MONTHS = 12
 #: criteria left out of a trend: the risk centile would refit the risk model for every date
 LEFT_OUT_CRITERIA = ("risk_centile",)
 _REGISTERED = "__registered__"  # the pseudo-cohort that carries the registered count
-CAN01_WITH, CAN01_WITHOUT = "early-cancer-lgi-with-fit", "early-cancer-lgi-without-fit"
 CVD02 = "cvd-02-hypertension-register"
 
 
@@ -181,18 +179,25 @@ def trend(
     step_months: int = 3,
     definitions: dict[str, Definition] | None = None,
     one_query: bool = True,
+    year: str | None = None,
 ) -> dict[str, Any]:
-    """The PCN's cohort counts, registered count, CAN-01 and CVD-02 at each date (raw).
+    """The PCN's cohort counts, registered count, the FIT indicator and CVD-02 at each date
+    (raw), every date read with the definitions of one year (`year`, default the chosen
+    date's), so the points compare like with like.
 
     Lists ("counts", "registered", "rates") run parallel to "dates", oldest first.
     """
     code = pcn_code.strip().upper()
+    chosen = indicator_year(cohort_date(date), year)
+    fit = fit_indicator(chosen.year)
+    if definitions is None:
+        definitions = load_definitions(year=chosen.year)
     kept, dropped = trend_definitions(definitions)
     dates, left_out = trend_dates(con, code, date, points=points, step_months=step_months)
     found = trend_counts(con, kept, dates, code, one_query=one_query)
     at = [found[day] for day in dates]
-    with_fit = [c.get(CAN01_WITH, 0) for c in at]
-    referred = [c.get(CAN01_WITH, 0) + c.get(CAN01_WITHOUT, 0) for c in at]
+    with_fit = [c.get(fit.numerator, 0) for c in at]
+    referred = [c.get(fit.numerator, 0) + c.get(fit.rest, 0) for c in at]
     listed = [c.get(_REGISTERED, 0) for c in at]
     notes = [
         f"Left out: {d.title} ({d.id}). Its emergency-admission risk centile would refit the "
@@ -202,6 +207,8 @@ def trend(
     return {
         "code": code,
         "date": cohort_date(date).isoformat(),
+        "year": chosen.year,
+        "year_note": chosen.note,
         "points": points,
         "step_months": step_months,
         "dates": [day.isoformat() for day in dates],
@@ -218,20 +225,19 @@ def trend(
             for d in kept
         ],
         "can01_fit_share": {
-            "about": "share of lower-GI urgent referrals (last 12 months) with a FIT",
-            **CAN01_THRESHOLDS,
+            "indicator": fit.code,
+            "about": fit.about,
+            "thresholds": fit.thresholds,
+            "lower_pct": fit.lower_pct,
+            "upper_pct": fit.upper_pct,
+            "thresholds_confirmed": fit.thresholds_confirmed,
             "rates": [
-                judged_rate(CAN01_BANDS, n, m) for n, m in zip(with_fit, referred, strict=True)
+                judged_rate(fit.bands, n, m) for n, m in zip(with_fit, referred, strict=True)
             ],
         },
         "cvd02_hypertension_register": {
-            "about": "people on the hypertension register per registered person",
-            "expected_pct": CVD02_EXPECTED_PCT,
-            "expected_source": CVD02_EXPECTED_SOURCE,
-            "rates": [
-                judged_rate(CVD02_BANDS, c.get(CVD02, 0), n)
-                for c, n in zip(at, listed, strict=True)
-            ],
+            "about": CVD02_ABOUT,
+            "rates": [rate(c.get(CVD02, 0), n) for c, n in zip(at, listed, strict=True)],
         },
         "notes": notes,
     }
@@ -245,9 +251,19 @@ def disclosed_trend(raw: dict[str, Any]) -> dict[str, Any]:
         **raw,
         "registered": [disclose(n) for n in raw["registered"]],
         "cohorts": [{**c, "counts": [disclose(n) for n in c["counts"]]} for c in raw["cohorts"]],
-        **{
-            key: {**raw[key], "rates": [disclosed_rate(bands, r) for r in raw[key]["rates"]]}
-            for key, bands in BANDS.items()
+        "can01_fit_share": {
+            **raw["can01_fit_share"],
+            "rates": [
+                disclosed_rate(fit_bands_of(raw["can01_fit_share"]), r)
+                for r in raw["can01_fit_share"]["rates"]
+            ],
+        },
+        "cvd02_hypertension_register": {
+            **raw["cvd02_hypertension_register"],
+            "rates": [
+                rate(disclose(r["numerator"]), disclose(r["denominator"]))
+                for r in raw["cvd02_hypertension_register"]["rates"]
+            ],
         },
         "left_out": [dict(x) for x in raw["left_out"]],
         "notes": list(raw["notes"]),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpcn.exceptions import InputError
+from openpcn.orgs.dates import normalise_year
 
 #: the streams a year's file may give rows for; `iif` and `arrs` are shown as iif_max, arrs_sum
 RATE_KEYS = (
@@ -58,7 +59,6 @@ UNIT_WORDS = {
 }
 #: registered patients from which a PCN may claim a role's larger WTE limit ("100,000 or over")
 LARGE_PCN = 100_000
-_YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
 
 
 def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -258,17 +258,6 @@ class YearRules:
             ],
             "iif": dict(self.iif),
         }
-
-
-def normalise_year(year: str) -> str:
-    """'2020/21' or '2020-21' -> '2020/21'; anything else is the user's to fix."""
-    match = _YEAR.match(str(year).strip())
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise InputError(
-            f"{year!r} is not a financial year",
-            fix="write the year as 2020/21 (or 2020-21): April to March",
-        )
-    return f"{match.group(1)}/{match.group(2)}"
 
 
 def _folder() -> Any:

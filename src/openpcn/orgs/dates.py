@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -55,3 +56,24 @@ def iso(value: object) -> str | None:
 def open_on(start: ir.Column, end: ir.Column, date: dt.date) -> ir.BooleanValue:
     """start <= date <= end, where a null end means still open (both ends inclusive)."""
     return (start <= date) & (end.isnull() | (end >= date))
+
+
+_YEAR = re.compile(r"^(\d{4})[/-](\d{2})$")
+
+
+def normalise_year(year: str) -> str:
+    """'2020/21' or '2020-21' -> '2020/21' (a financial year, April to March); anything else is
+    the user's to fix."""
+    match = _YEAR.match(str(year).strip())
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise InputError(
+            f"{year!r} is not a financial year",
+            fix="write the year as 2020/21 (or 2020-21): April to March",
+        )
+    return f"{match.group(1)}/{match.group(2)}"
+
+
+def financial_year(day: dt.date) -> str:
+    """The financial year (April to March) the date falls in: 2019-12-01 -> '2019/20'."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}/{(start + 1) % 100:02d}"

@@ -10,9 +10,11 @@ with the rights checks, disclosure control and audit rows that decide what each 
   same rights; a PCN's lists take a member-practice filter (any other practice: 403). Every
   view and export writes an audit row counting the rows shown, returned or exported;
 - the model card is aggregate and open to every role;
-- a PCN's trend (cohort sizes, CAN-01 and CVD-02 at past dates) follows the dashboard's rule;
-- the CAN-01 and CVD-02 statuses are judged on the exact counts for every viewer (suppressed,
-  with the reason, where they would narrow a hidden count): `openpcn.cohorts.thresholds`.
+- a PCN's trend (cohort sizes, the FIT indicator and CVD-02 at past dates) follows the
+  dashboard's rule;
+- the FIT indicator's status (CAN-01, CAN-02 or CAN-04 by year) is judged on the exact counts
+  for every viewer (suppressed, with the reason, where it would narrow a hidden count):
+  `openpcn.cohorts.thresholds`. CVD-02 has no status: it is not a target.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
-from openpcn.cohorts.summary import BANDS, CAN01_BANDS, CVD02_BANDS, disclosed, rate, summary
+from openpcn.cohorts.summary import disclosed, fit_bands_of, rate, summary
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.cohorts.worklists import DEFAULT_SORT, combined, ordered, reason_text
@@ -152,6 +154,7 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     can01 = indicators["can01_fit_share"]
     lower, upper = can01["thresholds"]["lower_pct"], can01["thresholds"]["upper_pct"]
     cvd02 = indicators["cvd02_hypertension_register"]
+    no_rate = rate(None, None)
     answer = {
         "code": key,
         "name": str(detail["name"]),
@@ -160,17 +163,20 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
         "disclosure_controlled": not rights,
         "registered": indicators["registered"].get(key, 0),
         "cohorts": cohorts,
+        "year": shown["year"],
+        "year_note": shown["year_note"],
         "can01_fit_share": {
-            **with_status(can01["pcns"].get(key), CAN01_BANDS),
+            **with_status(can01["pcns"].get(key), fit_bands_of(can01)),
+            "indicator": can01["indicator"],
             "about": can01["about"],
+            "source": can01["source"],
             "lower_pct": lower,
             "upper_pct": upper,
+            "thresholds_confirmed": can01["thresholds"]["confirmed"],
         },
         "cvd02_hypertension_register": {
-            **with_status(cvd02["pcns"].get(key), CVD02_BANDS),
+            **(cvd02["pcns"].get(key) or no_rate),
             "about": cvd02["about"],
-            "expected_pct": cvd02["expected_pct"],
-            "expected_source": cvd02["expected_source"],
         },
         "efi": shown["efi"].get(key, dict.fromkeys(CATEGORIES, 0)),
     }
@@ -413,16 +419,16 @@ def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = [row(c["id"], c["spec_title"], c["title"], "count", c["counts"])
             for c in answer["cohorts"]]  # fmt: skip
     rows.append(row("registered", "", "Registered patients", "count", answer["registered"]))
+    fit = answer["can01_fit_share"]
+    code = fit["indicator"]
     for key, title in (
-        ("can01_fit_share", "CAN-01: lower-GI urgent referrals with a FIT (%)"),
+        ("can01_fit_share", f"{code}: lower-GI urgent referrals with a FIT (%)"),
         ("cvd02_hypertension_register", "CVD-02: hypertension register (% of registered)"),
     ):
         pcts = [r["pct"] for r in answer[key]["rates"]]
         rows.append(row(f"{key}_pct", "", title, "pct", pcts))
-    for key, title in (
-        ("can01_fit_share", "CAN-01 status (against 40% and 80%)"),
-        ("cvd02_hypertension_register", "CVD-02 status (against expected prevalence)"),
-    ):
-        statuses = [BANDS[key].label(r["status"]) for r in answer[key]["rates"]]
-        rows.append(row(f"{key}_status", "", title, "status", statuses))
+    bands = fit_bands_of(fit)
+    title = f"{code} status (against {fit['lower_pct']:g}% and {fit['upper_pct']:g}%)"
+    statuses = [bands.label(r["status"]) for r in fit["rates"]]
+    rows.append(row("can01_fit_share_status", "", title, "status", statuses))
     return rows

@@ -58,15 +58,20 @@ class Status(BaseModel):
 
 
 class Can01(JudgedRate, Status):
+    """The lower-GI FIT indicator of the year (kept under its first year's name, CAN-01)."""
+
+    indicator: str = Field(description="the indicator of the year: CAN-01, CAN-02 or CAN-04")
     about: str
+    source: str
     lower_pct: float
     upper_pct: float
+    thresholds_confirmed: bool = Field(description="false: no published source was found")
 
 
-class Cvd02(JudgedRate, Status):
+class Cvd02(Rate):
+    """The hypertension register as a share of the list: a prevalence, not a target."""
+
     about: str
-    expected_pct: float
-    expected_source: str
 
 
 class CohortCount(BaseModel):
@@ -86,6 +91,8 @@ class PcnCohorts(BaseModel):
     disclosure_controlled: bool
     registered: int | None
     cohorts: list[CohortCount]
+    year: str = Field(description="the financial year whose definitions were used")
+    year_note: str = Field(description="why it is not the date's own year, if it is not")
     can01_fit_share: Can01
     cvd02_hypertension_register: Cvd02
     efi: dict[str, int | None]
@@ -105,17 +112,17 @@ class TrendCohort(BaseModel):
 
 
 class TrendCan01(BaseModel):
+    indicator: str
     about: str
     lower_pct: float
     upper_pct: float
+    thresholds_confirmed: bool
     rates: list[JudgedRate]
 
 
 class TrendCvd02(BaseModel):
     about: str
-    expected_pct: float
-    expected_source: str
-    rates: list[JudgedRate]
+    rates: list[Rate]
 
 
 class PcnTrend(BaseModel):
@@ -124,6 +131,8 @@ class PcnTrend(BaseModel):
     date: str
     points: int
     step_months: int
+    year: str
+    year_note: str
     disclosure_controlled: bool
     dates: list[str] = Field(description="the dates kept, oldest first; lists run parallel")
     left_out: list[LeftOut] = Field(description="dates asked for but left out, and why")
