@@ -29,9 +29,15 @@ def test_can01_is_judged_on_the_exact_share(numerator, denominator, status):
     assert CAN01_BANDS.judged(numerator, denominator) == status
 
 
-def test_cvd02_compares_exactly_with_the_expected_prevalence():
-    assert CVD02_BANDS.judged(1396, 10_000) == "above"  # 13.96% is not a float here
-    assert CVD02_BANDS.label("above") == "At or above expected"
+def test_each_year_has_its_fit_indicator_and_thresholds():
+    assert list(fit_indicators()) == list(YEARS)
+    can02 = fit_indicator("2023/24")
+    assert (can02.code, can02.lower_pct, can02.upper_pct) == ("CAN-02", 65, 80)
+    assert can02.bands.judged(64, 100) == "below" and can02.bands.judged(65, 100) == "between"
+    assert can02.bands.label("below") == "Below 65%"
+    assert not can02.thresholds_confirmed  # no published source found: shown as unconfirmed
+    assert fit_indicator("2022/23").code == "CAN-01" and fit_indicator("2022/23").thresholds_confirmed
+    assert fit_indicator("2024/25").code == "CAN-04"
 
 
 def test_the_disclosed_rate_keeps_the_exact_status():

@@ -198,7 +198,7 @@ def test_the_trend_csv_has_dates_as_columns_disclosed_or_exact_and_audited(app, 
     reader = csv.DictReader(io.StringIO(got.text))
     assert reader.fieldnames == ["row", "spec", "title", "2020-01-01", "2020-02-01", "2020-03-01"]
     rows = {r["row"]: r for r in reader}
-    assert len(rows) == len(raw["cohorts"]) + 5  # + registered, CAN-01 and CVD-02 %, status
+    assert len(rows) == len(raw["cohorts"]) + 4  # + registered, CAN-01 and CVD-02 %, status
     for c in shown["cohorts"]:
         cells = [rows[c["id"]][d] for d in shown["dates"]]
         assert cells == ["" if n is None else str(n) for n in c["counts"]]

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from openpcn.cohorts.summary import CAN01_BANDS, judged_rate, summary
+from openpcn.cohorts.indicators import fit_indicator
+from openpcn.cohorts.summary import judged_rate, summary
 from openpcn.cohorts.trend import trend
 from openpcn.web.routes.cohorts import answers
 
@@ -18,6 +19,7 @@ PCN = "U42510"
 DAY = dt.date(2019, 11, 1)  # a date no other test asks for: its answers are this module's own
 TREND_DAY = dt.date(2020, 2, 1)
 WITH_FIT, REFERRALS = 98, 250  # 39.2%; disclosed: 100 of 250, 40.0%
+CAN01_BANDS = fit_indicator("2022/23").bands  # the definitions read on DAY (before 2022/23)
 ROLES = [
     ("pcn_manager", {"pcn": PCN}),
     ("ics_analyst", {}),

@@ -32,14 +32,8 @@ from openpcn.cohorts.definitions import (
     load_definitions,
 )
 from openpcn.cohorts.disclosure import disclose
-from openpcn.cohorts.indicators import fit_indicator
-from openpcn.cohorts.summary import (
-    CVD02_ABOUT,
-    disclosed_rate,
-    fit_bands_of,
-    judged_rate,
-    rate,
-)
+from openpcn.cohorts.indicators import fit_bands, fit_indicator
+from openpcn.cohorts.summary import CVD02_ABOUT, disclosed_rate, judged_rate, rate
 from openpcn.exceptions import InputError, NotFoundError
 from openpcn.orgs.dates import DateLike, iso
 
@@ -227,7 +221,6 @@ def trend(
         "can01_fit_share": {
             "indicator": fit.code,
             "about": fit.about,
-            "thresholds": fit.thresholds,
             "lower_pct": fit.lower_pct,
             "upper_pct": fit.upper_pct,
             "thresholds_confirmed": fit.thresholds_confirmed,
@@ -247,6 +240,7 @@ def disclosed_trend(raw: dict[str, Any]) -> dict[str, Any]:
     """The trend as it may be shown without patient rights: every count through `disclose`,
     every rate recomputed from the disclosed numerator and denominator, every status judged on
     the exact counts (as `summary.disclosed`)."""
+    fit = raw["can01_fit_share"]
     return {
         **raw,
         "registered": [disclose(n) for n in raw["registered"]],
@@ -254,7 +248,7 @@ def disclosed_trend(raw: dict[str, Any]) -> dict[str, Any]:
         "can01_fit_share": {
             **raw["can01_fit_share"],
             "rates": [
-                disclosed_rate(fit_bands_of(raw["can01_fit_share"]), r)
+                disclosed_rate(fit_bands(fit["lower_pct"], fit["upper_pct"]), r)
                 for r in raw["can01_fit_share"]["rates"]
             ],
         },

@@ -28,6 +28,7 @@ from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
 from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
 from openpcn.cohorts.efi import CATEGORIES
+from openpcn.cohorts.indicators import fit_bands
 from openpcn.cohorts.summary import disclosed, fit_bands_of, rate, summary
 from openpcn.cohorts.thresholds import SUPPRESSED, SUPPRESSED_NOTE, UNKNOWN, Bands
 from openpcn.cohorts.trend import disclosed_trend, trend
@@ -427,7 +428,7 @@ def trend_rows(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     ):
         pcts = [r["pct"] for r in answer[key]["rates"]]
         rows.append(row(f"{key}_pct", "", title, "pct", pcts))
-    bands = fit_bands_of(fit)
+    bands = fit_bands(fit["lower_pct"], fit["upper_pct"])
     title = f"{code} status (against {fit['lower_pct']:g}% and {fit['upper_pct']:g}%)"
     statuses = [bands.label(r["status"]) for r in fit["rates"]]
     rows.append(row("can01_fit_share_status", "", title, "status", statuses))
