@@ -36,7 +36,8 @@ def test_each_year_has_its_fit_indicator_and_thresholds():
     assert can02.bands.judged(64, 100) == "below" and can02.bands.judged(65, 100) == "between"
     assert can02.bands.label("below") == "Below 65%"
     assert not can02.thresholds_confirmed  # no published source found: shown as unconfirmed
-    assert fit_indicator("2022/23").code == "CAN-01" and fit_indicator("2022/23").thresholds_confirmed
+    can01 = fit_indicator("2022/23")
+    assert can01.code == "CAN-01" and can01.thresholds_confirmed
     assert fit_indicator("2024/25").code == "CAN-04"
 
 
