@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from tests.conftest import typed
 
+from openpcn.codes import code_problem
+from openpcn.cohorts.codelists import check_codelists, load_codelists
 from openpcn.cohorts.efi import (
     CATEGORIES,
     DEFICITS,
@@ -20,12 +22,54 @@ from openpcn.cohorts.efi import (
 )
 from openpcn.config import Settings
 from openpcn.store.warehouse import connect, write_tables
+from openpcn.synth import parameters
 
 DAY = "2020-03-31"
 CODES = load_codelist()
-#: one code per coded deficit, in codelist order
-ONE_CODE = {deficit: code for code, deficit in reversed(list(CODES.deficit_of.items()))}
+#: one code per coded deficit that counts as that deficit only, the first in codelist order
+ONE_CODE = {
+    names[0]: code for code, names in reversed(list(CODES.deficits_of.items())) if len(names) == 1
+}
 DEFICIT_NAMES = list(CODES.deficits)
+#: the size of each deficit's eFI SNOMED CT code set in UoM-Data-Science-Platforms/gm-sde at
+#: commit 6cf10afc (shared/clinical-code-sets/*/efi-*/1/efi-*.snomed.txt), all shipped
+PUBLISHED = {
+    "activity_limitation": 6,
+    "anaemia": 155,
+    "arthritis": 83,
+    "atrial_fibrillation": 21,
+    "cerebrovascular_disease": 80,
+    "chronic_kidney_disease": 43,
+    "diabetes": 157,
+    "dizziness": 37,
+    "dyspnoea": 10,
+    "falls": 13,
+    "foot_problems": 9,
+    "fragility_fracture": 149,
+    "hearing_impairment": 44,
+    "heart_failure": 62,
+    "heart_valve_disease": 5,
+    "housebound": 17,
+    "hypertension": 39,
+    "hypotension_syncope": 28,
+    "ischaemic_heart_disease": 64,
+    "memory_cognitive_problems": 112,
+    "mobility_transfer_problems": 32,
+    "osteoporosis": 55,
+    "parkinsonism_tremor": 43,
+    "peptic_ulcer": 95,
+    "peripheral_vascular_disease": 27,
+    "requirement_for_care": 11,
+    "respiratory_disease": 265,
+    "skin_ulcer": 97,
+    "sleep_disturbance": 18,
+    "social_vulnerability": 22,
+    "thyroid_disease": 46,
+    "urinary_incontinence": 36,
+    "urinary_system_disease": 40,
+    "visual_impairment": 154,
+    "weight_loss_anorexia": 14,
+}
 
 
 def person(pid: str, born: str = "1940-01-01", practice: str = "J81001", **kw) -> dict:
@@ -89,7 +133,87 @@ def test_the_codelist_names_35_coded_deficits_and_polypharmacy_makes_36():
     assert len(CODES.deficits) == DEFICITS - 1 == 35
     assert "polypharmacy" not in CODES.deficits
     # several codes can stand for one deficit: COPD and asthma are both respiratory disease
-    assert CODES.deficit_of["13645005"] == CODES.deficit_of["195967001"] == "respiratory_disease"
+    assert CODES.deficits_of["13645005"] == CODES.deficits_of["195967001"]
+    assert CODES.deficits_of["13645005"] == ("respiratory_disease",)
+    assert len(ONE_CODE) == 35
+
+
+def test_every_deficit_ships_at_least_its_whole_published_set():
+    shipped = {name: 0 for name in CODES.deficits}
+    for _, name in CODES.pairs:
+        shipped[name] += 1
+    assert set(shipped) == set(PUBLISHED)
+    assert {n: k for n, k in shipped.items() if k < PUBLISHED[n]} == {}
+    assert len(CODES.codes) > 2000
+    # the one code kept beyond the published sets: PAD, which the synthetic register writes
+    assert sum(shipped.values()) - sum(PUBLISHED.values()) == 1
+    assert CODES.deficits_of["840580004"] == ("peripheral_vascular_disease",)
+
+
+def test_the_shipped_efi_list_passes_the_code_checks():
+    assert [c for c in CODES.codes if code_problem("snomedct", c)] == []
+    assert [p for p in check_codelists() if p["codelist"] == "efi-deficits"] == []
+    registered = load_codelists()["efi-deficits"]
+    assert sorted(registered.codes) == CODES.codes
+    assert registered.repository == "UoM-Data-Science-Platforms/gm-sde"
+    assert registered.status == "verified"
+
+
+def test_every_synthetic_efi_code_is_in_its_deficit():
+    written = parameters.deficits().dropna(subset=["snomed_code"])
+    for row in written.itertuples():
+        assert row.deficit in CODES.deficits_of[row.snomed_code], row.snomed_code
+
+
+def test_a_code_only_in_the_full_set_counts(tmp_path):
+    # none of these was in the one-code list shipped before the full eFI sets
+    only_full = {
+        "fell": "217082002",  # Accidental fall
+        "valve": "48724000",  # Mitral valve regurgitation
+        "copd_flare": "195951007",  # Acute exacerbation of chronic obstructive airways disease
+        "iron": "87522002",  # Iron deficiency anemia
+    }
+    assert [CODES.deficits_of[c] for c in only_full.values()] == [
+        ("falls",),
+        ("heart_valve_disease",),
+        ("respiratory_disease",),
+        ("anaemia",),
+    ]
+    path = build(
+        tmp_path / "w.duckdb",
+        [person(p) for p in only_full],
+        events=[
+            {"patient_id": p, "date": "2019-06-01", "snomed_code": c} for p, c in only_full.items()
+        ],
+    )
+    got = scores(ibis.duckdb.connect(str(path), read_only=True))
+    assert got == {p: (1, "fit") for p in only_full}
+
+
+def test_a_code_in_two_deficits_sets_counts_each_deficit_once(tmp_path):
+    # the published sets put Osteoporosis and Osteoporotic fracture of bone in both the
+    # osteoporosis and the fragility fracture sets: two deficits, each counted once
+    both, also = "64859006", "443165006"
+    assert CODES.deficits_of[both] == CODES.deficits_of[also]
+    assert set(CODES.deficits_of[both]) == {"osteoporosis", "fragility_fracture"}
+    hip = "5913000"  # Fracture of neck of femur: fragility fracture only
+    path = build(
+        tmp_path / "w.duckdb",
+        [person(p) for p in ("one", "three", "hip")],
+        events=[
+            {"patient_id": "one", "date": "2019-06-01", "snomed_code": both},
+            *[
+                {"patient_id": "three", "date": "2019-06-01", "snomed_code": c}
+                for c in (both, also, hip, both)
+            ],
+            {"patient_id": "hip", "date": "2019-06-01", "snomed_code": hip},
+        ],
+    )
+    assert scores(ibis.duckdb.connect(str(path), read_only=True)) == {
+        "one": (2, "fit"),
+        "three": (2, "fit"),
+        "hip": (1, "fit"),
+    }
 
 
 def test_categories_follow_the_exact_score_at_each_boundary(boundary_home):

@@ -1,10 +1,12 @@
 """The electronic Frailty Index (eFI, Clegg et al 2016) for people aged 65+, as one Ibis query.
 
-Score = deficits present / 36. 35 deficits are coded events (codelist `efi-deficits.csv`, one
-or more SNOMED CT codes per deficit, recorded on or before the date); the 36th, polypharmacy,
-is 5+ current repeat medicines. Categories use the exact score: fit <= 0.12, mild <= 0.24,
-moderate <= 0.36, severe > 0.36, i.e. 0-4, 5-8, 9-12 and 13+ deficits (13/36 = 0.361 is severe
-even though it shows as 0.36 at two decimals). The query runs unchanged on DuckDB and Spark.
+Score = deficits present / 36. 35 deficits are coded events (codelist `efi-deficits.csv`: the
+original eFI code sets, one or more SNOMED CT codes per deficit, recorded on or before the date;
+a code of two deficits' sets names both, `a|b`, and each deficit counts once per person); the
+36th, polypharmacy, is 5+ current repeat medicines. Categories use the exact score: fit <= 0.12,
+mild <= 0.24, moderate <= 0.36, severe > 0.36, i.e. 0-4, 5-8, 9-12 and 13+ deficits (13/36 =
+0.361 is severe even though it shows as 0.36 at two decimals). The query runs unchanged on
+DuckDB and Spark.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from openpcn.orgs.hierarchy import memberships_on, resolve_ics
 from openpcn.orgs.population import registered_on
 
 CODELIST_FILE = "efi-deficits.csv"
+#: separates the deficits of a code that is in more than one deficit's set (`a|b`)
+DEFICIT_SEPARATOR = "|"
 DEFICITS = 36
 POLYPHARMACY = "polypharmacy"
 POLYPHARMACY_MIN = 5
@@ -41,14 +45,26 @@ REPEAT_CURRENT_DAYS = 365
 
 @dataclass(frozen=True)
 class EfiCodelist:
-    """The coded deficits: code -> deficit name, and the deficit names in file order."""
+    """The coded deficits: code -> the deficits it counts as (one, or more when the published
+    sets put it in several), and the deficit names in file order."""
 
-    deficit_of: dict[str, str]
+    deficits_of: dict[str, tuple[str, ...]]
     deficits: tuple[str, ...]
 
     @property
     def codes(self) -> list[str]:
-        return sorted(self.deficit_of)
+        return sorted(self.deficits_of)
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (code, deficit): a code in two deficits' sets gives two pairs."""
+        return [(code, d) for code, names in self.deficits_of.items() for d in names]
+
+    @property
+    def deficit_of(self) -> dict[str, str]:
+        """code -> its FIRST deficit only (kept for callers that map a code to one name;
+        counting deficits needs `pairs` or `deficits_of`, as a code can be in two sets)."""
+        return {code: names[0] for code, names in self.deficits_of.items()}
 
 
 @cache
@@ -63,7 +79,7 @@ def load_codelist() -> EfiCodelist:
             row=1,
             fix="use the OpenCodelists layout `code,term` plus a `deficit` column",
         )
-    deficit_of: dict[str, str] = {}
+    deficits_of: dict[str, tuple[str, ...]] = {}
     order: list[str] = []
     for line, row in enumerate(reader, start=2):
         code, deficit = (row["code"] or "").strip(), (row["deficit"] or "").strip()
@@ -84,13 +100,28 @@ def load_codelist() -> EfiCodelist:
                 column="code",
                 fix="correct or remove the code, then run `openpcn codelists check`",
             )
-        if code in deficit_of:
+        if code in deficits_of:
             raise InputError(
-                "duplicate code", file=CODELIST_FILE, row=line, column="code", fix="list it once"
+                "duplicate code",
+                file=CODELIST_FILE,
+                row=line,
+                column="code",
+                fix=f"list it once, naming all its deficits as a{DEFICIT_SEPARATOR}b",
             )
-        deficit_of[code] = deficit
-        if deficit not in order:
-            order.append(deficit)
+        names = tuple(d.strip() for d in deficit.split(DEFICIT_SEPARATOR))
+        if "" in names or len(set(names)) != len(names):
+            raise InputError(
+                f"deficit {deficit!r} has an empty or repeated name",
+                file=CODELIST_FILE,
+                row=line,
+                column="deficit",
+                fix=f"name each deficit once, separated by {DEFICIT_SEPARATOR!r}",
+            )
+        deficits_of[code] = names
+        if names[0] not in order:  # file order: where a deficit's own rows start
+            order.append(names[0])
+    named = {name for names in deficits_of.values() for name in names}
+    order.extend(sorted(named - set(order)))
     if POLYPHARMACY in order or len(order) != DEFICITS - 1:
         raise InputError(
             f"the eFI codelist names {len(order)} deficits; it must name {DEFICITS - 1} "
@@ -99,7 +130,7 @@ def load_codelist() -> EfiCodelist:
             column="deficit",
             fix="give every coded eFI deficit at least one code, and no polypharmacy rows",
         )
-    return EfiCodelist(deficit_of, tuple(order))
+    return EfiCodelist(deficits_of, tuple(order))
 
 
 def category_of(deficits: ir.IntegerValue) -> ir.StringValue:
@@ -145,11 +176,14 @@ def coded_deficits(
     (for `people` only, when given: a semi-join keeps the scan to the people asked about)."""
     day = as_date(date)
     codelist = load_codelist()
-    # a join with a small code -> deficit table, not IN (...) plus CASE: a third less time
+    # a join with a code -> deficit table (one row per pair: a code of two deficits' sets
+    # gives two rows, and nunique counts each deficit once), not IN (...) plus CASE
+    pairs = codelist.pairs
+    index = {name: k for k, name in enumerate(codelist.deficits)}
     codes = ibis.memtable(
         {
-            "snomed_code": list(codelist.deficit_of),
-            "deficit": [codelist.deficits.index(d) for d in codelist.deficit_of.values()],
+            "snomed_code": [code for code, _ in pairs],
+            "deficit": [index[name] for _, name in pairs],
         }
     )
     e = con.table("events")
