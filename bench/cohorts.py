@@ -172,9 +172,9 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
 
     # eFI: distinct coded deficits + polypharmacy (5+ current repeats), people 65+
     codelist = efi.load_codelist()
-    hits = events[events.snomed_code.isin(codelist.codes)]
-    coded = hits.assign(deficit=hits.snomed_code.map(codelist.deficit_of))
-    coded = coded.groupby("patient_id").deficit.nunique()
+    # a code may count for more than one deficit: one (code, deficit) pair per deficit
+    pairs = pd.DataFrame(codelist.pairs, columns=["snomed_code", "deficit"])
+    coded = events.merge(pairs, on="snomed_code").groupby("patient_id").deficit.nunique()
     # a repeat is current from its first issue to a year after its latest issue
     cutoff = day - pd.Timedelta(days=efi.REPEAT_CURRENT_DAYS)
     current = spans[spans.repeat & (spans["max"] >= cutoff)]
