@@ -26,6 +26,14 @@ SYNTHETIC_MATCHES: dict[str, tuple[str, ...]] = {
     "openpcn-z-drugs": ("0401010Z0",),
     "openpcn-gabapentinoids": ("0408010G0", "0408010AE"),
     "openpcn-opioids": ("040702040", "0407020Q0", "0407020C0"),
+    "openpcn-smr": ("1239511000000100",),
+    "openpcn-social-prescribing-referral": ("871731000000106",),
+    "openpcn-bowel-screening-non-response": ("384241000000100",),
+    "openpcn-long-term-conditions": ("38341003", "44054006", "110359009"),
+    "openpcn-antiplatelets": ("0209000A0", "0209000C0"),
+    "openpcn-oral-anticoagulants": ("0208020Z0", "0208020V0"),
+    "openpcn-nsaids": ("1001010J0", "1001010P0"),
+    "openpcn-ppis": ("0103050P0", "0103050L0"),
 }
 PROVENANCE = ("repository", "path", "commit", "status")
 
@@ -95,3 +103,74 @@ def test_national_lists_include_the_named_codes() -> None:
         listed = lists[f"openpcn-{name}"]
         assert listed.system == "bnf"
         assert all(len(code) == 9 for code in listed.codes)
+
+
+# name: (size, a key code, repository) of each list replaced or re-checked against a published list
+REPLACED: dict[str, tuple[int, str, str]] = {
+    "openpcn-antiplatelets": (6, "0209000Z0", "opensafely/oral-anticoagulant-covid"),  # ticagrelor
+    "openpcn-oral-anticoagulants": (5, "0208020Y0", "opensafely/oral-anticoagulant-covid"),
+    "openpcn-nsaids": (30, "1001010AH", "opensafely/oral-anticoagulant-covid"),  # celecoxib
+    "openpcn-ppis": (5, "0103050E0", "opensafely/oral-anticoagulant-covid"),  # esomeprazole
+    "openpcn-smr": (1, "1239511000000100", "opensafely/medication-reviews"),
+    "openpcn-diastolic-bp": (21, "198091000000104", "opensafely/blood-pressure-sro"),
+    "openpcn-long-term-conditions": (18, "69896004", "opensafely/deaths-at-home-covid19"),
+    "openpcn-social-prescribing-referral": (
+        1,
+        "871731000000106",
+        "UoM-Data-Science-Platforms/gm-sde",
+    ),
+}
+# new Network Contract DES lists: name: (size, a key code)
+NEW_LISTS: dict[str, tuple[int, str]] = {
+    "nhsd-chd-cod": (336, "414545008"),
+    "nhsd-strk-cod": (264, "230690007"),
+    "nhsd-tia-cod": (17, "266257000"),
+    "nhsd-pad-cod": (29, "840580004"),
+    "nhsd-dm-cod": (86, "44054006"),
+    "nhsd-dmres-cod": (1, "315051004"),
+    "nhsd-carehome-cod": (68, "248171000000108"),
+    "nhsd-ld-cod": (696, "110359009"),
+    "nhsd-sevfrail-cod": (1, "925861000000102"),
+    "opensafely-housebound": (9, "160689007"),
+    "openpcn-abpm": (23, "198081000000101"),
+    "openpcn-hbpm": (3, "413606001"),
+    "openpcn-lipid-lowering": (1, "0212"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPLACED))
+def test_replaced_lists_match_their_published_source(name: str) -> None:
+    size, code, repository = REPLACED[name]
+    listed = load_codelists()[name]
+    assert len(listed.codes) == size
+    assert code in listed.codes
+    assert listed.repository == repository
+    assert re.fullmatch(r"[0-9a-f]{40}", listed.commit)
+    assert listed.path
+
+
+def test_replaced_bnf_lists_are_chemical_prefixes() -> None:
+    lists = load_codelists()
+    for name in ("antiplatelets", "oral-anticoagulants", "nsaids", "ppis"):
+        listed = lists[f"openpcn-{name}"]
+        assert listed.system == "bnf"
+        assert listed.status == "verified"
+        assert all(len(code) == 9 for code in listed.codes)
+    # the old paragraph prefixes are gone: only the published chemicals match
+    assert "0208020" not in lists["openpcn-oral-anticoagulants"].codes
+    assert all(code.startswith("1001010") for code in lists["openpcn-nsaids"].codes)
+
+
+@pytest.mark.parametrize("name", sorted(NEW_LISTS))
+def test_new_indicator_lists_load_with_provenance(name: str) -> None:
+    size, code = NEW_LISTS[name]
+    registry = tomllib.loads((default_folder() / "codelists.toml").read_text("utf-8"))
+    assert all(key in registry[name] for key in PROVENANCE)
+    listed = load_codelists()[name]
+    assert len(listed.codes) == size
+    assert code in listed.codes
+    if listed.status == "verified":
+        assert re.fullmatch(r"[0-9a-f]{40}", listed.commit)
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", listed.repository)
+    else:
+        assert "UNVERIFIED" in listed.verified
