@@ -345,9 +345,11 @@ def test_a_worklist_on_unverified_codelists_says_so_and_one_on_published_lists_d
     client_as,
 ):
     client = client_as("pcn_manager", pcn=PCN)
-    flagged = client.get(f"/pcns/{PCN}/cohorts/{COHORT}")  # SMR D: OpenPCN's own medicine lists
+    # bowel screening non-response: a stand-in code until the national concept is found
+    flagged = client.get(f"/pcns/{PCN}/cohorts/early-cancer-screening-non-responders")
     assert 'id="unverified-codelists"' in flagged.text
-    assert "openpcn-nsaids" in flagged.text and "Unverified codes" in flagged.text
+    assert "openpcn-bowel-screening-non-response" in flagged.text
+    assert "Unverified codes" in flagged.text
     published = client.get(f"/pcns/{PCN}/cohorts/cvd-02-hypertension-register")
     assert published.status_code == 200
     assert 'id="unverified-codelists"' not in published.text
