@@ -1,57 +1,105 @@
-"""CVD: raised BP without a diagnosis (CVD-01), the hypertension register (CVD-02), QRISK >= 20
-without a statin."""
+"""CVD by year, worked by hand from NHS Digital's rules: CVD-01 (18+, not on the register, the
+latest reading in a 2/3/4-year window or any reading in 6 months at 140/90 or more, no ABPM or
+HBPM since), CVD-02 (the hypertension register), the QRISK cohort (CVD-03 in 2022/23: 25-84, no
+CHD/stroke/TIA, QRISK over 20%, no statin; CVD-08 from 2023/24: also no PAD or diabetes, any
+lipid-lowering drug treats) and NICE's 10% cohort."""
+
+import pytest
 
 from openpcn.cohorts.engine import run
 
 from .conftest import DAY, World, members
 
-SYS, DIA, HYP, QRISK = "271649006", "271650006", "38341003", "718087004"
-ATORVASTATIN = "0212000B0"
+SYS, DIA, HYP, ABPM = "271649006", "271650006", "59621000", "314464000"
+QRISK2, QRISK3 = "718087004", "1085871000000105"
+CHD, PAD, DM, DMRES = "414545008", "840580004", "44054006", "315051004"
+ATORVASTATIN, OTHER_LIPID_DRUG = "0212000B0", "0212000C0"  # BNF 2.12, not a statin
+CVD01, CVD02 = "cvd-01-raised-bp-undiagnosed", "cvd-02-hypertension-register"
+Q20, Q10 = "cvd-qrisk-20-no-statin", "cvd-qrisk-10-no-statin"
 
 
 def world() -> World:
     w = World()
-    w.patient("raised-systolic").event("raised-systolic", SYS, 30, 152).event(
-        "raised-systolic", SYS, 400, 130
-    )
+    w.patient("raised-systolic").event("raised-systolic", SYS, 30, 152)
+    w.event("raised-systolic", SYS, 400, 130)
     w.patient("raised-diastolic").event("raised-diastolic", DIA, 30, 90)
-    w.patient("raised-then-normal").event("raised-then-normal", SYS, 400, 160).event(
-        "raised-then-normal", SYS, 30, 128
-    )
+    w.patient("raised-then-normal").event("raised-then-normal", SYS, 400, 160)
+    w.event("raised-then-normal", SYS, 30, 128)
     w.patient("just-below").event("just-below", SYS, 30, 139).event("just-below", DIA, 30, 89)
-    w.patient("raised-diagnosed").event("raised-diagnosed", SYS, 30, 170).event(
-        "raised-diagnosed", HYP, 3000
-    )
+    w.patient("raised-diagnosed").event("raised-diagnosed", SYS, 30, 170)
+    w.event("raised-diagnosed", HYP, 3000)
     w.patient("reading-after-the-date").event("reading-after-the-date", SYS, -10, 180)
-    w.patient("qrisk-25").event("qrisk-25", QRISK, 100, 25.0)
-    w.patient("qrisk-25-statin").event("qrisk-25-statin", QRISK, 100, 25.0).medicine(
-        "qrisk-25-statin", ATORVASTATIN, 40
-    )
-    w.patient("qrisk-25-statin-stopped").event("qrisk-25-statin-stopped", QRISK, 100, 25.0)
+    w.patient("raised-900-days-ago").event("raised-900-days-ago", SYS, 900, 150)  # 2.5 years
+    w.patient("raised-1200-days-ago").event("raised-1200-days-ago", SYS, 1200, 150)  # 3.3 years
+    w.patient("raised-aged-17", age=17).event("raised-aged-17", SYS, 30, 150)
+    w.patient("raised-then-abpm").event("raised-then-abpm", SYS, 60, 150)
+    w.event("raised-then-abpm", ABPM, 30, 128)
+    # high 100 days ago, normal since: the latest is normal, but a high in the last 6 months
+    w.patient("high-in-6-months").event("high-in-6-months", SYS, 100, 150)
+    w.event("high-in-6-months", SYS, 20, 130)
+
+    def qrisk(pid: str, value: float, *, age: int = 50, code: str = QRISK2) -> None:
+        w.patient(pid, age=age).event(pid, code, 100, value)
+
+    qrisk("qrisk-25", 25.0)
+    qrisk("qrisk-exactly-20", 20.0)
+    qrisk("qrisk3-22", 22.0, code=QRISK3)
+    qrisk("qrisk-25-statin", 25.0)
+    w.medicine("qrisk-25-statin", ATORVASTATIN, 40)
+    qrisk("qrisk-25-statin-stopped", 25.0)
     w.medicine("qrisk-25-statin-stopped", ATORVASTATIN, 400)
-    w.patient("qrisk-25-statin-spanning").event("qrisk-25-statin-spanning", QRISK, 100, 25.0)
-    w.medicine("qrisk-25-statin-spanning", ATORVASTATIN, 700).medicine(
-        "qrisk-25-statin-spanning", ATORVASTATIN, -60
-    )
-    w.patient("qrisk-fell-to-12").event("qrisk-fell-to-12", QRISK, 900, 22.0).event(
-        "qrisk-fell-to-12", QRISK, 100, 12.0
-    )
+    qrisk("qrisk-25-aged-85", 25.0, age=85)
+    qrisk("qrisk-25-aged-24", 25.0, age=24)
+    qrisk("qrisk-25-chd", 25.0)
+    w.event("qrisk-25-chd", CHD, 2000)
+    qrisk("qrisk-25-pad", 25.0)
+    w.event("qrisk-25-pad", PAD, 2000)
+    qrisk("qrisk-25-diabetes", 25.0)
+    w.event("qrisk-25-diabetes", DM, 2000)
+    qrisk("qrisk-25-diabetes-resolved", 25.0)
+    w.event("qrisk-25-diabetes-resolved", DM, 2000).event("qrisk-25-diabetes-resolved", DMRES, 500)
+    qrisk("qrisk-25-other-lipid-drug", 25.0)
+    w.medicine("qrisk-25-other-lipid-drug", OTHER_LIPID_DRUG, 40)
+    w.patient("qrisk-fell-to-12").event("qrisk-fell-to-12", QRISK2, 900, 22.0)
+    w.event("qrisk-fell-to-12", QRISK2, 100, 12.0)
+    qrisk("qrisk-9", 9.0)
     return w
 
 
-EXPECTED = {
-    "raised-systolic": {"cvd-01-raised-bp-undiagnosed"},
-    "raised-diastolic": {"cvd-01-raised-bp-undiagnosed"},
-    "raised-diagnosed": {"cvd-02-hypertension-register"},
-    "qrisk-25": {"cvd-qrisk-20-no-statin"},
-    "qrisk-25-statin-stopped": {"cvd-qrisk-20-no-statin"},
-}
+def expected(year: str) -> dict[str, set[str]]:
+    cvd01 = {"raised-systolic", "raised-diastolic", "high-in-6-months"}
+    cvd01 |= {"raised-900-days-ago"} if year != "2022/23" else set()
+    cvd01 |= {"raised-1200-days-ago"} if year == "2024/25" else set()
+    over_20 = {"qrisk-25", "qrisk3-22", "qrisk-25-statin-stopped", "qrisk-25-diabetes-resolved"}
+    if year == "2022/23":  # CVD-03: PAD and diabetes not excluded, statins only treat
+        over_20 |= {"qrisk-25-pad", "qrisk-25-diabetes", "qrisk-25-other-lipid-drug"}
+    over_10 = {
+        "qrisk-25",
+        "qrisk-exactly-20",
+        "qrisk3-22",
+        "qrisk-25-statin-stopped",
+        "qrisk-25-diabetes",
+        "qrisk-25-diabetes-resolved",
+        "qrisk-25-other-lipid-drug",
+        "qrisk-fell-to-12",
+    }
+    out: dict[str, set[str]] = {}
+    for cohort, people in ((CVD01, cvd01), (CVD02, {"raised-diagnosed"}), (Q20, over_20),
+                           (Q10, over_10)):  # fmt: skip
+        for pid in people:
+            out.setdefault(pid, set()).add(cohort)
+    return out
 
 
-def test_cvd_cohorts(engine, open_world):
-    frame = run(open_world(world(), engine), "cvd", DAY)
-    assert members(frame) == EXPECTED
+@pytest.mark.parametrize("year", ["2022/23", "2023/24", "2024/25"])
+def test_cvd_cohorts_follow_each_years_rules(engine, open_world, year):
+    frame = run(open_world(world(), engine), "cvd", DAY, year=year)
+    assert members(frame) == expected(year)
+
+
+def test_the_reason_says_which_reading_was_raised(engine, open_world):
+    frame = run(open_world(world(), engine), CVD01, DAY, year="2023/24")
     reasons = dict(zip(frame["patient_id"], frame["reason"], strict=True))
-    assert reasons["raised-diastolic"] == (
-        "latest diastolic blood pressure >= 90; no hypertension diagnosis recorded"
-    )
+    raised = "latest diastolic blood pressure in the last 3 years >= 90"
+    assert raised in reasons["raised-diastolic"]
+    assert "systolic blood pressure >= 140 in the last 6 months" in reasons["high-in-6-months"]
