@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 
 from openpcn.cohorts.codelists import load_codelists
-from openpcn.cohorts.definitions import SPECS, load_definitions, parse_window
+from openpcn.cohorts.definitions import (
+    SPECS,
+    YEARS,
+    IndicatorYear,
+    indicator_year,
+    load_definitions,
+    parse_window,
+)
 from openpcn.exceptions import InputError
 
 GOOD = """
@@ -28,14 +35,65 @@ def write(folder: Path, text: str, name: str = "x.toml") -> Path:
     return folder
 
 
-def test_the_shipped_definitions_cover_all_seven_specs():
-    definitions = load_definitions()
-    assert {d.spec for d in definitions.values()} == set(SPECS)
-    cvd01 = definitions["cvd-01-raised-bp-undiagnosed"]
-    assert cvd01.criteria.words == (
-        "(latest systolic blood pressure >= 140 or latest diastolic blood pressure >= 90) "
-        "and no hypertension diagnosis recorded"
+def test_the_shipped_definitions_cover_all_seven_specs_every_year():
+    for year in YEARS:
+        definitions = load_definitions(year=year)
+        assert {d.spec for d in definitions.values()} == set(SPECS)
+        # the same cohorts every year: a year changes how a cohort is found, not which exist
+        assert set(definitions) == set(load_definitions(year=YEARS[0]))
+    cvd01 = load_definitions(year="2023/24")["cvd-01-raised-bp-undiagnosed"]
+    assert cvd01.indicator == "CVD-01" and cvd01.years == ("2023/24",)
+    assert cvd01.criteria.words.startswith(
+        "aged >= 18 and no hypertension diagnosis recorded and (latest systolic blood pressure "
+        "in the last 3 years >= 140 or "
     )
+
+
+def test_a_year_picks_one_version_of_each_cohort_and_the_date_picks_the_year():
+    assert load_definitions(year="2022/23")["early-cancer-lgi-with-fit"].indicator == "CAN-01"
+    assert load_definitions(year="2024/25")["early-cancer-lgi-with-fit"].indicator == "CAN-04"
+    assert indicator_year(dt.date(2023, 4, 1)) == IndicatorYear("2023/24")
+    assert indicator_year(dt.date(2023, 3, 31)).year == "2022/23"
+    early = indicator_year(dt.date(2019, 12, 1))
+    assert early.year == "2022/23" and "2019/20 is before" in early.note
+    assert indicator_year(dt.date(2030, 1, 1)).year == "2024/25"
+    assert indicator_year(dt.date(2019, 12, 1), "2023-24") == IndicatorYear("2023/24")
+    with pytest.raises(InputError, match="no indicator definitions for 2021/22"):
+        indicator_year(dt.date(2019, 12, 1), "2021/22")
+
+
+def test_versions_of_one_cohort_must_not_share_a_year(tmp_path):
+    one = GOOD.replace('id = "x"', 'id = "x"\nyears = ["2022/23", "2023/24"]')
+    two = GOOD.replace('id = "x"', 'id = "x"\nyears = ["2023/24"]')
+    folder = write(write(tmp_path / "d", one, "a.toml"), two, "b.toml")
+    with pytest.raises(InputError, match=r"also defined in a\.toml for 2023/24"):
+        load_definitions(folder)
+    folder = write(
+        tmp_path / "d", GOOD.replace('id = "x"', 'id = "x"\nyears = ["2024/25"]'), "b.toml"
+    )
+    assert load_definitions(folder, year="2024/25")["x"].years == ("2024/25",)
+    assert "x" in load_definitions(folder, year="2022/23")
+
+
+def test_years_must_be_years_with_definitions(tmp_path):
+    bad = GOOD.replace('id = "x"', 'id = "x"\nyears = ["2019/20"]')
+    with pytest.raises(InputError, match="years must list") as err:
+        load_definitions(write(tmp_path / "d", bad))
+    assert err.value.where.column == "years"
+
+
+def test_event_with_reads_as_a_window_around_each_event(tmp_path):
+    text = GOOD.replace(
+        'all = [ { has_event = { codelist = "openpcn-hypertension", within = "12 months" } } ]',
+        'event_with = { codelist = "openpcn-lower-gi-urgent-referral", with = "openpcn-fit", '
+        'days_before = 7, days_after = 14, within = "12 months" }',
+    )
+    found = load_definitions(write(tmp_path / "d", text))["x"]
+    assert found.criteria.words.endswith("from 7 days before to 14 days after it")
+    assert found.codelists == ("openpcn-fit", "openpcn-lower-gi-urgent-referral")
+    negative = text.replace("days_before = 7", "days_before = -1")
+    with pytest.raises(InputError, match="days_before must be a whole number"):
+        load_definitions(write(tmp_path / "e", negative))
 
 
 def test_the_shipped_codelists_load_with_their_systems():

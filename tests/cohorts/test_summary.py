@@ -25,7 +25,7 @@ def result(tmp_path, monkeypatch):
         pid = f"q5-{i}"
         w.patient(pid, imd_decile=10, practice="J81003").event(pid, SYS, 30, 150)
         w.event(pid, HYP, 900)
-    w.patient("lgi-fit").event("lgi-fit", LGI, 10).event("lgi-fit", FIT, 20, 4.0)
+    w.patient("lgi-fit").event("lgi-fit", LGI, 10).event("lgi-fit", FIT, 14, 4.0)
     w.patient("lgi-no-fit").event("lgi-no-fit", LGI, 10)
     settings = Settings(home=tmp_path)
     write_tables(settings.warehouse_path, w.frames())

@@ -20,7 +20,7 @@ from openpcn.orgs.hierarchy import memberships_on
 
 OUTPUT = ("patient_id", "practice_code", "pcn_code", "spec", "cohort", "reason")
 _EVENT_KINDS = ("has_event", "no_event", "latest_value", "has_value", "distinct_codes")
-_MEDICINE_KINDS = ("has_medicine", "no_medicine", "repeat_medicines")
+_MEDICINE_KINDS = ("has_medicine", "no_medicine", "repeat_medicines", "medicines")
 
 
 def _efi_table(con: ibis.BaseBackend, date: dt.date, people: ir.Table | None) -> ir.Table:
@@ -254,6 +254,8 @@ class Compiled:
                 cond = recent if cond is None else cond & recent
             if leaf.kind == "repeat_medicines":  # cond holds for repeat spans only: one a product
                 aggs[name] = med.dmd_code.count(where=cond)
+            elif leaf.kind == "medicines":  # repeat and acute spans: a product may have both
+                aggs[name] = med.dmd_code.nunique(where=cond)
             else:
                 aggs[name] = ibis.ifelse(cond, 1, 0).max()
         return med.group_by("patient_id").aggregate(**aggs)
@@ -274,9 +276,9 @@ class Compiled:
                 return column.fill_null(0) == 1
             case "no_event" | "no_medicine":
                 return column.fill_null(0) == 0
-            case "latest_value" | "distinct_codes" | "repeat_medicines" | "age":
+            case "latest_value" | "distinct_codes" | "repeat_medicines" | "medicines" | "age":
                 value = t.age if c.kind == "age" else column
-                if c.kind in ("distinct_codes", "repeat_medicines"):
+                if c.kind in ("distinct_codes", "repeat_medicines", "medicines"):
                     return _compare(value.fill_null(0), ">=", c.number)
                 return _compare(value, c.op, c.number).fill_null(False)
             case "care_home_resident":

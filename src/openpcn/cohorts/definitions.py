@@ -61,6 +61,7 @@ VOCABULARY: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "has_medicine": (("codelist",), ("within", "repeat")),
     "no_medicine": (("codelist",), ("within", "repeat")),
     "repeat_medicines": (("at_least", "within"), ()),
+    "medicines": (("at_least", "within"), ()),
     "age": (("op", "value"), ()),
     "care_home_resident": (("value",), ()),
     "care_home_aligned_to_pcn": (("value",), ()),
@@ -193,6 +194,8 @@ class Leaf:
                 return f"{no}{kind}{title} current{within}"
             case "repeat_medicines":
                 return f"{number}+ repeat medicines current{within}"
+            case "medicines":
+                return f"{number}+ different medicines issued or current{within}"
             case "age":
                 return f"aged {self.op} {number}"
             case "care_home_resident":

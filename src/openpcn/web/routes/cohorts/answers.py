@@ -22,11 +22,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from openpcn.cohorts import engine
 from openpcn.cohorts.admission_risk import scored
-from openpcn.cohorts.definitions import SPECS, Definition, cohort_date, load_definitions
+from openpcn.cohorts.definitions import (
+    SPECS,
+    Definition,
+    cohort_date,
+    indicator_year,
+    load_definitions,
+)
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.indicators import fit_bands
 from openpcn.cohorts.summary import disclosed, fit_bands_of, rate, summary
@@ -50,7 +57,19 @@ from openpcn.web.kit.jobs import soon
 from openpcn.web.kit.params import DAY
 
 DISCLOSURE_NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
-DEFINITIONS: dict[str, Definition] = load_definitions()
+DEFINITIONS: dict[str, Definition] = load_definitions()  # the default date's: ids and titles
+
+
+@cache
+def _definitions_of(year: str) -> dict[str, Definition]:
+    return load_definitions(year=year)
+
+
+def definitions_on(day: dt.date) -> dict[str, Definition]:
+    """The definitions in force on the date (its year's, `indicator_year`), as the CLI reads
+    them without --year: a worklist counts the same people as the summary beside it."""
+    return _definitions_of(indicator_year(day).year)
+
 
 cached = Cache("cohorts", size=64)
 Kind = Literal["pcn", "practice"]
@@ -81,13 +100,15 @@ def shown_summary(ask: Ask, ics: str, day: dt.date, *, raw: bool) -> dict[str, A
     return cached(ask.request, ("disclosed", ics, day), lambda: disclosed(found))
 
 
-def spec_refs() -> list[dict[str, Any]]:
+def spec_refs(day: dt.date) -> list[dict[str, Any]]:
     return [
         {
             "spec": spec,
             "title": title,
             "cohorts": [
-                {"id": d.id, "title": d.title} for d in DEFINITIONS.values() if d.spec == spec
+                {"id": d.id, "title": d.title}
+                for d in definitions_on(day).values()
+                if d.spec == spec
             ],
         }
         for spec, title in SPECS.items()
@@ -118,8 +139,10 @@ def ics_cohorts(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
         "ics": code,
         "name": str(found["name"]),
         "date": day.isoformat(),
+        "year": shown["year"],
+        "year_note": shown["year_note"],
         "disclosure_controlled": True,
-        "specs": spec_refs(),
+        "specs": spec_refs(day),
         "pcns": pcns,
     }
 
@@ -141,7 +164,7 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
     shown = shown_summary(ask, ics, day, raw=rights)
     indicators = shown["indicators"]
     cohorts = []
-    for d in DEFINITIONS.values():
+    for d in definitions_on(day).values():
         cohorts.append(
             {
                 "id": d.id,
@@ -207,7 +230,7 @@ def pcn_trend(
         ask,
         cached,
         ("trend", *args),
-        lambda con: trend(con, key, day, points=points, step_months=step, definitions=DEFINITIONS),
+        lambda con: trend(con, key, day, points=points, step_months=step),
         label=f"{detail['name']}: case-finding at {points} dates to {long_date(day)}",
     )
     shown = raw if rights else cached(ask.request, ("trend-disclosed", *args),
@@ -310,11 +333,13 @@ def worklist(
 ) -> dict[str, Any]:
     """Patient rows of one cohort, only for a viewer with patient rights; always audited with
     the number of rows shown or exported."""
-    definition = DEFINITIONS[str(cohort)]
+    definition = definitions_on(day)[str(cohort)]
     checked(day)
     found = _scope(ask, kind, code, listing.practice)
     _risk_model_ready(ask, day, [definition])
-    frame = engine.run(ask.con, definition.id, day, **found["where"], definitions=DEFINITIONS)
+    frame = engine.run(
+        ask.con, definition.id, day, **found["where"], definitions=definitions_on(day)
+    )
     rows = frame.loc[:, ["patient_id", "practice_code", "reason"]].to_dict("records")
     scope = f"{found['label']}:{definition.id}"
     answer = _listed(ask, found, rows, listing, scope=scope, action=action)
@@ -334,11 +359,11 @@ def spec_worklist(
 ) -> dict[str, Any]:
     """Every cohort of a service specification as one list, one row per person with each
     cohort they are in and its reason; the per-cohort worklists' rights checks and audit."""
-    chosen = [d for d in DEFINITIONS.values() if d.spec == str(spec)]
+    chosen = [d for d in definitions_on(day).values() if d.spec == str(spec)]
     checked(day)
     found = _scope(ask, kind, code, listing.practice)
     _risk_model_ready(ask, day, chosen)
-    frame = engine.run(ask.con, str(spec), day, **found["where"], definitions=DEFINITIONS)
+    frame = engine.run(ask.con, str(spec), day, **found["where"], definitions=definitions_on(day))
     rows = combined(frame, [d.id for d in chosen])
     scope = f"{found['label']}:spec:{spec}"
     answer = _listed(ask, found, rows, listing, scope=scope, action=action)

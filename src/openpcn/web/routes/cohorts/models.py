@@ -30,6 +30,8 @@ class IcsCohorts(BaseModel):
     ics: str
     name: str
     date: str
+    year: str = Field(description="the financial year whose definitions were used")
+    year_note: str = Field(description="why it is not the date's own year, if it is not")
     disclosure_controlled: bool = Field(
         description="true: counts of 1-7 hidden (null) and the rest rounded to the nearest 5"
     )

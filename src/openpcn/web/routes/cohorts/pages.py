@@ -18,12 +18,12 @@ from openpcn.web.kit.downloads import csv_response
 from openpcn.web.kit.pages import is_htmx, render
 from openpcn.web.kit.params import API, DAY, IcsPath, PcnPath, PracticePath
 from openpcn.web.routes.cohorts.answers import (
-    DEFINITIONS,
     DISCLOSURE_NOTE,
     SPEC_WORKLIST_COLUMNS,
     WORKLIST_COLUMNS,
     Kind,
     Listing,
+    definitions_on,
     ics_cohorts,
     ics_csv_columns,
     ics_csv_rows,
@@ -208,7 +208,7 @@ def _worklist_page(
     answer = worklist(
         ask, kind=kind, code=code, cohort=cohort, day=date, action="view", listing=listing
     )
-    definition = DEFINITIONS[answer["cohort"]]
+    definition = definitions_on(date)[answer["cohort"]]
     context = {
         "definition": definition,
         "spec_title": SPECS[definition.spec],
