@@ -172,6 +172,8 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
                 "spec_title": SPECS[d.spec],
                 "title": d.title,
                 "description": d.description,
+                "indicator": d.indicator or None,
+                "local": d.local or None,
                 "count": shown[d.spec].get(key, {}).get(d.id, 0),
             }
         )

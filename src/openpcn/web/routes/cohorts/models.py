@@ -82,6 +82,8 @@ class CohortCount(BaseModel):
     spec_title: str
     title: str
     description: str
+    indicator: str | None = Field(description="the national indicator it counts for, if any")
+    local: str | None = Field(description="why it has no national definition, if it has none")
     count: int | None
 
 
