@@ -42,6 +42,12 @@ def built(tmp_path_factory) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
     return counts, tables(path)
 
 
+def written_as(concept: str) -> set[str]:
+    """The codes a concept is written as (code_mix.csv), or the concept code alone."""
+    mix = parameters.code_mix()
+    return set(mix.loc[mix["concept_code"] == concept, "code"]) or {concept}
+
+
 def age(frame: pd.DataFrame) -> pd.Series:
     return (pd.Timestamp("2020-03-31") - pd.to_datetime(frame["birth_month"])).dt.days / 365.25
 
@@ -124,7 +130,8 @@ def test_deprivation_deciles_centre_on_the_practice_score(built):
 def test_prevalence_rises_with_age(built):
     _, t = built
     p = t["patients"].assign(age=age(t["patients"]))
-    hyp = set(t["events"].loc[t["events"]["snomed_code"] == "38341003", "patient_id"])
+    e = t["events"]
+    hyp = set(e.loc[e["snomed_code"].isin(written_as("38341003")), "patient_id"])
     p["hyp"] = p["patient_id"].isin(hyp)
     by_age = p.groupby(pd.cut(p["age"], [18, 40, 65, 110]), observed=True)["hyp"].mean()
     assert by_age.is_monotonic_increasing and by_age.iloc[-1] > 0.3
@@ -133,10 +140,10 @@ def test_prevalence_rises_with_age(built):
 def test_raised_blood_pressure_without_a_diagnosis_exists(built):
     _, t = built
     e = t["events"]
-    sbp = e[(e["snomed_code"] == "271649006") & (e["value"] >= 140)]
-    hyp = set(e.loc[e["snomed_code"] == "38341003", "patient_id"])
+    sbp = e[e["snomed_code"].isin(written_as("271649006")) & (e["value"] >= 140)]
+    hyp = set(e.loc[e["snomed_code"].isin(written_as("38341003")), "patient_id"])
     assert (~sbp["patient_id"].isin(hyp)).sum() > 50
-    qrisk = e.loc[e["snomed_code"] == "718087004", "value"]
+    qrisk = e.loc[e["snomed_code"].isin(written_as("718087004")), "value"]
     assert (qrisk >= 20).any() and (qrisk < 10).any()
 
 
@@ -157,9 +164,13 @@ def test_polypharmacy_and_high_risk_combinations_exist(built):
 
 def test_hospital_use_rises_with_frailty_codes(built):
     _, t = built
-    deficits = set(parameters.deficits()["snomed_code"].dropna())
-    e = t["events"]
-    k = e[e["snomed_code"].isin(deficits)].groupby("patient_id")["snomed_code"].nunique()
+    deficit_of = {
+        code: concept
+        for concept in parameters.deficits()["snomed_code"].dropna()
+        for code in written_as(concept)
+    }
+    e = t["events"].assign(deficit=lambda f: f["snomed_code"].map(deficit_of))
+    k = e.dropna(subset=["deficit"]).groupby("patient_id")["deficit"].nunique()
     p = t["patients"].set_index("patient_id")
     p["k"] = k.reindex(p.index).fillna(0)
     adm = t["hospital_activity"].query("kind == 'emergency_admission'").groupby("patient_id").size()

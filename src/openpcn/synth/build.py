@@ -2,8 +2,10 @@
 
 Every practice draws from its own RNG stream (SeedSequence(seed, spawn_key=(practice index,)),
 practices sorted by code), so batching never changes the result: the same seed and scale give
-identical tables. Batches of practices are written with `write_tables(..., replace=False)`
-after the patient tables are cleared, so memory stays low.
+identical tables. The codes events are written as (code_mix.csv) come from a second stream per
+practice (spawn_key=(practice index, CODE_MIX_STREAM)), so the mix changes codes only.
+Batches of practices are written with `write_tables(..., replace=False)` after the patient
+tables are cleared, so memory stays low.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from openpcn.synth.ids import key, pseudonyms
 REQUIRED = ("practice_code", "pcn_code", "registered_patients")
 MIN_SCALE, MAX_SCALE = 0.01, 1.0
 BATCH_PATIENTS = 150_000  # patients per write: bounds memory, not results
+#: spawn-key tail of a practice's second stream, which only chooses the codes events are written
+#: as (code_mix.csv): changing the mix changes no other generated value
+CODE_MIX_STREAM = 0x636F6465
 
 
 def check_scale(scale: object) -> float:
@@ -158,7 +163,10 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
     mortality.apply(rng, people, efi_cat)
     n_cond = morbidity.count
     act = activity.generate(rng, people, efi_cat, n_cond, pcn in ict_set)
-    ev = events.generate(rng, people, morbidity, rx, act.referral_day)
+    code_rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(index, CODE_MIX_STREAM))
+    )
+    ev = events.generate(rng, people, morbidity, rx, act.referral_day, code_rng)
     appts = appointments.generate(rng, people, n_cond)
     lat = None if pd.isna(row.lat) else float(row.lat)
     lon = None if pd.isna(row.lon) else float(row.lon)

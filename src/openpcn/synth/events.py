@@ -1,6 +1,10 @@
 """Coded events (SNOMED CT, codes.csv): diagnoses, eFI deficits, blood pressures, QRISK scores,
 medication reviews, social prescribing, care plans, lower-GI referrals with FIT, bowel
-screening non-response and integrated care team referrals."""
+screening non-response and integrated care team referrals.
+
+The generators name each concept by one code; `EventRows.add` then writes every record as a
+code drawn from the concept's mix (code_mix.csv) with `code_rng`, a stream of its own, so the
+mix never changes who has what, when, or any value."""
 
 from __future__ import annotations
 
@@ -29,24 +33,73 @@ BOWEL_SCREEN_NO_RESPONSE = "384241000000100"
 ICT_REFERRAL = "OPENPCN-ICT-REFERRAL"
 
 
+@dataclass(frozen=True)
+class CodeMix:
+    """Per concept (a vocabulary index): the indices it is written as, and cumulative shares."""
+
+    codes: dict[int, np.ndarray]
+    cumulative: dict[int, np.ndarray]
+
+    @classmethod
+    def load(cls, vocabulary: list[str]) -> CodeMix:
+        mix = parameters.code_mix()
+        codes, cumulative = {}, {}
+        for concept, rows in mix.groupby("concept_code", sort=False):
+            total = rows["share"].sum()
+            if not np.isclose(total, 1.0) or (rows["share"] <= 0).any():
+                raise ValueError(f"code_mix.csv: the shares of {concept} must be > 0 and sum to 1")
+            key = vocabulary.index(concept)
+            codes[key] = np.array([vocabulary.index(c) for c in rows["code"]], dtype=np.int64)
+            cumulative[key] = np.cumsum(rows["share"].to_numpy(float)) / total
+        return cls(codes, cumulative)
+
+    def draw(self, code: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """`code` (concept indices) with each record of a mixed concept drawn by its uniform `u`."""
+        out = code.copy()
+        for concept, choices in self.codes.items():
+            hit = code == concept
+            if hit.any():
+                pick = np.searchsorted(self.cumulative[concept], u[hit], side="right")
+                out[hit] = choices[np.minimum(pick, len(choices) - 1)]
+        return out
+
+
 @dataclass
 class EventRows:
-    """Columns of the events rows built so far; codes are indices into `vocabulary`."""
+    """Columns of the events rows built so far; codes are indices into `vocabulary`.
+
+    `add` takes the concept's code and writes a code drawn from its mix (code_mix.csv) with
+    `code_rng`, which nothing else draws from; without a `code_rng` every concept keeps its code.
+    """
 
     vocabulary: list[str]
+    code_rng: np.random.Generator | None = None
+    mix: CodeMix | None = None
     person: list[np.ndarray] = field(default_factory=list)
     when: list[np.ndarray] = field(default_factory=list)
     code: list[np.ndarray] = field(default_factory=list)
     value: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, person, when, code: str | np.ndarray, value=None) -> None:
+    def __post_init__(self) -> None:
+        if self.code_rng is not None and self.mix is None:
+            self.mix = CodeMix.load(self.vocabulary)
+
+    def uniforms(self, n: int) -> np.ndarray | None:
+        """Draws for `n` records' codes (shared by readings written in pairs)."""
+        return None if self.code_rng is None else self.code_rng.random(n)
+
+    def add(self, person, when, code: str | np.ndarray, value=None, draw=None) -> None:
         person = np.asarray(person, dtype=np.int64)
         n = len(person)
         if isinstance(code, str):
             code = np.full(n, self.vocabulary.index(code), dtype=np.int64)
+        code = np.asarray(code, dtype=np.int64)
+        if self.mix is not None:
+            u = self.uniforms(n) if draw is None else draw
+            code = self.mix.draw(code, u)
         self.person.append(person)
         self.when.append(np.asarray(when, dtype=np.int64))
-        self.code.append(np.asarray(code, dtype=np.int64))
+        self.code.append(code)
         self.value.append(np.full(n, np.nan) if value is None else np.asarray(value, float))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -68,9 +121,11 @@ def generate(
     m: Morbidity,
     rx: Prescribing,
     referral_day: np.ndarray,
+    code_rng: np.random.Generator | None = None,
 ) -> EventRows:
+    """Every coded event; `code_rng` draws the written codes from code_mix.csv (None: one each)."""
     r = parameters.rates()["events"]
-    rows = EventRows(vocabulary())
+    rows = EventRows(vocabulary(), code_rng)
     start, end = people.obs_start, people.obs_end
     age = people.age
     n = people.n
@@ -136,8 +191,9 @@ def _blood_pressure(rng, rows: EventRows, people: People, m: Morbidity, r) -> No
     level += rng.normal(0, 10, n)
     sbp = np.round(level[person] + rng.normal(0, 8, len(person)))
     dbp = np.round(0.4 * sbp + 25 + rng.normal(0, 6, len(person)))
-    rows.add(person, when, SYSTOLIC, sbp)
-    rows.add(person, when, DIASTOLIC, dbp)
+    pair = rows.uniforms(len(person))  # one draw per reading: matching systolic/diastolic codes
+    rows.add(person, when, SYSTOLIC, sbp, draw=pair)
+    rows.add(person, when, DIASTOLIC, dbp, draw=pair)
 
 
 def _qrisk(rng, rows: EventRows, people: People, m: Morbidity, r) -> None:

@@ -49,3 +49,13 @@ def medicines() -> pd.DataFrame:
 
 def codes() -> pd.DataFrame:
     return pd.read_csv(io.StringIO(_text("codes.csv")), comment="#", dtype={"code": str})
+
+
+@cache
+def code_mix() -> pd.DataFrame:
+    """code_mix.csv: the codes each concept is written as, with the share of records each gets."""
+    return pd.read_csv(
+        io.StringIO(_text("code_mix.csv")),
+        comment="#",
+        dtype={"concept_code": str, "code": str, "share": float, "term": str},
+    )
