@@ -100,7 +100,7 @@ def test_the_shipped_codelists_load_with_their_systems():
     lists = load_codelists()
     assert lists["openpcn-nsaids"].system == "bnf"
     assert "38341003" in lists["openpcn-hypertension"].codes  # the national HYP_COD list
-    assert len(lists["openpcn-long-term-conditions"].codes) == 18
+    assert len(lists["openpcn-long-term-conditions"].codes) == 20  # 18 conditions; 3 HYP codes
 
 
 @pytest.mark.parametrize(
