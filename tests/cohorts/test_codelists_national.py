@@ -113,7 +113,7 @@ REPLACED: dict[str, tuple[int, str, str]] = {
     "openpcn-ppis": (5, "0103050E0", "opensafely/oral-anticoagulant-covid"),  # esomeprazole
     "openpcn-smr": (1, "1239511000000100", "opensafely/medication-reviews"),
     "openpcn-diastolic-bp": (21, "198091000000104", "opensafely/blood-pressure-sro"),
-    "openpcn-long-term-conditions": (18, "69896004", "opensafely/deaths-at-home-covid19"),
+    "openpcn-long-term-conditions": (20, "69896004", "opensafely/deaths-at-home-covid19"),
     "openpcn-social-prescribing-referral": (
         1,
         "871731000000106",
