@@ -126,8 +126,8 @@ def peak_mib() -> float:
 # ---- the pandas peer -------------------------------------------------------------------------
 
 
-SMR = ("smr-a-care-home", "smr-b-polypharmacy", "smr-c-severe-frailty",
-       "smr-d-medicines-linked-to-harm")  # fmt: skip
+SMR = ("smr-01d-care-home", "smr-polypharmacy", "smr-01b-severe-frailty",
+       "smr-01a-medication-errors")  # fmt: skip
 #: SMR priority D's medicines (BNF prefixes), as its definition names them
 D_LISTS = ("nsaids", "ppis", "oral-anticoagulants", "antiplatelets", "opioids", "gabapentinoids",
            "benzodiazepines", "z-drugs")  # fmt: skip

@@ -35,10 +35,10 @@ def test_list_shows_every_cohort_with_its_criteria():
     run = CliRunner().invoke(cohorts_app, ["list", "--json"])
     assert run.exit_code == 0, run.output
     cohorts = {d["id"]: d for d in json.loads(run.stdout)}
-    assert cohorts["smr-a-care-home"]["criteria"] == (
+    assert cohorts["smr-01d-care-home"]["criteria"] == (
         "care home resident and no structured medication review in the last 12 months"
     )
-    assert cohorts["smr-a-care-home"]["unverified_codelists"] == []
+    assert cohorts["smr-01d-care-home"]["unverified_codelists"] == []
     assert cohorts["ehch-no-care-plan"]["unverified_codelists"] == ["openpcn-care-plan"]
     table = CliRunner().invoke(cohorts_app, ["list"], env={"COLUMNS": "250"})
     assert "unverified codelists: openpcn-bowel-screening-non-response" in table.output

@@ -51,7 +51,7 @@ def test_pcn_counts_are_disclosed_and_the_ics_total_is_the_raw_total_disclosed(c
     assert value("cvd02.pcn.U00002.denominator") is None  # 5
     assert value("ics.registered") == 15  # 15 registered
     assert value("pcns") == 2
-    assert value("ics.smr-a-care-home") == 0  # zero discloses no one
+    assert value("ics.smr-01d-care-home") == 0  # zero discloses no one
 
 
 def test_a_cohort_the_summary_could_not_count_says_why_and_has_no_total(con):

@@ -1,7 +1,12 @@
-"""SMR priority groups A-D, each excluding people with an SMR in the last 12 months."""
+"""SMR, worked by hand from NHS Digital's rules: SMR-01A (nine prescribing-safety criteria, 18+,
+medicines in the last 3 months), SMR-01B (coded severe frailty; in 2022/23 a severe eFI too),
+SMR-01C (repeat dependence-forming medicines in 3 months, weak opioids aside), SMR-01D (care
+home residents 18+), and the specification's polypharmacy and learning disability groups; each
+leaves out people with a structured medication review in the last 12 months."""
 
 import ibis
 import pandas as pd
+import pytest
 
 from openpcn.cohorts import compile as compiled
 from openpcn.cohorts.engine import run
@@ -10,87 +15,139 @@ from .conftest import DAY, World, members
 
 SMR = "1239511000000100"
 NSAID, PPI = "1001010J0", "0103050P0"
-APIXABAN, ASPIRIN = "0208020Z0", "0209000A0"
-CODEINE, PREGABALIN, DIAZEPAM, ZOPICLONE = "0407020C0", "0408010AE", "0401020K0", "0401010Z0"
+APIXABAN, ASPIRIN, CLOPIDOGREL = "0208020Z0", "0209000A0", "0209000C0"
+CODEINE, TRAMADOL = "0407020C0", "040702040"
+PREGABALIN, DIAZEPAM, ZOPICLONE = "0408010AE", "0401020K0", "0401010Z0"
+HEART_FAILURE, HF_RESOLVED = "84114007", "521691000000100"
+EGFR, PEPTIC_ULCER = "1011481000000105", "10389003"
+SEVERE_FRAILTY, LEARNING_DISABILITY = "925861000000102", "110359009"
+A, B, C, D = (
+    "smr-01a-medication-errors",
+    "smr-01b-severe-frailty",
+    "smr-01c-addictive-medicines",
+    "smr-01d-care-home",
+)
+POLY, LD = "smr-polypharmacy", "smr-learning-disability"
 
 
 def world() -> World:
     w = World()
+    # SMR-01D: residents 18+ without a review in 12 months
     w.patient("care-home", care_home="CH1", age=88)
     w.patient("care-home-reviewed", care_home="CH1", age=88).event("care-home-reviewed", SMR, 200)
-    w.patient("care-home-old-review", care_home="CH2", age=88).event(
-        "care-home-old-review", SMR, 400
-    )
+    w.patient("care-home-old-review", care_home="CH2", age=88)
+    w.event("care-home-old-review", SMR, 400)
+    w.patient("care-home-aged-17", care_home="CH1", age=17)
+    w.patient("died-in-care-home", care_home="CH1", age=95, died_days_ago=10)
+    # polypharmacy: 10 different medicines in 12 months, repeat or acute
     w.patient("ten-repeats", age=70)
     w.patient("nine-repeats", age=70)
     w.patient("ten-but-stale", age=70)
+    w.patient("five-repeats-five-acute", age=70)
     for i in range(10):
         w.medicine("ten-repeats", f"0{i}0000000", 30)
         w.medicine("ten-but-stale", f"0{i}0000000", 30 if i < 9 else 400)
+        w.medicine("five-repeats-five-acute", f"0{i}0000000", 30, repeat=i < 5)
         if i < 9:
             w.medicine("nine-repeats", f"0{i}0000000", 30)
-    # a repeat kept as first and latest issue: current on the date although not issued near it
-    w.patient("opioid-spanning-the-date", age=40)
-    w.medicine("opioid-spanning-the-date", CODEINE, 700).medicine(
-        "opioid-spanning-the-date", CODEINE, -90
-    )
-    w.patient("opioid-starts-later", age=40).medicine("opioid-starts-later", CODEINE, -30)
-    w.patient("severely-frail", age=90)
-    w.patient("moderately-frail", age=90)
+    # SMR-01A
     w.patient("nsaid-65", age=70).medicine("nsaid-65", NSAID, 20, repeat=False)
+    w.patient("nsaid-65-too-long-ago", age=70).medicine(
+        "nsaid-65-too-long-ago", NSAID, 100, repeat=False
+    )
     w.patient("nsaid-64", age=64).medicine("nsaid-64", NSAID, 20)
     w.patient("nsaid-ppi", age=70).medicine("nsaid-ppi", NSAID, 20).medicine("nsaid-ppi", PPI, 20)
     w.patient("anticoag-antiplatelet", age=60)
-    w.medicine("anticoag-antiplatelet", APIXABAN).medicine("anticoag-antiplatelet", ASPIRIN)
+    w.medicine("anticoag-antiplatelet", APIXABAN).medicine("anticoag-antiplatelet", CLOPIDOGREL)
     w.patient("anticoag-only", age=60).medicine("anticoag-only", APIXABAN)
+    w.patient("aspirin-clopidogrel", age=60)
+    w.medicine("aspirin-clopidogrel", ASPIRIN).medicine("aspirin-clopidogrel", CLOPIDOGREL)
+    w.patient("aspirin-only", age=60).medicine("aspirin-only", ASPIRIN)
+    w.patient("heart-failure-nsaid", age=50).event("heart-failure-nsaid", HEART_FAILURE, 900)
+    w.medicine("heart-failure-nsaid", NSAID, 20)
+    w.patient("heart-failure-resolved-nsaid", age=50)
+    w.event("heart-failure-resolved-nsaid", HEART_FAILURE, 900)
+    w.event("heart-failure-resolved-nsaid", HF_RESOLVED, 300)
+    w.medicine("heart-failure-resolved-nsaid", NSAID, 20)
+    w.patient("egfr-40-nsaid", age=50).event("egfr-40-nsaid", EGFR, 100, 40.0)
+    w.medicine("egfr-40-nsaid", NSAID, 20)
+    w.patient("egfr-45-nsaid", age=50).event("egfr-45-nsaid", EGFR, 100, 45.0)
+    w.medicine("egfr-45-nsaid", NSAID, 20)
+    w.patient("ulcer-aspirin", age=50).event("ulcer-aspirin", PEPTIC_ULCER, 2000)
+    w.medicine("ulcer-aspirin", ASPIRIN, 20)
+    w.patient("ulcer-aspirin-aged-17", age=17).event("ulcer-aspirin-aged-17", PEPTIC_ULCER, 200)
+    w.medicine("ulcer-aspirin-aged-17", ASPIRIN, 20)
+    # SMR-01C: repeats current in the last 3 months; weak opioids aside
     for pid, bnf in (
-        ("codeine", CODEINE),
+        ("tramadol", TRAMADOL),
         ("pregabalin", PREGABALIN),
         ("diazepam", DIAZEPAM),
         ("zopiclone", ZOPICLONE),
+        ("codeine", CODEINE),
     ):
         w.patient(pid, age=40).medicine(pid, bnf)
-    w.patient("codeine-acute", age=40).medicine("codeine-acute", CODEINE, repeat=False)
-    w.patient("codeine-reviewed", age=40).medicine("codeine-reviewed", CODEINE)
-    w.event("codeine-reviewed", SMR, 30)
-    w.patient("died-in-care-home", care_home="CH1", age=95, died_days_ago=10)
+    w.patient("diazepam-acute", age=40).medicine("diazepam-acute", DIAZEPAM, repeat=False)
+    # a repeat kept as first and latest issue: current on the date although not issued near it
+    w.patient("tramadol-spanning-the-date", age=40)
+    w.medicine("tramadol-spanning-the-date", TRAMADOL, 700)
+    w.medicine("tramadol-spanning-the-date", TRAMADOL, -90)
+    w.patient("tramadol-starts-later", age=40).medicine("tramadol-starts-later", TRAMADOL, -30)
+    w.patient("diazepam-reviewed", age=40).medicine("diazepam-reviewed", DIAZEPAM)
+    w.event("diazepam-reviewed", SMR, 30)
+    # SMR-01B: the eFI stub makes two people severe and moderate
+    w.patient("severe-efi", age=90)
+    w.patient("moderate-efi", age=90)
+    w.patient("coded-severe-frailty", age=80).event("coded-severe-frailty", SEVERE_FRAILTY, 500)
+    # learning disability register
+    w.patient("learning-disability", age=30).event("learning-disability", LEARNING_DISABILITY, 5000)
     return w
 
 
-EXPECTED = {
-    "care-home": {"smr-a-care-home"},
-    "care-home-old-review": {"smr-a-care-home"},
-    "ten-repeats": {"smr-b-polypharmacy"},
-    "severely-frail": {"smr-c-severe-frailty"},
-    "nsaid-65": {"smr-d-medicines-linked-to-harm"},
-    "anticoag-antiplatelet": {"smr-d-medicines-linked-to-harm"},
-    "codeine": {"smr-d-medicines-linked-to-harm"},
-    "opioid-spanning-the-date": {"smr-d-medicines-linked-to-harm"},
-    "pregabalin": {"smr-d-medicines-linked-to-harm"},
-    "diazepam": {"smr-d-medicines-linked-to-harm"},
-    "zopiclone": {"smr-d-medicines-linked-to-harm"},
-}
+def expected(year: str) -> dict[str, set[str]]:
+    groups = {
+        D: {"care-home", "care-home-old-review"},
+        POLY: {"ten-repeats", "five-repeats-five-acute"},
+        A: {
+            "nsaid-65",
+            "anticoag-antiplatelet",
+            "aspirin-clopidogrel",
+            "heart-failure-nsaid",
+            "egfr-40-nsaid",
+            "ulcer-aspirin",
+        },
+        C: {"tramadol", "pregabalin", "diazepam", "zopiclone", "tramadol-spanning-the-date"},
+        B: {"coded-severe-frailty"} | ({"severe-efi"} if year == "2022/23" else set()),
+        LD: {"learning-disability"},
+    }
+    out: dict[str, set[str]] = {}
+    for cohort, people in groups.items():
+        for pid in people:
+            out.setdefault(pid, set()).add(cohort)
+    return out
 
 
 def stub_efi(con, date, people):
     """eFI is C2's (tested in tests/cohorts/test_efi.py); here two people have a category."""
     frame = pd.DataFrame(
-        {
-            "patient_id": ["severely-frail", "moderately-frail"],
-            "efi_category": ["severe", "moderate"],
-        }
+        {"patient_id": ["severe-efi", "moderate-efi"], "efi_category": ["severe", "moderate"]}
     )
     return ibis.memtable(frame)
 
 
-def test_smr_priority_groups(engine, open_world, monkeypatch):
+@pytest.mark.parametrize("year", ["2022/23", "2023/24", "2024/25"])
+def test_smr_groups_follow_each_years_rules(engine, open_world, monkeypatch, year):
     monkeypatch.setattr(compiled, "_efi_table", stub_efi)
-    frame = run(open_world(world(), engine), "smr", DAY)
-    assert members(frame) == EXPECTED
-    reasons = dict(zip(frame["patient_id"], frame["reason"], strict=True))
-    assert reasons["nsaid-65"] == (
-        "NSAID current in the last 6 months; aged >= 65; "
-        "no proton pump inhibitor (gastroprotection) current in the last 6 months; "
+    frame = run(open_world(world(), engine), "smr", DAY, year=year)
+    assert members(frame) == expected(year)
+
+
+def test_the_reason_names_the_criterion_that_held(engine, open_world, monkeypatch):
+    monkeypatch.setattr(compiled, "_efi_table", stub_efi)
+    frame = run(open_world(world(), engine), "smr", DAY, year="2023/24")
+    reasons = {(r.patient_id, r.cohort): r.reason for r in frame.itertuples()}
+    assert reasons[("nsaid-65", A)] == (
+        "aged >= 18; aged >= 65; NSAID current in the last 3 months; "
+        "no proton pump inhibitor (gastroprotection) current in the last 3 months; "
         "no structured medication review in the last 12 months"
     )
-    assert reasons["pregabalin"].startswith("repeat gabapentinoid current")
+    assert reasons[("pregabalin", C)].startswith("repeat gabapentinoid current")

@@ -21,7 +21,7 @@ from openpcn.web.audit import entries
 
 DAY = dt.date(2019, 12, 1)
 PCN, OTHER_PCN = "U42510", "U19923"
-COHORT = "smr-d-medicines-linked-to-harm"
+COHORT = "smr-01a-medication-errors"
 WORKLIST = f"/api/v1/pcns/{PCN}/cohorts/{COHORT}/worklist"
 PSEUDONYM = re.compile(r"\bp[0-9a-f]{16}\b")
 

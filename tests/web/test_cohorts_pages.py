@@ -20,7 +20,7 @@ from openpcn.web.routes.cohorts import params
 
 DAY = dt.date(2019, 12, 1)
 PCN = "U42510"
-COHORT = "smr-d-medicines-linked-to-harm"
+COHORT = "smr-01a-medication-errors"
 PSEUDONYM = re.compile(r"\bp[0-9a-f]{16}\b")
 NOTE = "counts of 1-7 hidden, others rounded to the nearest 5"
 
@@ -230,7 +230,7 @@ def in_smr_a_and_d(app) -> tuple[str, str, str]:
         found = engine.run(con, "smr", DAY)
         both = found.groupby("patient_id").cohort.apply(set)
         patient = next(p for p, cs in both.items()
-                       if {"smr-a-care-home", COHORT} <= cs)  # fmt: skip
+                       if {"smr-01d-care-home", COHORT} <= cs)  # fmt: skip
         practice = found.loc[found.patient_id == patient, "practice_code"].iloc[0]
         pcn = str(orgs.pcn_of(con, practice, DAY))
     return patient, practice, pcn
@@ -255,7 +255,7 @@ def test_the_combined_smr_list_has_each_person_once_with_every_group(app, client
         html = page.text
         assert PSEUDONYM.findall(html).count(patient) == 1
         row = html[html.index(patient) : html.index("</tr>", html.index(patient))]
-        assert 'data-cohort="smr-a-care-home"' in row and f'data-cohort="{COHORT}"' in row
+        assert 'data-cohort="smr-01d-care-home"' in row and f'data-cohort="{COHORT}"' in row
         assert "How to find these patients in your clinical system" in html
         latest = entries(app.state.appdb, limit=1)[0]
         shown = len(set(PSEUDONYM.findall(html)))
@@ -264,7 +264,7 @@ def test_the_combined_smr_list_has_each_person_once_with_every_group(app, client
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert len(rows) == people == len({r["patient_id"] for r in rows})
     mine = next(r for r in rows if r["patient_id"] == patient)
-    assert mine["cohorts"] == f"smr-a-care-home; {COHORT}"
+    assert mine["cohorts"] == f"smr-01d-care-home; {COHORT}"
     exported = entries(app.state.appdb, limit=1)[0]
     assert (exported.rows, exported.action) == (people, "export")
 

@@ -69,7 +69,7 @@ def samples(route: APIRoute, who: Who, ids: dict[str, str] | None = None) -> lis
     path = route.path.replace("{ics}", "11J").replace("{measure}", "overall_good")
     for name, value in (ids or {}).items():
         path = path.replace(f"{{{name}}}", value)
-    path = path.replace("{cohort}", "smr-d-medicines-linked-to-harm").replace("{spec}", "smr")
+    path = path.replace("{cohort}", "smr-01a-medication-errors").replace("{spec}", "smr")
     if "{code}" not in path:
         return [(path, True)]
     if path.startswith(("/pcns/", "/api/v1/pcns/")):
