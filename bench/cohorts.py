@@ -126,22 +126,26 @@ def peak_mib() -> float:
 # ---- the pandas peer -------------------------------------------------------------------------
 
 
-SMR = ("smr-01d-care-home", "smr-polypharmacy", "smr-01b-severe-frailty",
-       "smr-01a-medication-errors")  # fmt: skip
-#: SMR priority D's medicines (BNF prefixes), as its definition names them
-D_LISTS = ("nsaids", "ppis", "oral-anticoagulants", "antiplatelets", "opioids", "gabapentinoids",
-           "benzodiazepines", "z-drugs")  # fmt: skip
+SMR = ("smr-01a-medication-errors", "smr-01b-severe-frailty", "smr-01c-addictive-medicines",
+       "smr-01d-care-home", "smr-polypharmacy", "smr-learning-disability")  # fmt: skip
+#: the lists the SMR cohorts name (their 2022/23 definitions: the default date's), by registry name
+PEER_LISTS = ("openpcn-smr", "openpcn-nsaids", "openpcn-ppis", "openpcn-oral-anticoagulants",
+              "openpcn-antiplatelets", "openpcn-aspirin", "openpcn-antiplatelets-not-aspirin",
+              "pincer-non-selective-beta-blockers", "nhsd-peptic-ulcer", "nhsd-heart-failure",
+              "nhsd-heart-failure-resolved", "nhsd-egfr", "nhsd-asthma", "nhsd-asthma-resolved",
+              "smr01c-opioids", "openpcn-gabapentinoids", "openpcn-benzodiazepines",
+              "openpcn-z-drugs", "nhsd-sevfrail-cod", "nhsd-ld-cod")  # fmt: skip
 
 
 def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dict[str, object]:
-    """The four SMR priority groups (A-D) and the eFI in plain pandas, from the warehouse file."""
+    """The SMR cohorts (2022/23 definitions) and the eFI in plain pandas, from the warehouse."""
     day = pd.Timestamp(as_date(date))
-    six = pd.Timestamp(Window(6, "months").cutoff(day.date()))
+    three = pd.Timestamp(Window(3, "months").cutoff(day.date()))
     twelve = pd.Timestamp(Window(12, "months").cutoff(day.date()))
     start = time.perf_counter()
     with duckdb.connect(str(path), read_only=True) as con:
         patients = con.execute(f"SELECT {', '.join(NEEDED['patients'])} FROM patients").df()
-        events = con.execute("SELECT patient_id, date, snomed_code FROM events").df()
+        events = con.execute("SELECT patient_id, date, snomed_code, value FROM events").df()
         meds = con.execute(
             "SELECT patient_id, date, dmd_code, bnf_code, repeat FROM medications"
         ).df()
@@ -160,10 +164,17 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
     alive["age"] = day.year - born.dt.year - (born.dt.month > day.month).astype(int)
     everyone = set(alive.patient_id)
     older = set(alive.loc[alive.age >= 65, "patient_id"])
+    adults = set(alive.loc[alive.age >= 18, "patient_id"])
 
     events = events[events.date <= day]
+
+    def coded(name: str) -> set[str]:
+        return set(events.loc[events.snomed_code.isin(codes[name]), "patient_id"])
+
     smr_done = set(
-        events.loc[events.snomed_code.isin(codes["smr"]) & (events.date >= twelve), "patient_id"]
+        events.loc[
+            events.snomed_code.isin(codes["openpcn-smr"]) & (events.date >= twelve), "patient_id"
+        ]
     )
     # each product a person gets is one span, first to latest issue; it counts in a window when
     # it started by the date and its latest issue is on or after the window's cutoff
@@ -174,44 +185,65 @@ def pandas_peer(path: Path, date: str, codes: dict[str, tuple[str, ...]]) -> dic
     codelist = efi.load_codelist()
     # a code may count for more than one deficit: one (code, deficit) pair per deficit
     pairs = pd.DataFrame(codelist.pairs, columns=["snomed_code", "deficit"])
-    coded = events.merge(pairs, on="snomed_code").groupby("patient_id").deficit.nunique()
+    deficits = events.merge(pairs, on="snomed_code").groupby("patient_id").deficit.nunique()
     # a repeat is current from its first issue to a year after its latest issue
     cutoff = day - pd.Timedelta(days=efi.REPEAT_CURRENT_DAYS)
     current = spans[spans.repeat & (spans["max"] >= cutoff)]
     n_current = current.groupby("patient_id").dmd_code.nunique()
     people = alive.loc[alive.age >= efi.MIN_AGE, ["patient_id"]].set_index("patient_id")
-    people["efi_deficits"] = coded.reindex(people.index).fillna(0).astype(int) + (
+    people["efi_deficits"] = deficits.reindex(people.index).fillna(0).astype(int) + (
         n_current.reindex(people.index).fillna(0) >= efi.POLYPHARMACY_MIN
     ).astype(int)
 
-    # A: care home residents
-    smr_a = set(alive.loc[alive.care_home_code.notna(), "patient_id"])
-    # B: 10+ distinct repeat medicines in the last 12 months
-    repeats = spans[spans.repeat & (spans["max"] >= twelve)].groupby("patient_id").dmd_code
-    counts = repeats.nunique()
-    smr_b = set(counts[counts >= 10].index) & everyone
-    # C: severe frailty (eFI over 0.36: 13 or more deficits)
-    smr_c = set(people.index[people.efi_deficits * 100 > 36 * efi.DEFICITS])
-
-    # D: NSAID 65+ without a PPI; anticoagulant and antiplatelet without a PPI; an addictive
-    # medicine on repeat (all in the last 6 months)
-    recent = spans[spans["max"] >= six]
+    # SMR-01A: the nine prescribing-safety criteria, medicines in the last 3 months, 18+
+    recent = spans[spans["max"] >= three]
 
     def on(name: str, frame: pd.DataFrame = recent) -> set[str]:
+        if name.startswith("pincer-"):  # a dm+d list: exact product codes
+            return set(frame.loc[frame.dmd_code.isin(codes[name]), "patient_id"])
         return set(frame.loc[frame.bnf_code.str.startswith(codes[name]), "patient_id"])
 
-    ppi = on("ppis")
+    nsaid, antiplatelet = on("openpcn-nsaids"), on("openpcn-antiplatelets")
+    anticoagulant, ulcer = on("openpcn-oral-anticoagulants"), coded("nhsd-peptic-ulcer")
+    egfr = events[events.snomed_code.isin(codes["nhsd-egfr"]) & events.value.notna()]
+    latest_egfr = egfr.sort_values("date").groupby("patient_id").value.last()
+    low_egfr = set(latest_egfr[latest_egfr < 45].index)
+    heart_failure = coded("nhsd-heart-failure") - coded("nhsd-heart-failure-resolved")
+    asthma = coded("nhsd-asthma") - coded("nhsd-asthma-resolved")
+    smr_01a = (
+        ((nsaid & older) - on("openpcn-ppis"))
+        | (ulcer & nsaid)
+        | (ulcer & antiplatelet)
+        | (anticoagulant & nsaid)
+        | (anticoagulant & antiplatelet)
+        | (on("openpcn-aspirin") & on("openpcn-antiplatelets-not-aspirin"))
+        | (heart_failure & nsaid)
+        | (low_egfr & nsaid)
+        | (asthma & on("pincer-non-selective-beta-blockers"))
+    ) & adults
+    # SMR-01B (2022/23): coded severe frailty, or a severe eFI (over 0.36: 13 or more deficits)
+    severe_efi = set(people.index[people.efi_deficits * 100 > 36 * efi.DEFICITS])
+    smr_01b = (coded("nhsd-sevfrail-cod") & everyone) | severe_efi
+    # SMR-01C: a dependence-forming medicine on repeat in the last 3 months
     addictive = recent[recent.repeat]
-    smr_d = (
-        ((on("nsaids") & older) - ppi)
-        | ((on("oral-anticoagulants") & on("antiplatelets")) - ppi)
-        | on("opioids", addictive)
-        | on("gabapentinoids", addictive)
-        | on("benzodiazepines", addictive)
-        | on("z-drugs", addictive)
-    ) & everyone
+    smr_01c = set().union(
+        *(on(name, addictive) for name in ("smr01c-opioids", "openpcn-gabapentinoids",
+                                           "openpcn-benzodiazepines", "openpcn-z-drugs"))
+    ) & everyone  # fmt: skip
+    # SMR-01D: care home residents aged 18+
+    smr_01d = set(alive.loc[alive.care_home_code.notna(), "patient_id"]) & adults
+    # polypharmacy: 10+ different medicines (repeat or acute) in the last 12 months
+    counts = spans[spans["max"] >= twelve].groupby("patient_id").dmd_code.nunique()
+    polypharmacy = set(counts[counts >= 10].index) & everyone
+    learning_disability = coded("nhsd-ld-cod") & everyone
     done = time.perf_counter()
-    found = dict(zip(SMR, (smr_a, smr_b, smr_c, smr_d), strict=True))
+    found = dict(
+        zip(
+            SMR,
+            (smr_01a, smr_01b, smr_01c, smr_01d, polypharmacy, learning_disability),
+            strict=True,
+        )
+    )
     return {
         "smr": {cohort: people_ - smr_done for cohort, people_ in found.items()},
         "efi": people["efi_deficits"].sort_index(),
@@ -303,9 +335,7 @@ def engine_peer_answers(settings: Settings, date: str) -> dict[str, object]:
 
 def peer_codes() -> dict[str, tuple[str, ...]]:
     lists = load_codelists()
-    return {"smr": lists["openpcn-smr"].codes} | {
-        name: lists[f"openpcn-{name}"].codes for name in D_LISTS
-    }
+    return {name: tuple(lists[name].codes) for name in PEER_LISTS}
 
 
 def peer_figures(settings: Settings, date: str) -> dict[str, object]:
@@ -314,7 +344,7 @@ def peer_figures(settings: Settings, date: str) -> dict[str, object]:
     same = {cohort: mine["smr"][cohort] == peer["smr"][cohort] for cohort in SMR}
     same["efi"] = mine["efi"].equals(peer["efi"].astype(int))
     return {
-        "peer": "plain pandas: SMR priority groups A-D and the eFI, from the warehouse file",
+        "peer": "plain pandas: the SMR cohorts (2022/23) and the eFI, from the warehouse file",
         "engine_seconds": round(mine["seconds"], 3),
         "pandas_seconds": round(peer["seconds"], 3),
         "pandas_compute_seconds": round(peer["compute_seconds"], 3),
