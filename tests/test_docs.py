@@ -4,6 +4,7 @@ its page in docs/ says what it does."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,3 +92,19 @@ def test_the_docs_name_no_module_that_is_gone():
         and not any(list((ROOT / top).rglob(Path(name).name)) for top in TOPS)
     ]
     assert not gone, f"docs/ name files that do not exist: {gone}"
+
+
+def test_the_cohorts_table_matches_the_definition_files():
+    """docs/cohorts.md's table of every cohort, indicator and year is the one the definitions
+    give (scripts/cohorts_table.py): a new or changed definition fails here until it is pasted."""
+    spec = importlib.util.spec_from_file_location(
+        "cohorts_table", ROOT / "scripts" / "cohorts_table.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text = (DOCS / "cohorts.md").read_text(encoding="utf-8")
+    shown = text.split("<!-- cohorts-table:start -->\n", 1)[1].split("<!-- cohorts-table:end -->")[
+        0
+    ]
+    assert shown == script.cohorts_table()
