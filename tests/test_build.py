@@ -83,7 +83,7 @@ def test_an_imported_codelist_replaces_the_shipped_one_and_a_refused_one_changes
     tmp_path, monkeypatch
 ):
     from openpcn.build import import_codelist
-    from openpcn.cohorts.codelists import load_codelists
+    from openpcn.cohorts.codelists import default_folder, load_codelists
     from openpcn.config import Settings
     from openpcn.exceptions import InputError
 
@@ -96,7 +96,9 @@ def test_an_imported_codelist_replaces_the_shipped_one_and_a_refused_one_changes
     mine = load_codelists()["openpcn-care-plan"]
     assert mine.codes == ("38341003", "59621000") and mine.status == "unverified"
     assert "pcsp.csv" in mine.source
-    assert len(load_codelists()) == 34  # the other lists are still the shipped ones
+    shipped = load_codelists(default_folder())
+    assert set(load_codelists()) == set(shipped)  # one list replaced, none added
+    assert all(load_codelists()[n] == shipped[n] for n in shipped if n != "openpcn-care-plan")
 
     kept = {p.name: p.read_bytes() for p in (tmp_path / "codelists").iterdir()}
     bad = tmp_path / "bad.csv"
