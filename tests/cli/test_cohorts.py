@@ -36,12 +36,17 @@ def test_list_shows_every_cohort_with_its_criteria():
     assert run.exit_code == 0, run.output
     cohorts = {d["id"]: d for d in json.loads(run.stdout)}
     assert cohorts["smr-01d-care-home"]["criteria"] == (
-        "care home resident and no structured medication review in the last 12 months"
+        "care home resident and aged >= 18 and no structured medication review in the last "
+        "12 months"
     )
+    assert cohorts["smr-01d-care-home"]["indicator"] == "SMR-01D"
+    assert cohorts["anticipatory-top-risk-centile"]["local"].startswith("No national definition")
+    assert "2019/20 is before the first year" in run.stderr
     assert cohorts["smr-01d-care-home"]["unverified_codelists"] == []
     assert cohorts["ehch-no-care-plan"]["unverified_codelists"] == ["openpcn-care-plan"]
     table = CliRunner().invoke(cohorts_app, ["list"], env={"COLUMNS": "250"})
     assert "unverified codelists: openpcn-bowel-screening-non-response" in table.output
+    assert "local definition:" in table.output
 
 
 def test_run_writes_the_worklist_as_json_and_csv(home, tmp_path):
@@ -72,6 +77,27 @@ def test_summary_is_disclosure_controlled(home):
     assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 10  # 9 -> nearest 5
     assert result["cvd"]["U00002"]["cvd-01-raised-bp-undiagnosed"] == 0
     assert set(result["efi"]) == {"U00001", "U00002"}
+    assert result["year"] == "2022/23" and "before the first year" in result["year_note"]
+
+
+def test_summary_reads_the_indicators_of_the_year_asked_for(home):
+    run = CliRunner().invoke(cohorts_app, ["summary", "--year", "2023-24", "--json"])
+    assert run.exit_code == 0, run.output
+    result = json.loads(run.stdout)
+    fit = result["indicators"]["can01_fit_share"]
+    assert (result["year"], result["year_note"], fit["indicator"]) == ("2023/24", "", "CAN-02")
+    assert fit["thresholds"] == {"lower_pct": 65.0, "upper_pct": 80.0, "confirmed": False}
+    table = CliRunner().invoke(
+        cohorts_app, ["summary", "--year", "2023/24"], env={"COLUMNS": "200"}
+    )
+    assert "Definitions of 2023/24." in table.output and "UNCONFIRMED" in table.output
+
+
+@pytest.mark.parametrize("year", ["2021/22", "2023", "2023/25"])
+def test_a_year_without_definitions_is_a_usage_error(year):
+    run = CliRunner().invoke(cohorts_app, ["list", "--year", year])
+    assert run.exit_code == 2
+    assert "--year" in run.output and "Traceback" not in run.output
 
 
 def test_a_worklist_from_the_cli_writes_an_audit_row(home):

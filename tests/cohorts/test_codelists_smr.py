@@ -26,6 +26,8 @@ KEY_CODES: dict[str, tuple[str, str]] = {
     "pincer-oral-anticoagulants": ("dmd", "703908001"),  # apixaban 5mg tablets
     "pincer-non-selective-beta-blockers": ("dmd", "318353009"),  # propranolol 40mg tablets
     "smr01c-opioids": ("bnf", "0407020Q0"),  # morphine sulfate
+    "openpcn-aspirin": ("bnf", "0209000A0"),  # aspirin
+    "openpcn-antiplatelets-not-aspirin": ("bnf", "0209000C0"),  # clopidogrel
 }
 # BNF chemical substance prefixes SMR-01C leaves out: weak opioids and heroin substitutes
 SMR01C_EXCLUDED = {

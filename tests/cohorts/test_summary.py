@@ -49,10 +49,12 @@ def test_every_spec_has_counts_per_pcn(result):
     assert result["cvd"]["U00001"]["cvd-01-raised-bp-undiagnosed"] == 6
     assert result["cvd"]["U00002"]["cvd-02-hypertension-register"] == 5
     assert result["smr"]["U00002"] == {
-        "smr-01d-care-home": 0,
-        "smr-polypharmacy": 0,
-        "smr-01b-severe-frailty": 0,
         "smr-01a-medication-errors": 0,
+        "smr-01b-severe-frailty": 0,
+        "smr-01c-addictive-medicines": 0,
+        "smr-01d-care-home": 0,
+        "smr-learning-disability": 0,
+        "smr-polypharmacy": 0,
     }
 
 

@@ -42,6 +42,7 @@ BATCH_PATIENTS = 150_000  # patients per write: bounds memory, not results
 #: spawn-key tail of a practice's second stream, which only chooses the codes events are written
 #: as (code_mix.csv): changing the mix changes no other generated value
 CODE_MIX_STREAM = 0x636F6465
+FRAILTY_CODE_STREAM = 0x66726C  # coded severe frailty: its own stream, nothing else moves
 
 
 def check_scale(scale: object) -> float:
@@ -167,6 +168,10 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
         np.random.SeedSequence(seed, spawn_key=(index, CODE_MIX_STREAM))
     )
     ev = events.generate(rng, people, morbidity, rx, act.referral_day, code_rng)
+    frailty_rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(index, FRAILTY_CODE_STREAM))
+    )
+    events.coded_frailty(frailty_rng, ev, people, efi_cat)
     appts = appointments.generate(rng, people, n_cond)
     lat = None if pd.isna(row.lat) else float(row.lat)
     lon = None if pd.isna(row.lon) else float(row.lon)

@@ -31,6 +31,7 @@ FIT = "1049361000000101"
 #: was not found in a public source (see codelists.toml, openpcn-bowel-screening-non-response)
 BOWEL_SCREEN_NO_RESPONSE = "384241000000100"
 ICT_REFERRAL = "OPENPCN-ICT-REFERRAL"
+SEVERE_FRAILTY = "925861000000102"  # NHS Digital SEVFRAIL_COD
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,17 @@ def generate(
     referred = referral_day >= 0
     rows.add(np.nonzero(referred)[0], referral_day[referred], ICT_REFERRAL)
     return rows
+
+
+def coded_frailty(rng, rows: EventRows, people: People, efi_cat: np.ndarray) -> None:
+    """Severe frailty coded for a share of the people 65+ whose eFI is severe, dated in the
+    last two years of their record: the diagnosis SMR-01B reads (from 2023/24 the eFI alone
+    no longer counts). `rng` is a stream of its own, so nothing else generated changes."""
+    share = parameters.rates()["events"]["coded_severe_frailty_share"]
+    severe = (efi_cat == 3) & (people.age >= 65) & (rng.random(people.n) < share)
+    recent = np.maximum(people.obs_start, people.obs_end - int(2 * YEAR))
+    days = _uniform_days(rng, recent, people.obs_end)
+    rows.add(np.nonzero(severe)[0], days[severe], SEVERE_FRAILTY)
 
 
 def _blood_pressure(rng, rows: EventRows, people: People, m: Morbidity, r) -> None:
