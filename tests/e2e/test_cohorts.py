@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 PCN = "U42510"
 CHART = ".app-spec-chart[data-chart-drawn] svg"
 TREND_CHART = "#trend-chart[data-chart-drawn] svg"
-COHORT = "smr-01a-medication-errors"  # has rows for U42510 in the 1% warehouse
+COHORT = "smr-01c-addictive-medicines"  # has rows for U42510 in the 1% warehouse
 WORKLIST = f"/pcns/{PCN}/cohorts/{COHORT}"
 COMBINED = f"/pcns/{PCN}/specs/smr/worklist"  # one row per person, each cohort's reason
 

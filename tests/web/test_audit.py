@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from openpcn.store.appdb import AuditLog
 from openpcn.web.audit import entries
 
-COHORT = "smr-01a-medication-errors"
+COHORT = "smr-01c-addictive-medicines"
 DAY = dt.datetime(2026, 3, 10, 9, 30)
 
 
