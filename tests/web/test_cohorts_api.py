@@ -344,3 +344,15 @@ def test_the_spec_worklist_api_has_one_row_per_person_for_a_pcn_and_a_practice(
     assert mine["total"] == run(app, "smr", practice="J81031").patient_id.nunique()
     other = anonymous.get("/api/v1/practices/J81019/specs/smr/worklist", headers=practice)
     assert other.status_code == 403
+
+
+def test_the_pcn_dashboard_reads_the_year_asked_for(anonymous, manager):
+    got = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts?year=2024/25", headers=manager).json()
+    fit = got["can01_fit_share"]
+    assert (got["year"], got["year_note"], fit["indicator"]) == ("2024/25", "", "CAN-04")
+    assert (fit["lower_pct"], fit["thresholds_confirmed"]) == (65, False)
+    assert next(c for c in got["cohorts"] if c["id"] == "smr-01b-severe-frailty")["indicator"]
+    default = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts", headers=manager).json()
+    assert (default["year"], default["can01_fit_share"]["indicator"]) == ("2022/23", "CAN-01")
+    bad = anonymous.get(f"/api/v1/pcns/{PCN}/cohorts?year=2021/22", headers=manager)
+    assert bad.status_code == 422

@@ -353,3 +353,16 @@ def test_a_worklist_on_unverified_codelists_says_so_and_one_on_published_lists_d
     published = client.get(f"/pcns/{PCN}/cohorts/cvd-02-hypertension-register")
     assert published.status_code == 200
     assert 'id="unverified-codelists"' not in published.text
+
+
+def test_the_dashboard_form_chooses_the_years_definitions(client_as):
+    client = client_as("pcn_manager", pcn=PCN)
+    default = client.get(f"/pcns/{PCN}/cohorts?date=2019-12-01&year=").text
+    assert "Indicators (2022/23 definitions)" in default and "CAN-01:" in default
+    assert 'id="year-note"' in default and 'id="thresholds-unconfirmed"' not in default
+    chosen = client.get(f"/pcns/{PCN}/cohorts?date=2019-12-01&year=2023/24").text
+    assert "Indicators (2023/24 definitions)" in chosen and "CAN-02:" in chosen
+    assert 'id="thresholds-unconfirmed"' in chosen
+    assert '<option value="2023/24" selected>' in chosen
+    assert f"/api/v1/pcns/{PCN}/cohorts?date=2019-12-01&amp;year=2023/24" in chosen
+    assert client.get(f"/pcns/{PCN}/cohorts?year=2019/20").status_code == 400  # pages: 400

@@ -36,8 +36,8 @@ def near_the_threshold(rate_of: Any) -> Any:
 def blandford_at_39_2_percent() -> Iterator[None]:
     """The summary and trend the app computes, with Blandford's CAN-01 counts set to 98/250."""
 
-    def counted(con: Any, ics: str, day: Any) -> dict[str, Any]:
-        raw = summary(con, ics, day)
+    def counted(con: Any, ics: str, day: Any, year: Any = None) -> dict[str, Any]:
+        raw = summary(con, ics, day, year)
         cancer = raw["early_cancer"][PCN]
         cancer["early-cancer-lgi-with-fit"] = WITH_FIT
         cancer["early-cancer-lgi-without-fit"] = REFERRALS - WITH_FIT

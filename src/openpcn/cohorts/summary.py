@@ -100,7 +100,9 @@ def summary(
         memo[key] = _summary(con, ics, day, chosen)
         while len(memo) > KEPT_PER_CONNECTION:
             del memo[next(iter(memo))]
-    return copy.deepcopy(memo[key])
+    found = copy.deepcopy(memo[key])
+    found["year_note"] = chosen.note  # the same counts, asked for by date or by year
+    return found
 
 
 def _summary(

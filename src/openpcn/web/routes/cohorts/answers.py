@@ -65,10 +65,10 @@ def _definitions_of(year: str) -> dict[str, Definition]:
     return load_definitions(year=year)
 
 
-def definitions_on(day: dt.date) -> dict[str, Definition]:
-    """The definitions in force on the date (its year's, `indicator_year`), as the CLI reads
-    them without --year: a worklist counts the same people as the summary beside it."""
-    return _definitions_of(indicator_year(day).year)
+def definitions_on(day: dt.date, year: str | None = None) -> dict[str, Definition]:
+    """The definitions in force on the date (its year's, `indicator_year`, unless a `year` is
+    asked for), as the CLI reads them: a worklist counts the people the summary beside it does."""
+    return _definitions_of(indicator_year(day, year).year)
 
 
 cached = Cache("cohorts", size=64)
@@ -80,34 +80,38 @@ def checked(day: dt.date) -> dt.date:
     return cohort_date(day)
 
 
-def raw_summary(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+def raw_summary(ask: Ask, ics: str, day: dt.date, year: str | None = None) -> dict[str, Any]:
     """`openpcn.cohorts.summary.summary`, raw counts: never shown without a rights check.
-    The first time for a date it is a job (the risk model and every cohort: seconds)."""
+    The first time for a date (and year) it is a job (the risk model and every cohort)."""
     checked(day)
+    chosen = indicator_year(day, year).year
     return soon(
         ask,
         cached,
-        ("summary", ics, day),
-        lambda con: summary(con, ics, day),
-        label=f"Case-finding counts for {ics} on {long_date(day)}",
+        ("summary", ics, day, chosen),
+        lambda con: summary(con, ics, day, year),  # the year asked for: its note too
+        label=f"Case-finding counts for {ics} on {long_date(day)} ({chosen} definitions)",
     )
 
 
-def shown_summary(ask: Ask, ics: str, day: dt.date, *, raw: bool) -> dict[str, Any]:
-    found = raw_summary(ask, ics, day)
+def shown_summary(
+    ask: Ask, ics: str, day: dt.date, *, raw: bool, year: str | None = None
+) -> dict[str, Any]:
+    found = raw_summary(ask, ics, day, year)
     if raw:
         return found
-    return cached(ask.request, ("disclosed", ics, day), lambda: disclosed(found))
+    key = ("disclosed", ics, day, indicator_year(day, year).year)
+    return cached(ask.request, key, lambda: disclosed(found))
 
 
-def spec_refs(day: dt.date) -> list[dict[str, Any]]:
+def spec_refs(day: dt.date, year: str | None = None) -> list[dict[str, Any]]:
     return [
         {
             "spec": spec,
             "title": title,
             "cohorts": [
                 {"id": d.id, "title": d.title}
-                for d in definitions_on(day).values()
+                for d in definitions_on(day, year).values()
                 if d.spec == spec
             ],
         }
@@ -115,11 +119,11 @@ def spec_refs(day: dt.date) -> list[dict[str, Any]]:
     ]
 
 
-def ics_cohorts(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
+def ics_cohorts(ask: Ask, ics: str, day: dt.date, year: str | None = None) -> dict[str, Any]:
     """Every PCN's cohort counts and eFI categories, disclosure-controlled for every viewer."""
     found = may_see_ics(ask, ics)
     code = str(found["code"])
-    shown = shown_summary(ask, code, day, raw=False)
+    shown = shown_summary(ask, code, day, raw=False, year=year)
     names = _pcn_names(ask)
     pcns = []
     for pcn in sorted(shown["indicators"]["registered"]):
@@ -142,7 +146,7 @@ def ics_cohorts(ask: Ask, ics: str, day: dt.date) -> dict[str, Any]:
         "year": shown["year"],
         "year_note": shown["year_note"],
         "disclosure_controlled": True,
-        "specs": spec_refs(day),
+        "specs": spec_refs(day, year),
         "pcns": pcns,
     }
 
@@ -155,16 +159,16 @@ def _pcn_names(ask: Ask) -> dict[str, str]:
     return cached(ask.request, ("names",), compute)
 
 
-def pcn_cohorts(ask: Ask, code: str, day: dt.date) -> dict[str, Any]:
+def pcn_cohorts(ask: Ask, code: str, day: dt.date, year: str | None = None) -> dict[str, Any]:
     """The PCN's cohort sizes, indicators and eFI: raw for the PCN's manager (audited)."""
     detail = open_pcn(ask, code)  # 404 first: organisation data is public
     key = str(detail["code"])
     ics = str(detail["commissioner"]["code"] or "")
     rights = ask.principal.patient_rights(pcn_code=key)
-    shown = shown_summary(ask, ics, day, raw=rights)
+    shown = shown_summary(ask, ics, day, raw=rights, year=year)
     indicators = shown["indicators"]
     cohorts = []
-    for d in definitions_on(day).values():
+    for d in definitions_on(day, year).values():
         cohorts.append(
             {
                 "id": d.id,

@@ -32,6 +32,7 @@ from openpcn.web.routes.cohorts.models import (
 )
 from openpcn.web.routes.cohorts.params import (
     CohortPath,
+    IndicatorYear,
     PatientDate,
     PatientLevel,
     PcnManager,
@@ -53,24 +54,30 @@ def api_definitions(principal: Principal = Depends(require(*EVERYONE))) -> Answe
 
 
 @router.get(f"{API}/ics/{{ics}}/cohorts", response_model=IcsCohorts, tags=["cohorts"])
-def api_ics(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> Answer:
+def api_ics(
+    ics: IcsPath, ask: IcsWide, date: PatientDate = DAY, year: IndicatorYear = None
+) -> Answer:
     """Every PCN's people per cohort and per eFI category (disclosure-controlled)."""
-    return ics_cohorts(ask, ics, date)
+    return ics_cohorts(ask, ics, date, year or None)
 
 
 @router.get(f"{API}/ics/{{ics}}/cohorts/efi-chart", **SPEC)
-def api_ics_efi_chart(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> Answer:
+def api_ics_efi_chart(
+    ics: IcsPath, ask: IcsWide, date: PatientDate = DAY, year: IndicatorYear = None
+) -> Answer:
     """The Vega-Lite v5 spec of eFI categories by PCN (disclosure-controlled counts)."""
-    answer = ics_cohorts(ask, ics, date)
+    answer = ics_cohorts(ask, ics, date, year or None)
     title = f"People aged 65+ by eFI category, PCNs of {answer['name']}, {answer['date']}"
     return efi_spec(answer["pcns"], title=title)
 
 
 @router.get(f"{API}/pcns/{{code}}/cohorts", response_model=PcnCohorts, tags=["cohorts"])
-def api_pcn(code: PcnPath, ask: Everyone, date: PatientDate = DAY) -> Answer:
-    """The PCN's cohort sizes, CAN-01 and CVD-02 indicators and eFI categories (raw only for
+def api_pcn(
+    code: PcnPath, ask: Everyone, date: PatientDate = DAY, year: IndicatorYear = None
+) -> Answer:
+    """The PCN's cohort sizes, the FIT indicator and CVD-02 and eFI categories (raw only for
     the PCN's manager, and then audited; disclosure-controlled for everyone else)."""
-    return pcn_cohorts(ask, code, date)
+    return pcn_cohorts(ask, code, date, year or None)
 
 
 @router.get(f"{API}/pcns/{{code}}/cohorts/trend", response_model=PcnTrend, tags=["cohorts"])

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from openpcn.cohorts.definitions import SPECS
+from openpcn.cohorts.definitions import SPECS, YEARS
 from openpcn.cohorts.efi import CATEGORIES
 from openpcn.cohorts.worklists import PAGE_SIZE, SORT_KEYS, Page
 from openpcn.web.kit.access import Ask, Everyone, IcsWide
@@ -37,6 +37,7 @@ from openpcn.web.routes.cohorts.answers import (
 )
 from openpcn.web.routes.cohorts.params import (
     CohortPath,
+    IndicatorYear,
     PatientDate,
     PatientLevel,
     PcnManager,
@@ -52,46 +53,61 @@ from openpcn.web.routes.cohorts.params import (
 router = APIRouter()
 
 
-def _counts(ask: Ask, answer: dict[str, Any], date: dt.date) -> dict[str, Any]:
-    """What the ICS view and the PCN dashboard both show their counts with."""
+def _counts(
+    ask: Ask, answer: dict[str, Any], date: dt.date, year: str | None = None
+) -> dict[str, Any]:
+    """What the ICS view and the PCN dashboard both show their counts with, and the years whose
+    indicator definitions the form offers (`year`: the one asked for, None: the date's)."""
     return {
         "principal": ask.principal,
         "c": answer,
         "date": date,
         "note": DISCLOSURE_NOTE,
         "categories": CATEGORIES,
+        "years": YEARS,
+        "year": year,
     }
 
 
+def _year_q(year: str | None) -> str:
+    return f"&year={year}" if year else ""
+
+
 @router.get("/ics/{ics}/cohorts", response_class=HTMLResponse, include_in_schema=False)
-def ics_page(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> HTMLResponse:
-    answer = ics_cohorts(ask, ics, date)
+def ics_page(
+    ics: IcsPath, ask: IcsWide, date: PatientDate = DAY, year: IndicatorYear = None
+) -> HTMLResponse:
+    answer = ics_cohorts(ask, ics, date, year or None)
     q = f"date={date.isoformat()}"
     context = {
-        **_counts(ask, answer, date),
-        "csv_url": f"/ics/{answer['ics']}/cohorts.csv?{q}",
-        "json_url": f"{API}/ics/{answer['ics']}/cohorts?{q}",
+        **_counts(ask, answer, date, year or None),
+        "csv_url": f"/ics/{answer['ics']}/cohorts.csv?{q}{_year_q(year)}",
+        "json_url": f"{API}/ics/{answer['ics']}/cohorts?{q}{_year_q(year)}",
         "chart_url": f"{API}/ics/{answer['ics']}/cohorts/efi-chart?{q}",
     }
     return render(ask.request, "cohorts/ics.html", context)
 
 
 @router.get("/ics/{ics}/cohorts.csv", include_in_schema=False)
-def ics_csv(ics: IcsPath, ask: IcsWide, date: PatientDate = DAY) -> Response:
-    answer = ics_cohorts(ask, ics, date)
+def ics_csv(
+    ics: IcsPath, ask: IcsWide, date: PatientDate = DAY, year: IndicatorYear = None
+) -> Response:
+    answer = ics_cohorts(ask, ics, date, year or None)
     name = f"cohorts-{answer['ics']}-{date.isoformat()}.csv"
     return csv_response(ics_csv_rows(answer), ics_csv_columns(), name)
 
 
 @router.get("/pcns/{code}/cohorts", response_class=HTMLResponse, include_in_schema=False)
-def pcn_page(code: PcnPath, ask: Everyone, date: PatientDate = DAY) -> HTMLResponse:
-    answer = pcn_cohorts(ask, code, date)
+def pcn_page(
+    code: PcnPath, ask: Everyone, date: PatientDate = DAY, year: IndicatorYear = None
+) -> HTMLResponse:
+    answer = pcn_cohorts(ask, code, date, year or None)
     q = f"date={date.isoformat()}"
     context = {
-        **_counts(ask, answer, date),
+        **_counts(ask, answer, date, year or None),
         "specs": SPECS,
         "may_open_worklists": ask.principal.patient_rights(pcn_code=answer["code"]),
-        "json_url": f"{API}/pcns/{answer['code']}/cohorts?{q}",
+        "json_url": f"{API}/pcns/{answer['code']}/cohorts?{q}{_year_q(year)}",
         "trend_url": f"/pcns/{answer['code']}/partials/cohort-trend?{q}",
         "q": q,
     }

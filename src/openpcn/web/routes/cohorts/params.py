@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query
 
 from openpcn.codes import PRACTICE_CODE
-from openpcn.cohorts.definitions import SPECS
+from openpcn.cohorts.definitions import SPECS, YEARS
 from openpcn.cohorts.trend import MAX_POINTS, MAX_STEP_MONTHS
 from openpcn.cohorts.worklists import DEFAULT_SORT, PAGE_SIZE, SORTS
 from openpcn.web.auth import Role
@@ -29,6 +29,15 @@ WorklistSort = enum.StrEnum("WorklistSort", {s: s for s in SORTS})  # type: igno
 DEFAULT_ORDER = WorklistSort(DEFAULT_SORT)
 
 PatientDate = date_type("the date to find patients on (YYYY-MM-DD)")
+#: the financial year whose indicator definitions apply; empty (the pages' form) = the date's
+IndicatorYear = Annotated[
+    str | None,
+    Query(
+        pattern="^(" + "|".join(YEARS) + ")?$",
+        description=f"the financial year whose indicator definitions and thresholds apply: "
+        f"{', '.join(YEARS)} (default or empty: the date's year, or the nearest with them)",
+    ),
+]
 CohortPath = Annotated[CohortId, Path(description="cohort id (see /api/v1/cohorts)")]
 Points = Annotated[int, Query(ge=1, le=MAX_POINTS, description="how many dates, ending at `date`")]
 Step = Annotated[int, Query(ge=1, le=MAX_STEP_MONTHS, description="months between the dates")]
