@@ -2,8 +2,9 @@
 
 Every criterion that reads events becomes one conditional aggregate in a single pass over
 `events` (likewise for `medications`), joined once onto the people registered on the date;
-each cohort is then a filter over that joined table. Windows become literal cutoff dates, so
-both engines compare the same values.
+each cohort is then a filter over that joined table. An `event_with` criterion (an event with
+a partner event days around it) is a join of its two lists' events, per patient, joined the
+same way. Windows become literal cutoff dates, so both engines compare the same values.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Surfaces without patient-level rights show `disclosed(summary(...))`: every count through
 `openpcn.cohorts.disclosure.disclose`, and every rate recomputed from the disclosed counts; the
-CAN-01 and CVD-02 statuses are judged on the exact counts (`openpcn.cohorts.thresholds`).
+FIT indicator's status (CAN-01, CAN-02 or CAN-04 by year, `openpcn.cohorts.indicators`) is
+judged on the exact counts (`openpcn.cohorts.thresholds`); CVD-02 has none.
 """
 
 from __future__ import annotations

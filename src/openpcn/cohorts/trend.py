@@ -1,8 +1,8 @@
 """A PCN's cohort sizes and indicators at a run of past dates (raw counts).
 
 The issue asks the PCN dashboard for a trend: each cohort's count at `points` dates, every
-`step_months` back from the chosen date, with CAN-01 (FIT share) and CVD-02 (hypertension
-register %) at each, with their statuses judged on the exact counts. Dates before the PCN opened
+`step_months` back from the chosen date, with the FIT indicator (its status judged on the exact
+counts) and CVD-02 (hypertension register %) at each. Dates before the PCN opened
 (or after it closed) and before the patient records start are left out and said so: a count
 there would read as a real zero.
 
