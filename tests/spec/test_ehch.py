@@ -1,4 +1,5 @@
-"""EHCH: residents of care homes aligned to their practice's PCN, and those without a plan."""
+"""EHCH: residents aged 18+ of care homes aligned to their practice's PCN (NHS Digital's EHCH
+indicators count adults), and those without a plan."""
 
 from openpcn.cohorts.engine import run
 
@@ -15,6 +16,8 @@ def world() -> World:
     w.patient("home-of-other-pcn", care_home="CH2", age=85)
     w.patient("other-pcn-resident", care_home="CH2", age=85, practice="J81003")
     w.patient("at-home", age=85)
+    w.patient("aligned-aged-17", care_home="CH1", age=17)
+    w.patient("aligned-aged-18", care_home="CH1", age=18)
     return w
 
 
@@ -23,6 +26,7 @@ EXPECTED = {
     "aligned-plan": {"ehch-aligned-residents"},
     "aligned-old-plan": {"ehch-aligned-residents", "ehch-no-care-plan"},
     "other-pcn-resident": {"ehch-aligned-residents", "ehch-no-care-plan"},
+    "aligned-aged-18": {"ehch-aligned-residents", "ehch-no-care-plan"},
 }
 
 
@@ -30,4 +34,9 @@ def test_ehch_cohorts(engine, open_world):
     con = open_world(world(), engine)
     assert members(run(con, "ehch", DAY)) == EXPECTED
     only_u00001 = run(con, "ehch", DAY, pcn="U00001")
-    assert set(only_u00001["patient_id"]) == {"aligned-no-plan", "aligned-plan", "aligned-old-plan"}
+    assert set(only_u00001["patient_id"]) == {
+        "aligned-no-plan",
+        "aligned-plan",
+        "aligned-old-plan",
+        "aligned-aged-18",
+    }
