@@ -88,7 +88,7 @@ def raw_summary(ask: Ask, ics: str, day: dt.date, year: str | None = None) -> di
     return soon(
         ask,
         cached,
-        ("summary", ics, day, chosen),
+        ("summary", ics, day, chosen, year is None),  # by date or by year: the note differs
         lambda con: summary(con, ics, day, year),  # the year asked for: its note too
         label=f"Case-finding counts for {ics} on {long_date(day)} ({chosen} definitions)",
     )
@@ -100,7 +100,7 @@ def shown_summary(
     found = raw_summary(ask, ics, day, year)
     if raw:
         return found
-    key = ("disclosed", ics, day, indicator_year(day, year).year)
+    key = ("disclosed", ics, day, indicator_year(day, year).year, year is None)
     return cached(ask.request, key, lambda: disclosed(found))
 
 
