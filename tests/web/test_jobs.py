@@ -42,13 +42,13 @@ class Gate:
         self.real, self.open, self.calls = real, threading.Event(), 0
         self.outcome: Exception | None = None
 
-    def __call__(self, con: Any, ics: str, day: Any) -> dict[str, Any]:
+    def __call__(self, con: Any, ics: str, day: Any, year: Any = None) -> dict[str, Any]:
         self.calls += 1
         report("Counting every cohort in every PCN", 1, 2)
         assert self.open.wait(30), "the test never opened the gate"
         if self.outcome is not None:
             raise self.outcome
-        return self.real(con, ics, day)
+        return self.real(con, ics, day, year)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,9 @@ def test_the_api_answers_202_with_the_job_to_poll_and_only_its_askers_may_read_i
     assert body["retry"] == url and body["job"]["state"] in ("waiting", "running")
 
     status = api.get(body["poll"], headers={"Authorization": f"Bearer {token}"}).json()
-    assert status["label"] == f"Case-finding counts for 11J on {int(url[-2:])} October 2019"
+    assert status["label"] == (
+        f"Case-finding counts for 11J on {int(url[-2:])} October 2019 (2022/23 definitions)"
+    )
     assert status["percent"] == 50
     assert api.get(body["poll"], headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
 
