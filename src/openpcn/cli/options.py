@@ -37,18 +37,14 @@ JSON_OPTION = typer.Option(False, "--json", help="print JSON instead of tables")
 def indicator_year_option(value: str | None) -> str | None:
     """`--year`'s check for the case-finding commands: a usage error (exit 2) unless it is a
     financial year OpenPCN holds indicator definitions for; passed on as '2023/24'."""
-    from openpcn.cohorts.definitions import YEARS
-    from openpcn.orgs.dates import normalise_year
+    from openpcn.cohorts.definitions import checked_year
 
     if value is None:
         return None
     try:
-        year = normalise_year(value)
+        return checked_year(value)
     except InputError as exc:
         raise typer.BadParameter(f"{exc.what}: {exc.fix}") from None
-    if year not in YEARS:
-        raise typer.BadParameter(f"no indicator definitions for {year}: use {', '.join(YEARS)}")
-    return year
 
 
 INDICATOR_YEAR_OPTION = typer.Option(

@@ -164,11 +164,7 @@ class Compiled:
         codes = ibis.memtable(
             {"snomed_code": [c for c, _ in pairs], "codelist": [i for _, i in pairs]}
         )
-        ev = self.con.table("events")
-        ev = ev.filter(ev.date <= self.date)
-        if self.people is not None:
-            ev = ev.semi_join(self.people, "patient_id")
-        ev = ev.inner_join(codes, "snomed_code")
+        ev = self._dated_events().inner_join(codes, "snomed_code")
         aggs: dict[str, ir.Value] = {}
         for leaf in wanted:
             name = self._name(leaf, "e")
@@ -189,15 +185,20 @@ class Compiled:
                 aggs[name] = ev.snomed_code.nunique(where=cond)
         return ev.group_by("patient_id").aggregate(**aggs)
 
+    def _dated_events(self) -> ir.Table:
+        """The events recorded on or before the date, of the people asked for (if narrowed)."""
+        ev = self.con.table("events")
+        ev = ev.filter(ev.date <= self.date)
+        if self.people is not None:
+            ev = ev.semi_join(self.people, "patient_id")
+        return ev
+
     def _paired(self, leaf: Leaf, name: str) -> ir.Table:
         """People with an event on the leaf's list (in its window) that has an event on its
         partner list from `days_before` before to `days_after` after it (both on or before the
         date): a pair per patient, compared as whole days on either engine."""
         assert leaf.codelist is not None and leaf.partner is not None
-        ev = self.con.table("events")
-        ev = ev.filter(ev.date <= self.date)
-        if self.people is not None:
-            ev = ev.semi_join(self.people, "patient_id")
+        ev = self._dated_events()
         first = ev.filter(ev.snomed_code.isin(sorted(leaf.codelist.codes)))
         if leaf.window:
             first = first.filter(first.date >= leaf.window.cutoff(self.date))

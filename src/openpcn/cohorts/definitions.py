@@ -120,18 +120,23 @@ class IndicatorYear:
     note: str = ""
 
 
+def checked_year(year: str) -> str:
+    """'2023-24' or '2023/24' -> '2023/24', if OpenPCN holds definitions for it (InputError)."""
+    chosen = normalise_year(year)
+    if chosen not in YEARS:
+        raise InputError(
+            f"no indicator definitions for {chosen}",
+            column="year",
+            fix=f"use one of {', '.join(YEARS)}",
+        )
+    return chosen
+
+
 def indicator_year(day: dt.date, year: str | None = None) -> IndicatorYear:
     """The year `--year` names (checked), or else the financial year of the date, brought into
     YEARS: the indicators began in 2022/23, and earlier dates are read with their first rules."""
     if year is not None:
-        chosen = normalise_year(year)
-        if chosen not in YEARS:
-            raise InputError(
-                f"no indicator definitions for {chosen}",
-                column="year",
-                fix=f"use one of {', '.join(YEARS)}",
-            )
-        return IndicatorYear(chosen)
+        return IndicatorYear(checked_year(year))
     own = financial_year(day)
     if own < YEARS[0]:
         return IndicatorYear(

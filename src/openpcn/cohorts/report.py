@@ -25,7 +25,6 @@ from openpcn.cohorts.indicators import fit_indicator
 from openpcn.cohorts.summary import (
     disclosed,
     disclosed_rate,
-    fit_bands_of,
     judged_rate,
     rate,
     summary,
@@ -78,7 +77,7 @@ def ics_totals(raw: dict[str, Any]) -> dict[str, Any]:
     shown["registered"] = disclose(registered)
     # As `disclosed` does for each PCN: the rate is recomputed from the disclosed counts, the
     # status judged on the exact ones.
-    bands = fit_bands_of(raw["indicators"]["can01_fit_share"])
+    bands = fit.bands
     shown["can01"] = disclosed_rate(bands, judged_rate(bands, with_fit, referrals))
     shown["cvd02"] = rate(disclose(register), disclose(registered))
     return shown
@@ -125,6 +124,7 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
         for code in codes:
             f.add(f"efi.pcn.{code}.{category}", _efi(shown, code)[category])
     can01 = indicators["can01_fit_share"]
+    fit_bands = fit_indicator(raw["year"]).bands
     f.add("can01.lower_pct", can01["thresholds"]["lower_pct"], "pct")
     f.add("can01.upper_pct", can01["thresholds"]["upper_pct"], "pct")
     cvd02 = indicators["cvd02_hypertension_register"]
@@ -151,11 +151,7 @@ def case_finding(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData
         "can01_source": can01["source"],
         "thresholds_confirmed": can01["thresholds"]["confirmed"],
         # how each status reads (the figures hold the status names, judged on exact counts)
-        "status_labels": {
-            "can01": {
-                name: fit_bands_of(can01).label(name) for name in _statuses(fit_bands_of(can01))
-            }
-        },
+        "status_labels": {"can01": {name: fit_bands.label(name) for name in _statuses(fit_bands)}},
         "status_note": SUPPRESSED_NOTE,
         "suppressed": {
             short: any(

@@ -160,8 +160,7 @@ def _summary(
     report("Frailty by PCN and the indicators", 7, 8)
     out["efi"] = efi_distribution(con, ics, day, scored)
     out["not_counted"] = unknown
-    out["year"] = chosen.year
-    out["year_note"] = chosen.note
+    out["year"] = chosen.year  # its note is added to each copy (`summary`)
     out["indicators"] = {
         "registered": registered_n,
         "can01_fit_share": {
