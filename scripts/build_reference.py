@@ -32,6 +32,7 @@ from openpcn.sources import (
     imd,
     payments,
     postcodes,
+    qof_organisation,
     workforce_csv,
 )
 from openpcn.store.schema import ORG_TABLES, TABLES
@@ -51,6 +52,7 @@ INPUTS = {
     "cp_bh": "codepoint_open_2014-08_bh.csv",
     "cp_dt": "codepoint_open_2014-08_dt.csv",
     "cp_sp": "codepoint_open_2014-08_sp.csv",
+    "qof_org": "qof_organisation_reference_2018-19.csv",
 }
 
 DORSET_CCG = "11J"
@@ -206,6 +208,9 @@ def build(raw: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
             "ics_code": [ICS_OF.get(c) for c in sorted(seen)],
         }
     )
+    qof_org = qof_organisation.read(src["qof_org"])
+    footprints, mapping = stp_of_commissioners(commissioners["code"], practices, qof_org)
+    commissioners = commissioners.join(footprints, on="code")
 
     # --- list sizes
     lists = [
@@ -286,9 +291,64 @@ def build(raw: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
         "list_rows_dropped_unknown_practice": dropped_lists,
         "cqc_rows_dropped_unknown_practice": dropped_ratings,
         "commissioners_without_a_name": nameless,
+        **mapping,
         "conflicts_by_field": conflicts["field"].value_counts().to_dict(),
     }
     return tables, figures
+
+
+STP_COLUMNS = ["stp_code", "stp_name", "region_code", "region_name"]
+
+
+def stp_of_commissioners(
+    codes: Iterable[str], practices: pd.DataFrame, qof_org: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Each commissioner's STP and NHS region (index code), and the figures of how it was found.
+
+    The QOF file is 2018/19 and the commissioners 2019/20, so a CCG the file does not name
+    (e.g. one formed by an April 2019 merger) takes the STP of most of its practices found in
+    the file by practice code (ties: the lowest STP code); with none found it stays empty.
+    """
+    footprint = qof_org.drop_duplicates("stp_code").set_index("stp_code")[STP_COLUMNS[1:]]
+    direct = qof_org.drop_duplicates("commissioner_code").set_index("commissioner_code")
+    ccg_stps = qof_org.groupby("commissioner_code")["stp_code"].nunique()
+    assert (ccg_stps == 1).all(), f"CCGs in more than one STP: {list(ccg_stps[ccg_stps > 1].index)}"
+    found = practices[["practice_code", "commissioner_code"]].merge(
+        qof_org[["practice_code", "stp_code"]], on="practice_code"
+    )
+    counts = found.groupby(["commissioner_code", "stp_code"]).size().rename("n").reset_index()
+    spanning = {
+        code: dict(zip(group["stp_code"], group["n"].astype(int), strict=True))
+        for code, group in counts.groupby("commissioner_code")
+        if len(group) > 1
+    }
+    by_practices = counts.sort_values(
+        ["commissioner_code", "n", "stp_code"], ascending=[True, False, True]
+    ).drop_duplicates("commissioner_code")
+    majority = by_practices.set_index("commissioner_code")["stp_code"]
+    rows, via_practices, unmapped = [], [], []
+    for code in sorted(codes):
+        if code in direct.index:
+            stp = direct.loc[code, "stp_code"]
+        elif code in majority.index:
+            stp = majority[code]
+            via_practices.append(code)
+        else:
+            stp = None
+            unmapped.append(code)
+        values = [stp, *footprint.loc[stp]] if stp is not None else [None] * len(STP_COLUMNS)
+        rows.append([code, *values])
+    frame = pd.DataFrame(rows, columns=["code", *STP_COLUMNS]).set_index("code")
+    mapped = frame.dropna(subset=["stp_code"])
+    figures = {
+        "stps": mapped["stp_code"].nunique(),
+        "regions": mapped["region_code"].nunique(),
+        "commissioners_stp_from_qof_ccg_code": len(frame) - len(via_practices) - len(unmapped),
+        "commissioners_stp_from_practices": via_practices,
+        "commissioners_practices_span_stps": spanning,
+        "commissioners_without_an_stp": unmapped,
+    }
+    return frame, figures
 
 
 def _nearest_district(practices: pd.DataFrame, centroids: pd.DataFrame) -> pd.Series:
@@ -456,7 +516,8 @@ def provenance(raw: Path, texts: dict[str, str], figures: dict[str, object], bui
 
 DERIVED = {
     "commissioners": "every CCG in ePCN (PCN and practice parents) and of every practice; names "
-    "from ePCN, else payments; tier CCG; ics_code QVV for 11J only",
+    "from ePCN, else payments; tier CCG; ics_code QVV for 11J only; STP and NHS region from the "
+    "QOF 2018/19 organisation reference (rule below)",
     "practices": "epraccur 2019-11 setting 4 (active/dormant, or in ePCN/payments 2019-20), ePCN "
     "partners; payments 2019-20 (else 2018-19) attributes; Fingertips IMD 2019; coordinates",
     "pcns": "ePCN 2019-12 PCN Details",
@@ -501,6 +562,16 @@ RULE_TEXT = [
     "  day, so rating_date is empty (an import of CQC's own ratings file fills it).",
     '- **GPPS**: "NA" values (not published) are skipped; responses are empty (the extract has',
     "  none).",
+    "- **STP and region** (commissioners stp_code, stp_name, region_code, region_name): from the",
+    "  QOF 2018/19 organisation reference (practice -> CCG -> STP -> region). A CCG named there",
+    "  takes its STP (ONS E54 code) and region (e.g. Y56) directly. The file is 2018/19 and the",
+    "  commissioners 2019/20, so a CCG it does not name (one formed by an April 2019 merger) takes",
+    "  the STP of the majority, by count, of its practices (practices.csv commissioner_code) found",
+    "  in the file by practice code, ties to the lowest STP code; with none found the columns stay",
+    "  empty (never guessed). The figures below list the CCGs mapped through their practices,",
+    "  those whose practices span more than one STP, and those left without an STP. The v2 file",
+    "  already names the CCGs formed in April 2019 (e.g. 15N NHS Devon CCG, from 99P and 99Q),",
+    "  so in this build every CCG is mapped directly and the practice rule is a guard only.",
 ]
 
 

@@ -45,6 +45,8 @@ PRACTICE_CODE = Code("practice code", r"^[A-Z]\d{5}$", "J81002 (a letter and fiv
 PCN_CODE = Code("PCN code", r"^U\d{5}$", "U02749 (U and five digits)")
 # Commissioners (CCG, sub-ICB location, ICB/ICS) and NHS England regions: three characters.
 COMMISSIONER_CODE = Code("commissioner code", r"^[0-9A-Z]{3}$", "11J (three characters)")
+# ONS codes of STPs (the 2019 footprints that became ICSs): E54 and six digits.
+STP_CODE = Code("STP code", r"^E54\d{6}$", "E54000041 (E54 and six digits)")
 # Full UK postcodes as normalised by the readers: outward code, one space, inward code.
 POSTCODE = Code("postcode", r"^[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}$", "BH9 2XF")
 # Pseudonymous patient ids in an extract (never an NHS number).
@@ -56,6 +58,7 @@ ALL: tuple[Code, ...] = (
     PRACTICE_CODE,
     PCN_CODE,
     COMMISSIONER_CODE,
+    STP_CODE,
     POSTCODE,
     PSEUDONYM,
     NHS_NUMBER_LIKE,

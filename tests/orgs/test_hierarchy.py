@@ -2,10 +2,11 @@
 
 import datetime as dt
 
+import ibis
 import pytest
 
-from openpcn.exceptions import InputError, NotFoundError
-from openpcn.orgs import members_of, memberships_on, pcn_of, resolve_ics
+from openpcn.exceptions import ConfigError, InputError, NotFoundError
+from openpcn.orgs import ics_list, members_of, memberships_on, pcn_of, resolve_ics
 from openpcn.orgs.dates import as_date
 
 
@@ -64,3 +65,55 @@ def test_views_are_gathered_once_per_ics_and_date_only_inside_shared_views(moves
         assert ics_view(moves, "11J", dt.date(2019, 12, 1)) is first
         assert ics_view(moves, "11J", "2020-06-01") is not first
     assert ics_view(moves, "11J", "2019-12-01") is not first
+
+
+STPS = [
+    {"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG", "ics_code": "QVV"}
+    | {"stp_code": "E54000041", "stp_name": "Dorset STP"}
+    | {"region_code": "Y58", "region_name": "South West"},
+    *(
+        {"code": code, "name": f"CCG {code}", "tier": "CCG", "stp_code": "E54000040"}
+        | {"stp_name": "Bath, Swindon and Wiltshire STP"}
+        | {"region_code": "Y58", "region_name": "South West"}
+        for code in ("99N", "11E")
+    ),
+    {"code": "07L", "name": "NHS Barking and Dagenham CCG", "tier": "CCG"}
+    | {"stp_code": "E54000029", "stp_name": "North East London STP"}
+    | {"region_code": "Y56", "region_name": "London"},
+    {"code": "ZZ9", "name": "A CCG without an STP", "tier": "CCG"},
+]
+
+
+def test_an_stp_code_stands_for_every_ccg_of_the_stp(warehouse):
+    con = warehouse(commissioners=STPS)
+    stp = resolve_ics(con, " e54000040 ")
+    assert (stp.code, stp.name, stp.commissioners) == (
+        "E54000040",
+        "Bath, Swindon and Wiltshire STP",
+        ("11E", "99N"),
+    )
+    assert resolve_ics(con, "QVV").commissioners == ("11J",)
+    with pytest.raises(NotFoundError) as caught:
+        resolve_ics(con, "E54000099")
+    assert "E54000041" in caught.value.fix
+
+
+def test_ics_list_goes_region_by_region_and_leaves_out_ccgs_without_an_stp(warehouse):
+    areas = ics_list(warehouse(commissioners=STPS))
+    assert [(a.region_code, a.code, a.commissioners) for a in areas] == [
+        ("Y56", "E54000029", ("07L",)),
+        ("Y58", "E54000040", ("11E", "99N")),
+        ("Y58", "E54000041", ("11J",)),
+    ]
+    assert areas[0].as_dict()["region_name"] == "London"
+
+
+def test_ics_list_asks_for_a_rebuild_of_a_warehouse_without_stp_columns(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as raw:
+        raw.execute("create table commissioners (code varchar, name varchar, tier varchar)")
+    with pytest.raises(ConfigError) as caught:
+        ics_list(ibis.duckdb.connect(str(path), read_only=True))
+    assert "openpcn init --force" in caught.value.fix

@@ -101,6 +101,60 @@ def test_dorset_coordinates_and_districts(ref: dict[str, pd.DataFrame]) -> None:
     assert set(districts["grouping"]) == {"district"}
 
 
+def test_every_ccg_is_placed_in_an_stp_and_region(ref: dict[str, pd.DataFrame]) -> None:
+    commissioners = ref["commissioners"].set_index("code")
+    with_practices = set(ref["practices"]["commissioner_code"])
+    stp_columns = ["stp_code", "stp_name", "region_code", "region_name"]
+    assert commissioners.loc[sorted(with_practices), stp_columns].notna().all().all()
+    assert commissioners["stp_code"].notna().all()
+    assert commissioners["stp_code"].nunique() == 42
+    assert commissioners["region_code"].nunique() == 7
+    assert (commissioners.groupby("stp_code")["region_code"].nunique() == 1).all()
+    dorset = commissioners.loc["11J", stp_columns].tolist()
+    assert dorset == ["E54000041", "Dorset STP", "Y58", "South West"]
+    assert (commissioners["stp_code"] == "E54000041").sum() == 1  # coterminous with QVV
+
+
+def test_a_ccg_formed_in_april_2019_has_its_stp(ref: dict[str, pd.DataFrame]) -> None:
+    """NHS Devon CCG (15N) replaced 99P and 99Q on 2019-04-01; the QOF file already names it,
+    and every one of its practices the file holds sits in the same STP."""
+    commissioners = ref["commissioners"].set_index("code")
+    assert commissioners.loc["15N", "stp_code"] == "E54000037"
+    assert commissioners.loc["15N", "stp_name"] == "Devon STP"
+    assert not {"99P", "99Q"} & set(commissioners.index)
+    provenance = (SCRIPT.parents[1] / "src/openpcn/data/reference/PROVENANCE.md").read_text()
+    assert "`qof_organisation_reference_2018-19.csv` | `a20c5ef1" in provenance
+    assert "- commissioners_stp_from_practices: []" in provenance
+    assert "- commissioners_practices_span_stps: {}" in provenance
+    assert "- commissioners_without_an_stp: []" in provenance
+
+
+def test_a_ccg_the_qof_file_does_not_name_takes_the_stp_of_most_of_its_practices() -> None:
+    build = _build_module()
+    qof = pd.DataFrame(
+        [
+            ("P00001", "AAA", "E54000001", "North STP", "Y01", "North"),
+            ("P00002", "AAA", "E54000001", "North STP", "Y01", "North"),
+            ("P00003", "BBB", "E54000002", "South STP", "Y02", "South"),
+        ],
+        columns=["practice_code", "commissioner_code", *build.STP_COLUMNS],
+    )
+    practices = pd.DataFrame(
+        {
+            "practice_code": ["P00001", "P00002", "P00003", "P00009"],
+            "commissioner_code": ["NEW", "NEW", "NEW", "LON"],  # NEW: a 2019 merger of AAA + BBB
+        }
+    )
+    frame, figures = build.stp_of_commissioners(["LON", "BBB", "NEW"], practices, qof)
+    assert frame.loc["NEW"].tolist() == ["E54000001", "North STP", "Y01", "North"]
+    assert frame.loc["BBB", "stp_code"] == "E54000002"  # named in the file: taken directly
+    assert frame.loc["LON"].isna().all()  # no practice in the file: left empty, not guessed
+    assert figures["commissioners_stp_from_practices"] == ["NEW"]
+    assert figures["commissioners_practices_span_stps"] == {"NEW": {"E54000001": 2, "E54000002": 1}}
+    assert figures["commissioners_without_an_stp"] == ["LON"]
+    assert (figures["stps"], figures["regions"]) == (2, 2)
+
+
 def test_csv_output_is_sorted_and_stably_formatted() -> None:
     build = _build_module()
     frame = pd.DataFrame(

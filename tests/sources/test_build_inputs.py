@@ -1,4 +1,5 @@
-"""Readers used only by the reference build: IMD, CQC, GPPS, GP workforce, geocoded practices."""
+"""Readers used only by the reference build: IMD, CQC, GPPS, GP workforce, geocoded practices,
+QOF organisation reference."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from openpcn.exceptions import InputError
-from openpcn.sources import cqc, geocoded, gpps, imd, workforce_csv
+from openpcn.sources import cqc, geocoded, gpps, imd, qof_organisation, workforce_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "good"
 
@@ -55,3 +56,31 @@ def test_geocoded_keeps_practice_codes() -> None:
     frame = geocoded.read(DATA / "geocoded_sample.json")
     assert frame["practice_code"].tolist() == ["J81052", "J81646", "V81999"]
     assert frame.set_index("practice_code").loc["J81646", "lon"] == pytest.approx(-1.79086)
+
+
+def test_qof_organisation_places_practices_in_ccg_stp_and_region() -> None:
+    frame = qof_organisation.read(DATA / "qof_organisation_sample.csv")
+    assert list(frame.columns) == [
+        "practice_code",
+        "commissioner_code",
+        "stp_code",
+        "stp_name",
+        "region_code",
+        "region_name",
+    ]
+    assert frame.set_index("practice_code").loc["J81083"].tolist() == [
+        "99N",
+        "E54000040",
+        "Bath, Swindon and Wiltshire STP",
+        "Y58",
+        "South West",
+    ]
+
+
+def test_qof_organisation_rejects_a_bad_stp_code(tmp_path: Path) -> None:
+    bad = tmp_path / "qof.csv"
+    text = (DATA / "qof_organisation_sample.csv").read_text()
+    bad.write_text(text.replace("E54000037,Devon STP", "Q85,Devon STP"))
+    with pytest.raises(InputError) as caught:
+        qof_organisation.read(bad)
+    assert (caught.value.where.row, caught.value.where.column) == (4, "STP_ONS_CODE")

@@ -17,7 +17,8 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from openpcn.exceptions import NotFoundError
+from openpcn.codes import STP_CODE
+from openpcn.exceptions import ConfigError, NotFoundError
 from openpcn.orgs.dates import DateLike, as_date, open_on
 from openpcn.orgs.lists import lists_on
 
@@ -95,7 +96,8 @@ class Footprint:
 
 
 def resolve_ics(con: ibis.BaseBackend, ics: str) -> Footprint:
-    """Find the commissioners for an ICS code (a commissioner code like 11J or an ICS code).
+    """Find the commissioners for an ICS code: a commissioner code like 11J, an ICS code like
+    QVV, or an STP's ONS code like E54000041 (every CCG of that 2019 footprint).
 
     In 2019 data an ICS is asked for by its CCG code (Dorset: 11J, coterminous with QVV).
     """
@@ -107,14 +109,64 @@ def resolve_ics(con: ibis.BaseBackend, ics: str) -> Footprint:
     group = c[c["ics_code"] == code].sort_values("code")
     if not group.empty:
         return Footprint(code, f"ICS {code}", tuple(group["code"].astype(str)))
+    if STP_CODE.is_valid(code) and "stp_code" in c:
+        stp = c[c["stp_code"] == code].sort_values("code")
+        if not stp.empty:
+            return Footprint(code, str(stp["stp_name"].iloc[0]), tuple(stp["code"].astype(str)))
     pcns = con.table("pcns")
     used = con.execute(pcns.filter(pcns.commissioner_code == code).count())
     if used:
         return Footprint(code, code, (code,))
     raise NotFoundError(
         f"no commissioner or ICS with code {code!r}",
-        fix="use a commissioner (CCG / sub-ICB) code such as 11J, or an ICS code such as QVV",
+        fix="use a commissioner (CCG / sub-ICB) code such as 11J, an ICS code such as QVV, or "
+        "an STP code such as E54000041",
     )
+
+
+@dataclass(frozen=True)
+class IcsArea:
+    """One STP (the 2019 footprint of an ICS) with its NHS region and CCGs: a unit England is
+    worked through, one `resolve_ics(con, code)` each."""
+
+    code: str  # ONS STP code, e.g. E54000041
+    name: str
+    region_code: str
+    region_name: str
+    commissioners: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "region_code": self.region_code,
+            "region_name": self.region_name,
+            "commissioners": list(self.commissioners),
+        }
+
+
+def ics_list(con: ibis.BaseBackend) -> list[IcsArea]:
+    """Every STP the commissioners table names, sorted by region code then STP code, so a run
+    over England goes region by region in a fixed order. CCGs without an STP are left out."""
+    c = con.table("commissioners")
+    cols = ("code", "stp_code", "stp_name", "region_code", "region_name")
+    if "stp_code" not in c.columns:
+        raise ConfigError(
+            "this warehouse's commissioners have no STP columns (built before they were added)",
+            fix="rebuild it with `openpcn init --force` (imported data will be lost)",
+        )
+    frame = con.execute(c.filter(c.stp_code.notnull()).select(*cols))
+    frame = frame.sort_values(["region_code", "stp_code", "code"])
+    return [
+        IcsArea(
+            code=str(stp),
+            name=str(group["stp_name"].iloc[0]),
+            region_code=str(group["region_code"].iloc[0]),
+            region_name=str(group["region_name"].iloc[0]),
+            commissioners=tuple(group["code"].astype(str)),
+        )
+        for stp, group in frame.groupby("stp_code", sort=False)
+    ]
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,10 @@ ORG_TABLES: tuple[Table, ...] = (
         C("name", "string"),
         C("tier", "string", doc="label only: CCG, sub-ICB location, ICB"),
         C("ics_code", "string", True, doc="STP/ICS code where known, e.g. QVV"),
+        C("stp_code", "string", True, doc="ONS code of the 2019 STP (ICS footprint): E54000041"),
+        C("stp_name", "string", True, doc="e.g. Dorset STP"),
+        C("region_code", "string", True, doc="NHS England region, e.g. Y58"),
+        C("region_name", "string", True, doc="e.g. South West"),
     ),
     _t(
         "practices",
