@@ -1,0 +1,360 @@
+"""The exact solver: a p-median districting model on OR-Tools CP-SAT, solved in phases.
+
+Model (Hess et al. 1965, with a parent-tree contiguity formulation):
+- x[i,j]: practice i belongs to the network whose centre is practice j; x[j,j] says j is a
+  centre. Every practice in one network; exactly K centres. Networks are named by their
+  centres, so no two labellings of one plan compete (no label symmetry).
+- Contiguity (exact, not an approximation): every practice that is not a centre picks one
+  neighbour on the graph as its parent, in the same network, with a smaller order number.
+  Following parents always reaches the centre, so every network is connected on the graph.
+- Band, soft: under[j] and over[j] measure how far a network is outside [min, max].
+- Hard limits: --within (practice i may only join a centre of its own group), keep-together,
+  keep-apart, and fixed practices (a centre carries at most one current PCN's name, m[j,lab]).
+- Moves (least-change): stay[i] may be 1 only when i's centre carries i's current PCN's name.
+
+Phases, each proved or stopped by the time limit, each keeping the previous optimum:
+1. patients outside the band; 2. (least-change) moved practices, then patients moved;
+3. compactness: the patient-weighted distance from each practice to its network's centre.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from openpcn.formation.problem import NO_NETWORK, Instance, Params
+from openpcn.progress import report
+
+DISTANCE_UNIT = 10.0  # metres per unit of the compactness objective (keeps the sums in int64)
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    status: str  # optimal | feasible | infeasible | unknown | cancelled
+    value: float | None
+    bound: float | None
+    seconds: float
+
+
+@dataclass
+class ExactResult:
+    """The best labelling found (network index per practice, -1 if none) and its proof."""
+
+    labels: np.ndarray | None
+    centres: list[int]
+    phases: list[PhaseResult] = field(default_factory=list)
+    status: str = "unknown"  # optimal | feasible | infeasible | unknown | cancelled
+    names: dict[int, int] = field(default_factory=dict)  # centre -> current network index
+    candidates_pruned: bool = False
+
+
+class _Model:
+    def __init__(self, inst: Instance, params: Params, k: int, radius_km: float | None) -> None:
+        self.inst, self.params, self.k = inst, params, k
+        n = inst.n
+        self.m = cp_model.CpModel()
+        self.dist = inst.distances()
+        self.p = np.rint(inst.patients).astype(int)
+        self.nbrs = inst.neighbours()
+        groups = inst.groups
+        self.cand: list[list[int]] = []
+        for i in range(n):
+            js = [
+                j
+                for j in range(n)
+                if (groups[i] is None or groups[i] == groups[j])
+                and (radius_km is None or i == j or self.dist[i, j] <= radius_km * 1000)
+            ]
+            self.cand.append(js)
+        self.pruned = radius_km is not None
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        for i in range(n):
+            for j in self.cand[i]:
+                self.x[i, j] = self.m.new_bool_var(f"x{i}_{j}")
+        self.y = [self.x[j, j] for j in range(n)]
+        members_of: dict[int, list[int]] = {j: [] for j in range(n)}
+        for i, j in self.x:
+            members_of[j].append(i)
+        self.members_of = members_of
+        for i in range(n):
+            self.m.add_exactly_one(self.x[i, j] for j in self.cand[i])
+            for j in self.cand[i]:
+                if j != i:
+                    self.m.add_implication(self.x[i, j], self.y[j])
+        self.m.add(sum(self.y) == k)
+        self._contiguity()
+        self._band()
+        self._constraints()
+        self.stay: dict[int, cp_model.IntVar] = {}
+        if params.mode == "least-change" or params.fix:
+            self._labels()
+
+    def _contiguity(self) -> None:
+        n, x = self.inst.n, self.x
+        self.parent: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.order = [self.m.new_int_var(0, n - 1, f"o{i}") for i in range(n)]
+        for i in range(n):
+            arcs = []
+            for k in self.nbrs[i]:
+                q = self.m.new_bool_var(f"q{i}_{k}")
+                self.parent[i, k] = q
+                arcs.append(q)
+                self.m.add(self.order[i] >= self.order[k] + 1).only_enforce_if(q)
+                for j in self.cand[i]:
+                    if (k, j) in x:
+                        self.m.add_bool_or([q.Not(), x[i, j].Not(), x[k, j]])
+                    else:
+                        self.m.add_bool_or([q.Not(), x[i, j].Not()])
+            # a centre has no parent; every other practice exactly one
+            self.m.add(sum(arcs) + self.y[i] == 1)
+            # valid strengthening: a non-centre member has a neighbour in its network
+            for j in self.cand[i]:
+                if j != i:
+                    near = [x[k, j] for k in self.nbrs[i] if (k, j) in x]
+                    self.m.add(sum(near) >= x[i, j]) if near else self.m.add(x[i, j] == 0)
+
+    def _band(self) -> None:
+        lo, hi = self.params.band.min, self.params.band.max
+        total = int(self.p.sum())
+        self.under, self.over = [], []
+        for j in range(self.inst.n):
+            load = sum(int(self.p[i]) * self.x[i, j] for i in self.members_of[j])
+            u = self.m.new_int_var(0, max(math.ceil(lo), 0), f"u{j}")
+            o = self.m.new_int_var(0, total, f"v{j}")
+            self.m.add(load + u >= math.ceil(lo) * self.y[j])
+            self.m.add(load - o <= math.floor(hi) * self.y[j] + 0)
+            self.under.append(u)
+            self.over.append(o)
+        self.violation = sum(self.under) + sum(self.over)
+
+    def _constraints(self) -> None:
+        inst, x = self.inst, self.x
+        for group in self.params.keep_together:
+            idx = [inst.index(c) for c in group]
+            a = idx[0]
+            for b in idx[1:]:
+                for j in set(self.cand[a]) | set(self.cand[b]):
+                    xa = x.get((a, j))
+                    xb = x.get((b, j))
+                    if xa is None and xb is not None:
+                        self.m.add(xb == 0)
+                    elif xb is None and xa is not None:
+                        self.m.add(xa == 0)
+                    elif xa is not None and xb is not None:
+                        self.m.add(xa == xb)
+        for group in self.params.keep_apart:
+            idx = [inst.index(c) for c in group]
+            for j in range(inst.n):
+                here = [x[i, j] for i in idx if (i, j) in x]
+                if len(here) > 1:
+                    self.m.add_at_most_one(here)
+
+    def _labels(self) -> None:
+        """m[j,lab]: centre j's network carries current PCN lab's name (each name at most once)."""
+        inst, x = self.inst, self.x
+        count = len(inst.networks)
+        self.name = {
+            (j, lab): self.m.new_bool_var(f"m{j}_{lab}")
+            for j in range(inst.n)
+            for lab in range(count)
+        }
+        for j in range(inst.n):
+            self.m.add(sum(self.name[j, lab] for lab in range(count)) <= self.y[j])
+        for lab in range(count):
+            self.m.add_at_most_one(self.name[j, lab] for j in range(inst.n))
+        for code, pcn in self.params.fix:
+            i, lab = inst.index(code), inst.network_index(pcn)
+            for j in self.cand[i]:
+                self.m.add_implication(x[i, j], self.name[j, lab])
+        if self.params.mode != "least-change":
+            return
+        for i in range(inst.n):
+            c = int(inst.current[i])
+            if c == NO_NETWORK:
+                continue
+            s = self.m.new_bool_var(f"s{i}")
+            self.stay[i] = s
+            for j in self.cand[i]:
+                self.m.add_bool_or([s.Not(), x[i, j].Not(), self.name[j, c]])
+
+    # objectives -----------------------------------------------------------------------------
+    def moves_objective(self):
+        big = int(self.p.sum()) + 1
+        return sum((big + int(self.p[i])) * (1 - s) for i, s in self.stay.items())
+
+    def compactness_objective(self):
+        return sum(
+            int(self.p[i]) * round(self.dist[i, j] / DISTANCE_UNIT) * v
+            for (i, j), v in self.x.items()
+            if self.p[i] and i != j
+        )
+
+    def hint(self, labels: np.ndarray) -> None:
+        """Warm start from a labelling: centres by least weighted distance, a BFS parent tree."""
+        centres = {}
+        for k in np.unique(labels):
+            members = list(np.flatnonzero(labels == k))
+            cost = self.p[members] @ self.dist[np.ix_(members, members)]
+            centres[int(k)] = members[int(np.argmin(cost))]
+        self.m.clear_hints()
+        for (i, j), v in self.x.items():
+            self.m.add_hint(v, int(centres[int(labels[i])] == j))
+        depth = _bfs_tree(labels, centres, self.nbrs)
+        for (i, k), q in self.parent.items():
+            self.m.add_hint(q, int(depth[i][1] == k))
+        for i, o in enumerate(self.order):
+            self.m.add_hint(o, depth[i][0])
+
+
+def _bfs_tree(labels: np.ndarray, centres: dict[int, int], nbrs: list[list[int]]):
+    """(depth, parent) per practice: a breadth-first tree of each network from its centre."""
+    out: list[tuple[int, int]] = [(0, -1)] * len(labels)
+    for k, c in centres.items():
+        seen = {c}
+        frontier = [c]
+        depth = 0
+        while frontier:
+            depth += 1
+            nxt = []
+            for u in frontier:
+                for v in nbrs[u]:
+                    if labels[v] == k and v not in seen:
+                        seen.add(v)
+                        out[v] = (depth, u)
+                        nxt.append(v)
+            frontier = nxt
+    return out
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+
+
+def solve(
+    inst: Instance,
+    params: Params,
+    k: int,
+    start: np.ndarray | None,
+    *,
+    radius_km: float | None = None,
+    cancel: threading.Event | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ExactResult:
+    """Solve the phases within params.time_limit seconds in all."""
+    model = _Model(inst, params, k, radius_km)
+    deadline = time.monotonic() + params.time_limit
+    phases: list[tuple[str, object]] = [("band", model.violation)]
+    if params.mode == "least-change":
+        phases.append(("moves", model.moves_objective()))
+    phases.append(("compactness", model.compactness_objective()))
+    result = ExactResult(None, [], candidates_pruned=model.pruned)
+    labels = start
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, params.workers)
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
+    for number, (name, objective) in enumerate(phases):
+        left = deadline - time.monotonic()
+        if left <= 0.05 or (cancel is not None and cancel.is_set()):
+            result.phases.append(PhaseResult(name, "unknown", None, None, 0.0))
+            continue
+        if labels is not None:
+            model.hint(labels)
+        model.m.minimize(objective)
+        solver.parameters.max_time_in_seconds = left
+        report(f"Solving: {name}", number, len(phases))
+        began = time.monotonic()
+        status = _run(solver, model.m, cancel, deadline, number, len(phases), name)
+        took = time.monotonic() - began
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = float(solver.objective_value)
+            bound = float(solver.best_objective_bound)
+            state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+            if cancel is not None and cancel.is_set():
+                state = "cancelled"
+            result.phases.append(PhaseResult(name, state, value, bound, took))
+            labels, centres = _read(solver, model)
+            result.labels, result.centres = labels, centres
+            if hasattr(model, "name"):
+                result.names = {
+                    j: lab for (j, lab), v in model.name.items() if solver.boolean_value(v)
+                }
+            model.m.add(objective <= round(value))
+        elif status == cp_model.INFEASIBLE:
+            result.phases.append(PhaseResult(name, "infeasible", None, None, took))
+            result.status = "infeasible"
+            return result
+        else:
+            state = "cancelled" if cancel is not None and cancel.is_set() else "unknown"
+            result.phases.append(PhaseResult(name, state, None, None, took))
+        if log:
+            log(f"{name}: {result.phases[-1]}")
+    states = [ph.status for ph in result.phases]
+    if result.labels is None:
+        result.status = "cancelled" if "cancelled" in states else "unknown"
+    elif all(s == "optimal" for s in states):
+        result.status = "optimal"
+    elif "cancelled" in states:
+        result.status = "cancelled"
+    else:
+        result.status = "feasible"
+    return result
+
+
+def _run(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    cancel: threading.Event | None,
+    deadline: float,
+    number: int,
+    count: int,
+    name: str,
+) -> int:
+    """Solve on this thread while a watcher reports the time used and honours cancel."""
+    done = threading.Event()
+    began = time.monotonic()
+    span = max(deadline - began, 1e-3)
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            if cancel is not None and cancel.is_set():
+                solver.stop_search()
+                return
+            used = min((time.monotonic() - began) / span, 1.0)
+            report(
+                f"Solving: {name} ({time.monotonic() - began:.0f} s)",
+                number * 100 + int(used * 99),
+                count * 100,
+            )
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(watch,), daemon=True)
+    thread.start()
+    try:
+        return solver.solve(model, _Watch())
+    finally:
+        done.set()
+        thread.join()
+
+
+def _read(solver: cp_model.CpSolver, model: _Model) -> tuple[np.ndarray, list[int]]:
+    n = model.inst.n
+    centres = [j for j in range(n) if solver.boolean_value(model.y[j])]
+    number = {j: k for k, j in enumerate(centres)}
+    labels = np.full(n, NO_NETWORK)
+    for (i, j), v in model.x.items():
+        if solver.boolean_value(v):
+            labels[i] = number[j]
+    return labels, centres
