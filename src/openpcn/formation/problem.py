@@ -292,3 +292,37 @@ def _union(instance: Instance, groups: tuple[tuple[str, ...], ...]):
         for i in idx[1:]:
             parent[find(i)] = find(idx[0])
     return find
+
+
+def instance_from_frame(
+    frame: pd.DataFrame, *, code: str = "TEST", date: dt.date = dt.date(2019, 12, 1)
+) -> Instance:
+    """An instance from a plain table (practice_code, lat, lon, registered_patients, optional
+    name, pcn_code, group): for small worked examples, tests and benchmarks."""
+    frame = frame.copy()
+    frame["name"] = frame.get("name", frame["practice_code"])
+    frame["pcn_code"] = frame.get("pcn_code", None)
+    members = frame[frame["pcn_code"].notna()].assign(start_date=date)
+    pcns = pd.DataFrame(
+        {
+            "pcn_code": sorted(members["pcn_code"].unique()),
+            "name": sorted(members["pcn_code"].unique()),
+        }
+    )
+    memberships = members[["practice_code", "pcn_code"]].assign(
+        pcn_name=members["pcn_code"], pcn_commissioner=code
+    )
+    view = IcsView(
+        footprint=Footprint(code, code, (code,)),
+        date=date,
+        pcns=pcns.assign(commissioner_code=code, postcode=None),
+        members=members,
+        commissioned=frame,
+        memberships=memberships,
+        exceptions=pd.DataFrame(columns=["pcn_code", "reason"]),
+        commissioner_names={code: code},
+    )
+    groups = None
+    if "group" in frame:
+        groups = dict(zip(frame["practice_code"], frame["group"], strict=True))
+    return instance_from_view(view, groups)
