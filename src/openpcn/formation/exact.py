@@ -197,8 +197,9 @@ class _Model:
             if self.p[i] and i != j
         )
 
-    def hint(self, labels: np.ndarray) -> None:
-        """Warm start from a labelling: centres by least weighted distance, a BFS parent tree."""
+    def hint(self, labels: np.ndarray, names: dict[int, int] | None = None) -> None:
+        """Warm start from a labelling: centres by least weighted distance, a BFS parent tree;
+        `names` (label -> today's network) also hints which centre carries which name."""
         centres = {}
         for k in np.unique(labels):
             members = list(np.flatnonzero(labels == k))
@@ -212,6 +213,12 @@ class _Model:
             self.m.add_hint(q, int(depth[i][1] == k))
         for i, o in enumerate(self.order):
             self.m.add_hint(o, depth[i][0])
+        if names is not None and hasattr(self, "name"):
+            carried = {centres[k]: lab for k, lab in names.items() if k in centres}
+            for (j, lab), v in self.name.items():
+                self.m.add_hint(v, int(carried.get(j) == lab))
+            for i, s in self.stay.items():
+                self.m.add_hint(s, int(names.get(int(labels[i])) == int(self.inst.current[i])))
 
 
 def _bfs_tree(labels: np.ndarray, centres: dict[int, int], nbrs: list[list[int]]):
@@ -254,54 +261,79 @@ def solve(
     log: Callable[[str], None] | None = None,
 ) -> ExactResult:
     """Solve the phases within params.time_limit seconds in all."""
-    model = _Model(inst, params, k, radius_km)
     deadline = time.monotonic() + params.time_limit
-    phases: list[tuple[str, object]] = [("band", model.violation)]
-    if params.mode == "least-change":
-        phases.append(("moves", model.moves_objective()))
-    phases.append(("compactness", model.compactness_objective()))
-    result = ExactResult(None, [], candidates_pruned=model.pruned)
-    labels = start
+    result = ExactResult(None, [], candidates_pruned=radius_km is not None)
+    model = _Model(inst, params, k, radius_km)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = 0
     solver.parameters.linearization_level = 2
-    for number, (name, objective) in enumerate(phases):
+    least = params.mode == "least-change"
+    count = 3 if least else 2
+    labels, names = start, None
+
+    def phase(number: int, name: str, objective: object) -> bool:
+        """Run one phase of the centre model; False when the model is infeasible."""
+        nonlocal labels
         left = deadline - time.monotonic()
         if left <= 0.05 or (cancel is not None and cancel.is_set()):
-            result.phases.append(PhaseResult(name, "unknown", None, None, 0.0))
-            continue
+            result.phases.append(PhaseResult(name, _stopped(cancel), None, None, 0.0))
+            return True
         if labels is not None:
-            model.hint(labels)
+            model.hint(labels, names)
         model.m.minimize(objective)
         solver.parameters.max_time_in_seconds = left
-        report(f"Solving: {name}", number, len(phases))
+        report(f"Solving: {name}", number, count)
         began = time.monotonic()
-        status = _run(solver, model.m, cancel, deadline, number, len(phases), name)
+        status = _run(solver, model.m, cancel, deadline, number, count, name)
         took = time.monotonic() - began
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = float(solver.objective_value)
-            bound = float(solver.best_objective_bound)
-            state = "optimal" if status == cp_model.OPTIMAL else "feasible"
-            if cancel is not None and cancel.is_set():
-                state = "cancelled"
-            result.phases.append(PhaseResult(name, state, value, bound, took))
-            labels, centres = _read(solver, model)
-            result.labels, result.centres = labels, centres
-            if hasattr(model, "name"):
-                result.names = {
-                    j: lab for (j, lab), v in model.name.items() if solver.boolean_value(v)
-                }
-            model.m.add(objective <= round(value))
-        elif status == cp_model.INFEASIBLE:
+        if status == cp_model.INFEASIBLE:
             result.phases.append(PhaseResult(name, "infeasible", None, None, took))
-            result.status = "infeasible"
-            return result
-        else:
-            state = "cancelled" if cancel is not None and cancel.is_set() else "unknown"
-            result.phases.append(PhaseResult(name, state, None, None, took))
+            return False
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            result.phases.append(PhaseResult(name, _stopped(cancel), None, None, took))
+            return True
+        value, bound = float(solver.objective_value), float(solver.best_objective_bound)
+        state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        if cancel is not None and cancel.is_set():
+            state = "cancelled"
+        result.phases.append(PhaseResult(name, state, value, bound, took))
+        labels, result.centres = _read(solver, model)
+        result.labels = labels
+        if hasattr(model, "name"):
+            result.names = {j: lab for (j, lab), v in model.name.items() if solver.boolean_value(v)}
+        model.m.add(objective <= round(value))  # type: ignore[operator]
         if log:
             log(f"{name}: {result.phases[-1]}")
+        return True
+
+    if not phase(0, "band", model.violation):
+        result.status = "infeasible"
+        return result
+    if least:
+        from openpcn.formation.moves import least_moves
+
+        band = result.phases[-1].value
+        start_named = _named_by_today(inst, labels, result) if labels is not None else start
+        share = time.monotonic() + 0.75 * (deadline - time.monotonic())
+        found, moved = least_moves(inst, params, k, start_named, band, share, cancel)
+        result.phases.append(moved)
+        if moved.status == "infeasible":
+            result.status = "infeasible"
+            return result
+        if found is not None and moved.value is not None:
+            model.m.add(model.moves_objective() <= round(moved.value))
+            labels = found
+            names = {lab: lab for lab in np.unique(found).tolist() if lab < len(inst.networks)}
+            result.labels, result.centres = _centred(inst, found, model)
+            result.names = {
+                result.centres[k]: lab
+                for k, lab in enumerate(sorted(set(found.tolist())))
+                if lab < len(inst.networks)
+            }
+    if not phase(count - 1, "compactness", model.compactness_objective()):
+        result.status = "infeasible"
+        return result
     states = [ph.status for ph in result.phases]
     if result.labels is None:
         result.status = "cancelled" if "cancelled" in states else "unknown"
@@ -347,6 +379,34 @@ def _run(
     finally:
         done.set()
         thread.join()
+
+
+def _stopped(cancel: threading.Event | None) -> str:
+    return "cancelled" if cancel is not None and cancel.is_set() else "unknown"
+
+
+def _named_by_today(inst: Instance, labels: np.ndarray, result: ExactResult) -> np.ndarray:
+    """Relabel a centre-model answer so each network carrying today's PCN l has label l
+    (by most practices kept, then patients), the others new labels after today's."""
+    from openpcn.formation.propose import _match
+
+    names = _match(inst, labels)
+    today = len(inst.networks)
+    extra = iter(range(today, today + len(names)))
+    out = {k: (name if name != NO_NETWORK else next(extra)) for k, name in enumerate(names)}
+    return np.array([out[int(k)] for k in labels])
+
+
+def _centred(inst: Instance, labels: np.ndarray, model: _Model) -> tuple[np.ndarray, list[int]]:
+    """A labelling renumbered 0..K-1 in label order, with each network's best centre."""
+    order = sorted(set(labels.tolist()))
+    number = {lab: k for k, lab in enumerate(order)}
+    centres = []
+    for lab in order:
+        members = list(np.flatnonzero(labels == lab))
+        cost = model.p[members] @ model.dist[np.ix_(members, members)]
+        centres.append(members[int(np.argmin(cost))])
+    return np.array([number[lab] for lab in labels]), centres
 
 
 def _read(solver: cp_model.CpSolver, model: _Model) -> tuple[np.ndarray, list[int]]:

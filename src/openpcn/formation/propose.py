@@ -88,6 +88,7 @@ class Proposal:
             "compactness_km": round(metrics.compactness_km(inst, labels), 3),
             "moved": moved,
             "patients_moved": round(moved_patients),
+            "moved_bound": self._moved_bound(),
             "joined": joined,
             "contiguous": metrics.contiguous_count(inst, labels),
             "objective": round(objective, 4),
@@ -99,6 +100,15 @@ class Proposal:
             "status": self.status,
             "status_reason": self.reason,
         }
+
+    def _moved_bound(self) -> int | None:
+        """The proved least number of moves (least-change): each move costs more than all
+        patients together, so the bound divided by that cost, rounded down, is a bound."""
+        phase = next((ph for ph in self.phases if ph["name"] == "moves"), None)
+        if phase is None or phase["bound"] is None:
+            return None
+        big = float(np.rint(self.instance.patients).sum()) + 1
+        return math.floor(float(phase["bound"]) / big + 1e-9)  # type: ignore[arg-type]
 
     def pcns(self) -> list[dict[str, object]]:
         inst, out = self.instance, []
