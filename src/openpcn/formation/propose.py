@@ -282,7 +282,11 @@ def propose_for(
     least = params.mode == "least-change"
     report("Finding a first configuration (heuristic)")
     start = heuristic(
-        instance, k, params.band, least_change=least, seconds=min(2.0, params.time_limit / 10)
+        instance,
+        k,
+        params.band,
+        least_change=least,
+        seconds=min(2.0, params.time_limit / 10, instance.n * 0.02),
     )
     labels, names_by_net = start, _match(instance, start)
     status, reason, bound, phases = "feasible", "heuristic only (no proof)", None, []
