@@ -18,6 +18,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
+## The benchmark's peers (PySAL spopt, GerryChain: the `bench` extra), from their own lock file,
+## compiled with requirements.lock as constraints so the main lock's versions are unchanged.
+BENCH   := $(VENV)/.bench
+$(BENCH): $(STAMP) requirements-bench.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements-bench.lock
+	touch $@
+
 ## System packages: Java for the Spark engine, Node.js for the front-end packages, Chromium for
 ## the browser tests, PostgreSQL's server for the app-database test, Pango for WeasyPrint's PDF
 ## reports and poppler's pdftotext for the report tests. Installed with apt only
@@ -66,7 +73,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench scripts
 	$(BIN)/ruff format src tests bench scripts
 
-bench: $(STAMP) $(SYSTEM) $(ASSETS)
+bench: $(STAMP) $(BENCH) $(SYSTEM) $(ASSETS)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	@for script in bench/*.py; do $(BIN)/python $$script; done
 
