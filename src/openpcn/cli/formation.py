@@ -8,8 +8,10 @@ event: the solver stops and the best configuration found so far is printed (exit
 
 from __future__ import annotations
 
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -108,9 +110,29 @@ def _params(**asked: Any) -> Params:
     )
 
 
-def _interruptible(work: Callable[[threading.Event], Result]) -> tuple[Result, bool]:
+@contextmanager
+def _sigint_held() -> Iterator[bool]:
+    """Hold SIGINT back from every thread started inside (the solver's too), so that Ctrl-C is
+    read by the main thread with `sigtimedwait`: CP-SAT's own Ctrl-C handler, run on a thread
+    other than the solve's, aborts the process. Yields False where this is not possible."""
+    if (
+        not hasattr(signal, "sigtimedwait")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield False
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield True
+    finally:
+        while signal.sigtimedwait({signal.SIGINT}, 0) is not None:
+            pass  # a Ctrl-C already answered is not delivered again
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _interruptible(work: Callable[[threading.Event], Result], *, held: bool) -> tuple[Result, bool]:
     """Run `work(cancel)` on a thread (keeping the progress watcher); Ctrl-C sets `cancel` and
-    waits for the best answer so far. Returns (result, interrupted)."""
+    waits for the best answer so far; a second Ctrl-C quits. Returns (result, interrupted)."""
     import contextvars
 
     cancel = threading.Event()
@@ -127,15 +149,20 @@ def _interruptible(work: Callable[[threading.Event], Result]) -> tuple[Result, b
     interrupted = False
     while thread.is_alive():
         try:
-            thread.join(0.2)
+            if held:
+                if signal.sigtimedwait({signal.SIGINT}, 0.2) is None:
+                    continue
+            else:
+                thread.join(0.2)
+                continue
         except KeyboardInterrupt:
-            if interrupted:
-                raise
-            interrupted = True
-            cancel.set()
-            err.print(
-                "stopping: the best configuration found so far follows (Ctrl-C again to quit)"
-            )
+            pass
+        if interrupted:
+            err.print("stopped")
+            raise typer.Exit(INTERRUPTED)
+        interrupted = True
+        cancel.set()
+        err.print("stopping: the best configuration found so far follows (Ctrl-C again to quit)")
     if "error" in box:
         raise box["error"]
     return box["result"], interrupted
@@ -179,12 +206,13 @@ def formation_propose(
     if save is not None:
         with app_db() as db:
             save = scenarios.check_new_name(db, save)
-    con = warehouse()
-    today = formation.current(con, params)
-    with watching(f"Proposing networks for {today.instance.footprint.name}"):
-        proposal, interrupted = _interruptible(
-            lambda cancel: formation.propose(con, params, cancel=cancel)
-        )
+
+    def work(cancel: threading.Event) -> tuple[Proposal, Proposal]:
+        today = formation.current(warehouse(), params)  # its instance is the one proposed for
+        return today, formation.propose_for(today.instance, params, cancel=cancel)
+
+    with _sigint_held() as held, watching(f"Proposing networks for {params.ics}"):
+        (today, proposal), interrupted = _interruptible(work, held=held)
     result: dict[str, Any] = proposal.as_dict()
     if save is not None and not interrupted:
         with app_db() as db:
