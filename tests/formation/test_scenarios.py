@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from openpcn.exceptions import NotFoundError, StoreError, UserError
-from openpcn.formation import CURRENT, Params, Proposal, propose_for
-from openpcn.formation import scenarios
+from openpcn.formation import CURRENT, Params, Proposal, propose_for, scenarios
 from openpcn.formation.problem import instance_from_frame
 from openpcn.formation.propose import NO_NETWORK
 from openpcn.orgs.band import SizeBand
