@@ -493,19 +493,21 @@ def _checked(date: str) -> Any:
 
 
 def _print_england(result: dict[str, Any]) -> None:
+    """One line per ICS (the region and the unplaced practices' codes are in --json/--csv)."""
     drawn = table(
-        ("ICS", "name", "region", "practices", "unplaced", "in band today", "networks",
-         "in band", "outside", "km", "moved", "status", "gap", "s"),
-        right=("practices", "unplaced", "in band today", "networks", "in band", "outside", "km",
+        ("ICS", "name", "practices", "unplaced", "in band today", "in band proposed",
+         "outside", "km", "moved", "status", "gap", "s"),
+        right=("practices", "unplaced", "in band today", "in band proposed", "outside", "km",
                "moved", "gap", "s"),
+        no_wrap=("ICS",),
     )  # fmt: skip
     for r in result["rows"]:
         drawn.add_row(
-            r["code"], r["name"], r["region"], _cell(r["practices"]), str(len(r["unplaced"])),
-            f"{_cell(r['pcns_in_band_today'])}/{_cell(r['pcns_today'])}", _cell(r["pcns_total"]),
-            _cell(r["pcns_in_band"]), _cell(r["patients_outside_band"]),
-            _cell(r["compactness_km"]), _cell(r["moved"]), str(r["status"]),
-            _cell(r["optimality_gap"]), _cell(r["seconds"]),
+            r["code"], str(r["name"]).removesuffix(" STP"), _cell(r["practices"]),
+            str(len(r["unplaced"])), f"{_cell(r['pcns_in_band_today'])}/{_cell(r['pcns_today'])}",
+            f"{_cell(r['pcns_in_band'])}/{_cell(r['pcns_total'])}",
+            _cell(r["patients_outside_band"]), _cell(r["compactness_km"]), _cell(r["moved"]),
+            str(r["status"]), _cell(r["optimality_gap"]), _cell(r["seconds"]),
         )  # fmt: skip
     out.print(drawn)
     s = result["summary"]
