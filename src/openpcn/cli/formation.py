@@ -484,6 +484,9 @@ def formation_england(
         result, as_json=as_json, draw=_print_england, csv_file=csv_file, csv=csv,
         rows=len(result["rows"]),
     )  # fmt: skip
+    if result["summary"]["interrupted"]:
+        err.print(f"stopped by Ctrl-C after {len(result['rows'])} ICSs")
+        raise typer.Exit(INTERRUPTED)
 
 
 def _checked(date: str) -> Any:

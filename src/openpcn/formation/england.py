@@ -11,6 +11,8 @@ ICS, not dropped silently; an ICS that cannot be read or solved keeps its row, w
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +25,7 @@ from openpcn.exceptions import UserError
 from openpcn.formation import metrics
 from openpcn.formation.problem import Instance, Params, load_instance
 from openpcn.formation.propose import propose_for
-from openpcn.orgs import ics_list
+from openpcn.orgs import IcsArea, ics_list
 from openpcn.progress import report
 
 #: above this many practices the exact model is too big for a short per-ICS limit
@@ -83,45 +85,96 @@ def england(
         areas = [a for a in areas if a.code in wanted]
     base = replace(params, time_limit=time_limit_per_ics, workers=1)
     rows: list[dict[str, Any]] = []
+    interrupted = False
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB
-    with ProcessPoolExecutor(max_workers=max(1, processes), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, processes), mp_context=context, initializer=_ignore_ctrl_c
+    )
+    try:
+        _start(pool)
         pending: list[tuple[dict[str, Any], Future[dict[str, Any]] | None]] = []
         for number, area in enumerate(areas):
             report(f"Reading {area.name}", number, len(areas) * 2)
-            row: dict[str, Any] = {
-                "code": area.code,
-                "name": area.name,
-                "region": area.region_name,
-                "practices": 0,
-                "unplaced": [],
-            }
-            one = replace(base, ics=area.code)
-            try:
-                instance = load_instance(con, one)
-            except UserError as exc:
-                pending.append(({**row, "status": "error", "status_reason": exc.what}, None))
-                continue
-            total, in_band, _ = metrics.band_counts(instance, instance.current, one.band)
-            row |= {
-                "practices": instance.n,
-                "unplaced": list(instance.unplaced),
-                "pcns_today": total,
-                "pcns_in_band_today": in_band,
-            }
-            exact = instance.n <= exact_max_practices
-            pending.append((row, pool.submit(_solve, instance, one, exact)))
+            pending.append(_submit(con, pool, area, replace(base, ics=area.code),
+                                   exact_max_practices))  # fmt: skip
         for number, (row, future) in enumerate(pending):
-            result = future.result() if future is not None else {}
-            done = {**row, **{k: result.get(k) for k in COLUMNS if k in result}}
+            done = {**row, **_result(future)}
             done = {k: done.get(k) for k in COLUMNS}
             rows.append(done)
             report(f"Solved {row['name']}", len(areas) + number + 1, len(areas) * 2)
             if on_row is not None:
                 on_row(done)
-    return {"rows": rows, "summary": summary(rows, time.monotonic() - began), "parameters": {
-        **base.as_dict(), "ics": [a.code for a in areas], "time_limit_per_ics": time_limit_per_ics,
-        "exact_max_practices": exact_max_practices,
-    }}  # fmt: skip
+    except KeyboardInterrupt:  # the ICSs solved so far are kept; the rest are not started
+        interrupted = True
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    return {
+        "rows": rows,
+        "summary": summary(rows, time.monotonic() - began) | {"interrupted": interrupted},
+        "parameters": base.as_dict() | {
+            "ics": [a.code for a in areas], "time_limit_per_ics": time_limit_per_ics,
+            "exact_max_practices": exact_max_practices,
+        },
+    }  # fmt: skip
+
+
+def _start(pool: ProcessPoolExecutor) -> None:
+    """Start the workers now (they import while the STPs are read) with Ctrl-C ignored, which
+    a new interpreter inherits, so a Ctrl-C in their first seconds leaves no traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        pool.submit(int)
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        pool.submit(int)  # a spawned pool starts all its workers on the first task
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _ignore_ctrl_c() -> None:
+    """Workers leave Ctrl-C to the main process, which stops handing out ICSs."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _submit(
+    con: ibis.BaseBackend,
+    pool: ProcessPoolExecutor,
+    area: IcsArea,
+    params: Params,
+    exact_max_practices: int,
+) -> tuple[dict[str, Any], Future[dict[str, Any]] | None]:
+    """Read one STP here and hand its instance to a worker; a row that says why if unreadable."""
+    row: dict[str, Any] = {
+        "code": area.code,
+        "name": area.name,
+        "region": area.region_name,
+        "practices": 0,
+        "unplaced": [],
+    }
+    try:
+        instance = load_instance(con, params)
+    except UserError as exc:
+        return {**row, "status": "error", "status_reason": exc.what}, None
+    total, in_band, _ = metrics.band_counts(instance, instance.current, params.band)
+    row |= {
+        "practices": instance.n,
+        "unplaced": list(instance.unplaced),
+        "pcns_today": total,
+        "pcns_in_band_today": in_band,
+    }
+    exact = instance.n <= exact_max_practices
+    return row, pool.submit(_solve, instance, params, exact)
+
+
+def _result(future: Future[dict[str, Any]] | None) -> dict[str, Any]:
+    """A worker's metrics (only the row's columns); a failed solve is a row with its reason."""
+    if future is None:
+        return {}
+    try:
+        result = future.result()
+    except Exception as exc:  # a crashed worker or solver: the ICS keeps its row
+        return {"status": "error", "status_reason": f"the solve failed ({type(exc).__name__})"}
+    return {k: result[k] for k in COLUMNS if k in result}
 
 
 def summary(rows: Sequence[dict[str, Any]], seconds: float) -> dict[str, Any]:
