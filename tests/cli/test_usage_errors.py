@@ -15,7 +15,7 @@ from openpcn.cli import app
 
 #: (argv, the usage line's command, what the error names). Each group has at least one.
 BAD = [
-    (["formation"], "openpcn", "No such command 'formation'"),
+    (["evaluation"], "openpcn", "No such command 'evaluation'"),
     (["--bogus"], "openpcn", "No such option: --bogus"),
     (["orgs", "summary", "--ics"], "openpcn orgs summary", "'--ics' requires an argument"),
     (["orgs", "summary", "--bogus"], "openpcn orgs summary", "No such option: --bogus"),
@@ -23,6 +23,21 @@ BAD = [
     (["orgs", "show", "U1", "U2"], "openpcn orgs show", "unexpected extra argument"),
     (["orgs", "summary", "--band-min", "lots"], "openpcn orgs summary", "'--band-min'"),
     (["orgs", "nothing"], "openpcn orgs", "No such command 'nothing'"),
+    (["formation", "propose", "--fix", "J81052"], "openpcn formation propose", "'--fix'"),
+    (
+        ["formation", "propose", "--min", "60000", "--max", "50000"],
+        "openpcn formation propose",
+        "is not a range",
+    ),
+    (
+        ["formation", "propose", "--keep-apart", "J81002"],
+        "openpcn formation propose",
+        "'--keep-apart'",
+    ),
+    (["formation", "propose", "--mode", "x"], "openpcn formation propose", "'--mode'"),
+    (["formation", "compare", "current"], "openpcn formation compare", "Missing argument 'b'"),
+    (["formation", "show"], "openpcn formation show", "Missing argument 'name'"),
+    (["formation", "england", "--csv"], "openpcn formation england", "'--csv' requires"),
     (["quality", "variation"], "openpcn quality variation", "Missing argument 'measure'"),
     (["quality", "variation", "x", "--by", "ccg"], "openpcn quality variation", "'--by'"),
     (["funding", "split", "--pcn", "U1"], "openpcn funding split", "Missing option '--year'"),
@@ -107,7 +122,7 @@ def test_user_errors_keep_their_message_and_exit_code(tmp_path, monkeypatch, cap
 def test_the_installed_command_prints_no_traceback(tmp_path):
     openpcn = Path(sys.executable).with_name("openpcn")
     env = {**os.environ, "OPENPCN_HOME": str(tmp_path), "COLUMNS": "200"}
-    for argv in (["formation"], ["orgs", "summary", "--ics"], ["orgs", "summary", "--bogus"]):
+    for argv in (["evaluation"], ["orgs", "summary", "--ics"], ["orgs", "summary", "--bogus"]):
         done = subprocess.run(
             [str(openpcn), *argv], env=env, capture_output=True, text=True, check=False
         )

@@ -19,6 +19,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from openpcn.cli.codelists import codelists_app
 from openpcn.cli.cohorts import cohorts_app
+from openpcn.cli.formation import formation_app
 from openpcn.cli.funding import funding_app
 from openpcn.cli.orgs import orgs_app
 from openpcn.cli.output import err
@@ -43,6 +44,7 @@ app.command("serve")(openpcn_serve)
 app.command("init")(openpcn_init)
 app.command("import")(openpcn_import)
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(formation_app, name="formation")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(quality_app, name="quality")

@@ -1,4 +1,5 @@
-"""The app database: accounts, API tokens, sessions, audit log, saved items and login attempts.
+"""The app database: accounts, API tokens, sessions, audit log, saved items, formation
+scenarios and login attempts.
 
 SQLAlchemy 2 models on SQLite by default (`<OPENPCN_HOME>/app.db`) or PostgreSQL by URL
 (`OPENPCN_APPDB_URL`). The layout is owned by the Alembic migrations in `store/migrations/`,
@@ -139,6 +140,22 @@ class SavedItem(Base):
     kind: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     payload: Mapped[Any] = mapped_column(JSON)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FormationScenario(Base):
+    """A named formation proposal (`openpcn formation propose --save`), kept whole as JSON so a
+    later change to the solver cannot change what was saved."""
+
+    __tablename__ = "formation_scenarios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    ics: Mapped[str] = mapped_column(String(16))
+    date: Mapped[dt.date] = mapped_column(Date)
+    mode: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[Any] = mapped_column(JSON)
+    saved_by: Mapped[str] = mapped_column(String(64))
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
