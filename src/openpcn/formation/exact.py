@@ -267,6 +267,7 @@ def solve(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = 0
+    solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
     solver.parameters.linearization_level = 2
     least = params.mode == "least-change"
     count = 3 if least else 2

@@ -264,6 +264,7 @@ def anneal(
     least_change: bool = False,
     seconds: float = 2.0,
     seed: int = 0,
+    frozen: set[int] | None = None,
 ) -> np.ndarray:
     """Simulated annealing over single-practice moves that keep every network whole.
 
@@ -303,7 +304,7 @@ def anneal(
             heat = heat0 * max(1 - spent, 1e-3)
         i, j = edges[int(rng.integers(len(edges)))]
         a, b = int(labels[i]), int(labels[j])
-        if a == b or len(members[a]) == 1:
+        if a == b or len(members[a]) == 1 or (frozen and i in frozen):
             continue
         rest = members[a] - {i}
         if len(components(rest, nbrs)) > 1:
@@ -330,10 +331,14 @@ def heuristic(
     *,
     least_change: bool = False,
     seconds: float = 5.0,
+    fixed: dict[int, int] | None = None,
 ) -> np.ndarray:
     """A contiguous labelling into K networks, good on the band first: descent, annealing,
-    descent again, in a quarter, a half and a quarter of the time."""
+    descent again, in a quarter, a half and a quarter of the time. `fixed` (practice -> today's
+    network) practices that start in that network stay there."""
     labels = start_from_current(instance, k)
-    labels = improve(instance, labels, band, least_change=least_change, seconds=seconds / 4)
-    labels = anneal(instance, labels, band, least_change=least_change, seconds=seconds / 2)
-    return improve(instance, labels, band, least_change=least_change, seconds=seconds / 4)
+    frozen = {i for i, net in (fixed or {}).items() if labels[i] == net}
+    kw = {"least_change": least_change, "frozen": frozen}
+    labels = improve(instance, labels, band, seconds=seconds / 4, **kw)
+    labels = anneal(instance, labels, band, seconds=seconds / 2, **kw)
+    return improve(instance, labels, band, seconds=seconds / 4, **kw)

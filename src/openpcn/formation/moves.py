@@ -152,6 +152,7 @@ def least_moves(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = 0
+    solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
     if start.max() < model.count:
         model.hint(start)
     model.m.minimize(model.moves)

@@ -326,3 +326,27 @@ def instance_from_frame(
     if "group" in frame:
         groups = dict(zip(frame["practice_code"], frame["group"], strict=True))
     return instance_from_view(view, groups)
+
+
+def breaches(instance: Instance, params: Params, labels: np.ndarray, names: list[int]) -> list[str]:
+    """The hard limits a labelling breaks (the heuristic does not enforce them; the exact
+    solver does), in words; `names[k]` is the current network network k is named after."""
+    out = []
+    for group in params.keep_together:
+        if len({int(labels[instance.index(c)]) for c in group}) > 1:
+            out.append(f"--keep-together {','.join(group)}")
+    for group in params.keep_apart:
+        idx = [int(labels[instance.index(c)]) for c in group]
+        if len(set(idx)) < len(idx):
+            out.append(f"--keep-apart {','.join(group)}")
+    for code, pcn in params.fix:
+        k = int(labels[instance.index(code)])
+        if k < 0 or k >= len(names) or names[k] != instance.network_index(pcn):
+            out.append(f"--fix {code}={pcn}")
+    if params.within:
+        for k in np.unique(labels):
+            groups = {instance.groups[i] for i in np.flatnonzero(labels == k)}
+            if len(groups) > 1:
+                out.append(f"--within {params.within}")
+                break
+    return out

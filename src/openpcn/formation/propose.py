@@ -22,6 +22,7 @@ from openpcn.formation.problem import (
     NO_NETWORK,
     Instance,
     Params,
+    breaches,
     checked_params,
     load_instance,
 )
@@ -287,6 +288,7 @@ def propose_for(
         params.band,
         least_change=least,
         seconds=min(2.0, params.time_limit / 10, instance.n * 0.02),
+        fixed={instance.index(c): instance.network_index(n) for c, n in params.fix},
     )
     labels, names_by_net = start, _match(instance, start)
     status, reason, bound, phases = "feasible", "heuristic only (no proof)", None, []
@@ -322,6 +324,21 @@ def propose_for(
         if last is not None and last.name == "compactness" and last.bound is not None:
             total = float(np.rint(instance.patients).sum())
             bound = last.bound * exact.DISTANCE_UNIT / total / 1000 if total else 0.0
+    broken = breaches(instance, params, labels, names_by_net)
+    if broken:  # only the heuristic's answer can break a hard limit
+        return Proposal(
+            "proposal",
+            instance,
+            params,
+            np.full(instance.n, NO_NETWORK),
+            [],
+            "unknown",
+            reason="no configuration keeping every hard limit was found in time (the "
+            f"heuristic's first answer breaks {'; '.join(broken)}): allow more time",
+            k_note=note,
+            seconds=time.monotonic() - began,
+            phases=phases,
+        )
     proposal = Proposal(
         "proposal",
         instance,
