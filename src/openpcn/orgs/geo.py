@@ -11,7 +11,7 @@ are left out and counted in the collection's properties, never silently dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import ibis
 import numpy as np
@@ -108,6 +108,68 @@ def ics_geojson(
             "unplaced": unplaced,
             "pcns_without_area": sorted(set(rows) - set(areas)),
         },
+        "features": features,
+    }
+
+
+def networks_geojson(
+    practices: pd.DataFrame,
+    names: Mapping[str, str],
+    colours: Mapping[str, str] | None = None,
+    extra: Iterable[str] = (),
+) -> dict[str, object]:
+    """Any configuration of practices into networks (a proposal, say), drawn as `ics_geojson`
+    draws the PCNs: rows practice_code, name, pcn_code, lat, lon, registered_patients (and the
+    `extra` columns, copied to the points). `names`: network code -> name; `colours`: fixed
+    colours (e.g. today's, so a network keeps its colour on two maps), the rest assigned."""
+    points = practices[practices["lat"].notna() & practices["lon"].notna()]
+    placed = points[points["pcn_code"].notna()].reset_index(drop=True)
+    areas = pcn_areas(placed)
+    given = dict(colours or {})
+    free = assign_colours({c: a for c, a in areas.items() if c not in given}, [])
+    taken = {c: given[c] for c in areas if c in given} | {
+        c: colour for c, colour in free.items() if c not in given
+    }
+    features: list[dict[str, object]] = []
+    for code in sorted(areas):
+        members = placed[placed["pcn_code"] == code]
+        features.append(
+            _feature(
+                _to_wgs84(areas[code]),
+                {
+                    "kind": "pcn",
+                    "code": code,
+                    "name": names.get(code, code),
+                    "colour": taken[code],
+                    "registered_patients": _whole(members["registered_patients"].sum()),
+                    "practices": len(members),
+                },
+            )
+        )
+    for row in points.sort_values("practice_code").to_dict("records"):
+        code = str(row["pcn_code"]) if pd.notna(row["pcn_code"]) else ""
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(row["lon"]), 6), round(float(row["lat"]), 6)],
+                },
+                "properties": {
+                    "kind": "practice",
+                    "code": str(row["practice_code"]),
+                    "name": str(row["name"]),
+                    "pcn_code": code,
+                    "pcn_name": names.get(code, code) if code else "no network",
+                    "registered_patients": _whole(row["registered_patients"]),
+                    "colour": taken.get(code, PALETTE[-1]),
+                }
+                | {key: row[key] for key in extra},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "properties": {"method": METHOD, "placed_practices": len(points)},
         "features": features,
     }
 

@@ -154,7 +154,8 @@ async def _pending(request: Request, exc: Exception) -> Response:
     /api/; the fragment that polls this same URL for an htmx request; otherwise a progress
     page that polls the job and opens this URL when it is done."""
     assert isinstance(exc, Pending)
-    job = exc.job.as_dict()
+    principal = getattr(request.state, "principal", None)
+    job = exc.job.as_dict(principal.username if principal is not None else None)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     headers = {"Retry-After": "1", "Cache-Control": "no-store"}
     if is_api(request):

@@ -19,7 +19,10 @@ through `soon(ask, cache, key, compute, label=...)` instead of calling the cache
   asking again starts afresh.
 
 Progress comes from `openpcn.progress`: the capabilities report their steps, the job keeps
-the latest fraction and step. A job's status names what it works out (an ICS and a date),
+the latest fraction and step. A job started with `cancellable=True` may be cancelled by the
+account that started it (`Board.cancel`): its compute reads the job's event with
+`cancel_event()` and hands it to the capability, which stops early and answers with the best
+it has (the formation solver does); the answer is kept like any other. A job's status names what it works out (an ICS and a date),
 never a patient, and only the accounts that asked for it may read it.
 """
 
@@ -31,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -38,6 +42,7 @@ import ibis
 
 from openpcn.exceptions import UserError
 from openpcn.progress import watched
+from openpcn.web.auth import Forbidden
 from openpcn.web.kit.access import Ask
 from openpcn.web.kit.cache import Cache
 from openpcn.web.kit.connections import WarehousePool
@@ -47,6 +52,13 @@ log = logging.getLogger("openpcn.web")
 T = TypeVar("T")
 State = Literal["waiting", "running", "done", "failed"]
 KEEP_FINISHED_SECONDS = 600.0  # a finished job's status stays readable this long
+_cancel: ContextVar[threading.Event | None] = ContextVar("openpcn_job_cancel", default=None)
+
+
+def cancel_event() -> threading.Event | None:
+    """The running job's cancel event (None outside a job, or for a job that cannot be
+    cancelled): a compute passes it to the capability, e.g. `propose(..., cancel=...)`."""
+    return _cancel.get()
 
 
 class Busy(UserError):
@@ -79,11 +91,14 @@ class Job:
     reference: str | None = None  # the error reference of a failed job
     error: BaseException | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    cancellable: bool = False
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
     def watch(self, fraction: float, step: str) -> None:
         self.fraction, self.step = max(self.fraction, fraction), step
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, viewer: str | None = None) -> dict[str, Any]:
+        """The job's status (`cancellable`: whether `viewer`, when given, may cancel it now)."""
         return {
             "id": self.id,
             "label": self.label,
@@ -92,6 +107,10 @@ class Job:
             "step": self.step,
             "seconds": round((self.finished_at or time.monotonic()) - self.created, 1),
             "reference": self.reference,
+            "cancellable": self.cancellable
+            and not self.finished.is_set()
+            and viewer in (None, self.owner),
+            "cancelled": self.cancelled.is_set(),
         }
 
 
@@ -112,7 +131,13 @@ class Board:
         return job if job is not None and viewer in job.viewers else None
 
     def start(
-        self, key: tuple[object, ...], label: str, viewer: str, work: Callable[[], object]
+        self,
+        key: tuple[object, ...],
+        label: str,
+        viewer: str,
+        work: Callable[[], object],
+        *,
+        cancellable: bool = False,
     ) -> Job:
         """The running job for `key` (joined), or a new one doing `work` (`Busy` if the
         viewer already has `per_user` jobs of their own under way)."""
@@ -131,14 +156,34 @@ class Board:
                     fix="wait for one of them to finish (their pages show how far they have "
                     "got), then ask again",
                 )
-            job = Job(id=secrets.token_urlsafe(16), label=label, owner=viewer, viewers={viewer})
+            job = Job(
+                id=secrets.token_urlsafe(16),
+                label=label,
+                owner=viewer,
+                viewers={viewer},
+                cancellable=cancellable,
+            )
             self._by_id[job.id] = job
             self._by_key[key] = job
         self._executor.submit(self._run, key, job, work)
         return job
 
+    def cancel(self, job_id: str, viewer: str) -> Job | None:
+        """Ask the job to stop (None, as for an unknown id, unless `viewer` may read it); only
+        the account that started a cancellable job may cancel it (`Forbidden` otherwise)."""
+        job = self.find(job_id, viewer)
+        if job is None:
+            return None
+        if not job.cancellable or job.owner != viewer:
+            raise Forbidden("Only the account that started this job can cancel it.")
+        if not job.finished.is_set():
+            job.cancelled.set()
+            job.step = "Cancelling: keeping the best answer found so far"
+        return job
+
     def _run(self, key: tuple[object, ...], job: Job, work: Callable[[], object]) -> None:
         job.state, job.step = "running", "Starting"
+        token = _cancel.set(job.cancelled if job.cancellable else None)
         try:
             with watched(job.watch):
                 work()
@@ -152,6 +197,7 @@ class Board:
         else:
             job.state = "done"
         finally:
+            _cancel.reset(token)
             job.finished_at = time.monotonic()
             with self._lock:
                 if self._by_key.get(key) is job and job.state == "failed":
@@ -184,6 +230,7 @@ def soon(
     compute: Callable[[ibis.BaseBackend], T],
     *,
     label: str,
+    cancellable: bool = False,
 ) -> T:
     """compute(con) once per app and key, as a job when it is not kept yet (see above)."""
     found, value = cache.peek(ask.request, key)
@@ -197,7 +244,9 @@ def soon(
             return cache.fill(state, key, lambda: compute(con))
 
     board = board_of(state)
-    job = board.start((cache.name, *key), label, ask.principal.username, work)
+    job = board.start(
+        (cache.name, *key), label, ask.principal.username, work, cancellable=cancellable
+    )
     if not job.finished.wait(board.wait):
         raise Pending(job)
     if job.state == "failed" and job.error is not None:
