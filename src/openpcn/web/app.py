@@ -32,6 +32,7 @@ from openpcn.web.routes import (
     accounts,
     admin,
     cohorts,
+    formation,
     funding,
     jobs,
     orgs,
@@ -123,7 +124,18 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         """Liveness for load balancers and the bench: the app answers."""
         return Health(status="ok", version=__version__)
 
-    for module in (auth_routes, admin, orgs, quality, report, funding, workforce, cohorts, jobs):
+    for module in (
+        auth_routes,
+        admin,
+        orgs,
+        quality,
+        report,
+        funding,
+        workforce,
+        cohorts,
+        formation,
+        jobs,
+    ):
         app.include_router(module.router)
     app.include_router(accounts.router)  # account administration (admins only)
     _describe_auth_in_openapi(app)

@@ -1,5 +1,7 @@
 /* OpenPCN map: PCN areas and practice points from GeoJSON, drawn by Leaflet with no tile layer.
- * Reads div#map[data-geojson-url]; an optional data-focus (a PCN or practice code) zooms to it.
+ * Reads div#map[data-geojson-url] (or .app-map[data-geojson]: the GeoJSON itself, drawn by the
+ * page); an optional data-focus (a PCN or practice code) zooms to it. Practices with
+ * `moved` get a thick outline; a collection with `links: false` (a proposal) links nowhere.
  * No inline script or style (CSP): colours come from the features' properties. */
 (function () {
   "use strict";
@@ -19,7 +21,17 @@
     if (box) box.textContent = text;
   }
 
-  function popupFor(props) {
+  function popupFor(props, links) {
+    if (!links) {
+      return (
+        "<strong>" + escapeHtml(props.name) + "</strong> (" + escapeHtml(props.code) + ")<br>" +
+        (props.kind === "pcn"
+          ? number(props.registered_patients) + " registered patients, " +
+            escapeHtml(props.practices) + " practices"
+          : "Network: " + escapeHtml(props.pcn_name) + (props.moved ? " (moves)" : "") + "<br>" +
+            number(props.registered_patients) + " registered patients")
+      );
+    }
     if (props.kind === "pcn") {
       return (
         "<strong>" + escapeHtml(props.name) + "</strong> (" + escapeHtml(props.code) + ")<br>" +
@@ -62,6 +74,7 @@
       (f.properties.kind === "pcn" ? areas : points).features.push(f);
     });
     var focused = [];
+    var links = !(collection.properties && collection.properties.links === false);
     var areaLayer = L.geoJSON(areas, {
       style: function (f) {
         var on = !focus || f.properties.code === focus;
@@ -73,7 +86,7 @@
         };
       },
       onEachFeature: function (f, layer) {
-        layer.bindPopup(popupFor(f.properties));
+        layer.bindPopup(popupFor(f.properties, links));
         labelled(f, layer);
         if (focus && f.properties.code === focus) focused.push(layer);
       }
@@ -83,14 +96,14 @@
         var on = !focus || f.properties.code === focus || f.properties.pcn_code === focus;
         return L.circleMarker(latlng, {
           radius: f.properties.code === focus ? 9 : 6,
-          color: "#212b32",
-          weight: 1,
+          color: f.properties.moved ? "#000000" : "#212b32",
+          weight: f.properties.moved ? 3 : 1,
           fillColor: f.properties.colour,
           fillOpacity: on ? 0.95 : 0.5
         });
       },
       onEachFeature: function (f, layer) {
-        layer.bindPopup(popupFor(f.properties));
+        layer.bindPopup(popupFor(f.properties, links));
         layer.bindTooltip(f.properties.name);
         labelled(f, layer);
         if (focus && (f.properties.code === focus || f.properties.pcn_code === focus)) {
@@ -114,6 +127,15 @@
   }
 
   function load(common, el) {
+    var inline = el.getAttribute("data-geojson");
+    if (inline && typeof L !== "undefined") {
+      try {
+        draw(el, JSON.parse(inline));
+      } catch (e) {
+        status(el, "The map could not be drawn; the tables on this page hold the same information.");
+      }
+      return;
+    }
     var url = el.getAttribute("data-geojson-url");
     if (!url || typeof L === "undefined") {
       status(el, "The map cannot be shown; the tables on this page hold the same information.");
@@ -128,7 +150,9 @@
 
   import("/static/js/common.js").then(function (common) {
     common.whenReady(function () {
-      document.querySelectorAll("#map[data-geojson-url], .app-map[data-geojson-url]")
+      document.querySelectorAll(
+        "#map[data-geojson-url], .app-map[data-geojson-url], .app-map[data-geojson]"
+      )
         .forEach(function (el) { load(common, el); });
     });
   });
