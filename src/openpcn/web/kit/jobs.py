@@ -22,8 +22,9 @@ Progress comes from `openpcn.progress`: the capabilities report their steps, the
 the latest fraction and step. A job started with `cancellable=True` may be cancelled by the
 account that started it (`Board.cancel`): its compute reads the job's event with
 `cancel_event()` and hands it to the capability, which stops early and answers with the best
-it has (the formation solver does); the answer is kept like any other. A job's status names what it works out (an ICS and a date),
-never a patient, and only the accounts that asked for it may read it.
+it has (the formation solver does); the answer is kept like any other. A job's status names
+what it works out (an ICS and a date), never a patient, and only the accounts that asked for
+it may read it.
 """
 
 from __future__ import annotations
