@@ -101,7 +101,7 @@ def test_no_link_on_a_reachable_page_leads_to_a_refusal(client_as, role, scope):
     client = client_as(role, **scope)
     menu = [href for href, _ in menu_of(client.get("/", follow_redirects=True).text)]
     # the ICS-wide pages a manager of a PCN in the ICS may also open (not in their menu)
-    wider = ["/ics/11J/cohorts", "/ics/11J/funding", "/ics/11J/workforce"]
+    wider = ["/ics/11J/cohorts", "/ics/11J/funding", "/ics/11J/workforce", "/ics/11J/formation"]
     menu += [href for href in wider if client.get(href).status_code == 200]
     links: set[str] = set()
     for href in menu:

@@ -54,6 +54,7 @@ def menu(
             Link("Funding", f"/ics/{ics}/funding"),
             Link("Workforce", f"/ics/{ics}/workforce"),
             Link("Case-finding", f"/ics/{ics}/cohorts"),
+            Link("Formation", f"/ics/{ics}/formation"),
             Link("Report", f"/ics/{ics}/report"),
         ]
         return [*links, Link("Admin", "/admin/audit")] if principal.is_admin else links
