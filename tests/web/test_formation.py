@@ -109,7 +109,7 @@ def test_the_page_shows_the_proposal_and_its_csv_has_one_row_per_practice(client
     assert 'id="map-proposed"' in page.text and "Proposed networks" in page.text
     today, proposed = metric(page.text, "pcns_in_band")
     assert today == "12" and int(proposed) >= 12  # in the wider band
-    moves = re.findall(r'<li data-practice="(J\d{5})">([^<]+)</li>', page.text)
+    moves = re.findall(r'<li data-practice="([A-Z]\d{5})">([^<]+)</li>', page.text)
     assert moves and all(
         (" moves from " in text and " to " in text) or " joins " in text for _, text in moves
     )
