@@ -25,7 +25,8 @@ from openpcn.exceptions import InputError
 from openpcn.progress import report
 from openpcn.store import appdb
 from openpcn.web.app import create_app
-from openpcn.web.kit.jobs import board_of
+from openpcn.web.auth import Forbidden
+from openpcn.web.kit.jobs import Board, board_of, cancel_event
 from openpcn.web.routes.cohorts import answers
 
 from .conftest import login
@@ -214,3 +215,55 @@ def test_a_failed_job_gives_a_reference_and_asking_again_starts_afresh(jobs_app,
     finish(jobs_app, job_of(f'hx-get="{again}"'))
     assert client.get(url).status_code == 200
     assert gate.calls == 2
+
+
+def test_the_owner_may_cancel_a_cancellable_job_whose_work_sees_the_event():
+    """Board.cancel sets the event the work reads with cancel_event(); the work answers early
+    and the job ends done. Others who joined the job may read it but not cancel it, and a job
+    that was not started as cancellable cannot be cancelled (its work sees no event)."""
+    board = Board(workers=1, per_user=2, wait=0)
+    started, seen = threading.Event(), []
+
+    def work() -> str:
+        event = cancel_event()
+        seen.append(event)
+        started.set()
+        assert event is not None and event.wait(30), "never cancelled"
+        return "the best so far"
+
+    job = board.start(("cancel", 1), "A long solve", "owner", work, cancellable=True)
+    assert started.wait(10)
+    job.viewers.add("joined")
+    assert job.as_dict("owner")["cancellable"] and not job.as_dict("joined")["cancellable"]
+    assert board.cancel(job.id, "stranger") is None  # as for an unknown id
+    with pytest.raises(Forbidden):
+        board.cancel(job.id, "joined")
+    assert board.cancel(job.id, "owner") is job
+    assert job.finished.wait(10) and job.state == "done"
+    status = job.as_dict("owner")
+    assert status["cancelled"] and not status["cancellable"]
+
+    plain = board.start(
+        ("cancel", 2), "Not cancellable", "owner", lambda: seen.append(cancel_event())
+    )
+    assert plain.finished.wait(10) and seen[-1] is None and cancel_event() is None
+    with pytest.raises(Forbidden):
+        board.cancel(plain.id, "owner")
+
+
+def test_the_api_cancels_a_job_for_its_owner_only(jobs_app):
+    _, token = analyst(jobs_app)
+    _, stranger = analyst(jobs_app)
+    board = board_of(jobs_app.state)
+    gate, owner = threading.Event(), appdb.user_for_token(jobs_app.state.appdb, token).username
+    job = board.start(
+        ("api-cancel",), "A long solve", owner, lambda: gate.wait(30), cancellable=True
+    )
+    api = TestClient(jobs_app)
+    url = f"/api/v1/jobs/{job.id}/cancel"
+    assert api.post(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
+    done = api.post(url, headers={"Authorization": f"Bearer {token}"})
+    assert done.status_code == 200 and done.json()["cancelled"] is True
+    assert job.cancelled.is_set()
+    gate.set()
+    assert job.finished.wait(10)
