@@ -18,6 +18,7 @@ PRACTICE = "J81019"
 PAGES = {
     "login": "/login",
     "ics": "/ics/11J",
+    "formation": "/ics/11J/formation",
     "pcn": f"/pcns/{PCN}",
     "practice": f"/practices/{PRACTICE}",
     "admin-audit": "/admin/audit",
