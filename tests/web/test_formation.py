@@ -211,3 +211,5 @@ def test_the_owner_cancels_a_long_solve_and_the_best_so_far_is_shown(waiting_app
     )
     assert 'id="map-proposed"' in page.text
     assert len(re.findall(r'data-network="', page.text)) >= 17
+    again = re.search(r'<p class="nhsuk-body" id="formation-again">.*?href="([^"]+)"', page.text)
+    assert again and "again=1" in again[1]  # a new solve, not the kept cancelled one

@@ -77,23 +77,24 @@ def checked(ask: Ask, params: Params) -> Instance:
     return instance
 
 
-def proposal_of(ask: Ask, params: Params) -> Proposal:
-    """The proposal for these parameters: kept, or worked out as a cancellable job."""
+def proposal_of(ask: Ask, params: Params, again: int = 0) -> Proposal:
+    """The proposal for these parameters: kept, or worked out as a cancellable job (`again`:
+    a new number asks afresh, e.g. after a cancelled solve, whose best-so-far is kept)."""
     instance = checked(ask, params)
     return soon(
         ask,
         cached,
-        ("proposal", params),
+        ("proposal", params, again),
         lambda con: propose_for(instance, params, cancel=cancel_event()),
         label=_label(params),
         cancellable=True,
     )
 
 
-def kept_proposal(ask: Ask, params: Params) -> Proposal | None:
+def kept_proposal(ask: Ask, params: Params, again: int = 0) -> Proposal | None:
     """The proposal if it has been worked out already (None: nobody has asked for it)."""
     forbid_unless(may_run(ask))
-    found, value = cached.peek(ask.request, ("proposal", params))
+    found, value = cached.peek(ask.request, ("proposal", params, again))
     return value if found else None
 
 

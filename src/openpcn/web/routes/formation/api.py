@@ -38,7 +38,7 @@ def api_proposal(ics: IcsPath, ask: Runner, body: ProposalAsk) -> Answer:
     cancel: POST /api/v1/jobs/{id}/cancel keeps the best found so far); then send the same
     body again for the answer."""
     code = may_see_ics(ask, ics)["code"]
-    return proposal_of(ask, body.params(code)).as_dict()
+    return proposal_of(ask, body.params(code), body.again).as_dict()
 
 
 @router.post(
@@ -52,5 +52,5 @@ def api_proposal_csv(ics: IcsPath, ask: Runner, body: ProposalAsk) -> Response:
     and whether it moves (202 with a job while the solver runs, as above)."""
     code = may_see_ics(ask, ics)["code"]
     params = body.params(code)
-    rows = practice_rows(proposal_of(ask, params))
+    rows = practice_rows(proposal_of(ask, params, body.again))
     return csv_response(rows, CSV_COLUMNS, f"formation-{code}-{params.date.isoformat()}.csv")

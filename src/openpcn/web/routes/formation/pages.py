@@ -32,8 +32,9 @@ def formation_page(ics: IcsPath, ask: IcsWide, query: FormationPage) -> HTMLResp
     a progress page the first time; analysts and admins only)."""
     footprint = may_see_ics(ask, ics)
     params = query.params(footprint["code"])
-    proposal = proposal_of(ask, params) if query.run else None
+    proposal = proposal_of(ask, params, query.again) if query.run else None
     asked = ask.request.url.query
+    again = dict(ask.request.query_params) | {"again": str(query.again + 1)}
     context = {
         "principal": ask.principal,
         "footprint": footprint,
@@ -44,6 +45,7 @@ def formation_page(ics: IcsPath, ask: IcsWide, query: FormationPage) -> HTMLResp
         "may_run": may_run(ask),
         "max_time_limit": MAX_TIME_LIMIT,
         "csv_url": f"/ics/{footprint['code']}/formation.csv?{asked}",
+        "again_url": f"/ics/{footprint['code']}/formation?{urlencode(again)}",
         **view(ask, params, proposal),
     }
     return render(ask.request, "formation/ics.html", context)
@@ -55,7 +57,7 @@ def formation_csv(ics: IcsPath, ask: Runner, query: FormationPage) -> Response:
     it out (a download never starts a solve by itself)."""
     footprint = may_see_ics(ask, ics)
     params = query.params(footprint["code"])
-    proposal = kept_proposal(ask, params)
+    proposal = kept_proposal(ask, params, query.again)
     if proposal is None:
         again = dict(ask.request.query_params) | {"run": "true"}
         return RedirectResponse(

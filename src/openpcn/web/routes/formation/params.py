@@ -110,6 +110,7 @@ class PageQuery(BaseModel):
     fix: str
     time_limit: float
     run: bool
+    again: int = 0
 
     def params(self, ics: str) -> Params:
         return to_params(
@@ -146,6 +147,7 @@ def page_query(
     fix: Text = "",
     time_limit: Annotated[float, Query(gt=0, le=MAX_TIME_LIMIT)] = WEB_TIME_LIMIT,
     run: bool = False,
+    again: Annotated[int, Query(ge=0, le=10_000, description="a new number: solve afresh")] = 0,
 ) -> PageQuery:
     return PageQuery(
         date=date,
@@ -159,6 +161,7 @@ def page_query(
         fix=fix,
         time_limit=time_limit,
         run=run,
+        again=again,
     )
 
 
@@ -180,6 +183,9 @@ class ProposalAsk(BaseModel):
         default_factory=list, max_length=500, description="PRACTICE=PCN (PCN code or name)"
     )
     time_limit: float = Field(WEB_TIME_LIMIT, gt=0, le=MAX_TIME_LIMIT, description="seconds")
+    again: int = Field(
+        0, ge=0, le=10_000, description="a new number solves afresh (e.g. after a cancel)"
+    )
 
     def params(self, ics: str) -> Params:
         return to_params(
