@@ -35,6 +35,9 @@ class Metrics(BaseModel):
     compactness_km: float
     moved: int
     patients_moved: int
+    moved_bound: int | None = Field(
+        None, description="least-change: the proved least number of practices that must move"
+    )
     joined: int
     contiguous: int
     objective: float
