@@ -213,3 +213,11 @@ def test_the_owner_cancels_a_long_solve_and_the_best_so_far_is_shown(waiting_app
     assert len(re.findall(r'data-network="', page.text)) >= 17
     again = re.search(r'<p class="nhsuk-body" id="formation-again">.*?href="([^"]+)"', page.text)
     assert again and "again=1" in again[1]  # a new solve, not the kept cancelled one
+
+
+def test_a_band_that_cannot_be_met_is_explained(client_as):
+    page = client_as("admin").get(PAGE + "?run=true&pcns=2&time_limit=3")
+    assert page.status_code == 200
+    assert 'id="formation-explanation"' in page.text
+    assert "2 networks of at most 50,000 hold 100,000 patients" in page.text
+    assert metric(page.text, "pcns_total") == ["18", "2"]
