@@ -22,6 +22,7 @@ from openpcn.web.routes.formation.answers import (
     view,
 )
 from openpcn.web.routes.formation.params import MAX_TIME_LIMIT, FormationPage, Runner
+from openpcn.web.routes.formation.saved import for_ics
 
 router = APIRouter()
 
@@ -46,6 +47,10 @@ def formation_page(ics: IcsPath, ask: IcsWide, query: FormationPage) -> HTMLResp
         "max_time_limit": MAX_TIME_LIMIT,
         "csv_url": f"/ics/{footprint['code']}/formation.csv?{asked}",
         "again_url": f"/ics/{footprint['code']}/formation?{urlencode(again)}",
+        "scenarios": for_ics(ask, footprint["code"]),
+        "scenarios_url": f"/ics/{footprint['code']}/formation/scenarios?{asked}",
+        "saved": ask.request.query_params.get("saved"),
+        "deleted": ask.request.query_params.get("deleted"),
         **view(ask, params, proposal),
     }
     return render(ask.request, "formation/ics.html", context)
