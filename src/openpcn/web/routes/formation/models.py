@@ -70,3 +70,19 @@ class Configuration(BaseModel):
     without_list: list[str]
     solver: list[dict[str, Any]]
     parameters: dict[str, Any]
+
+
+class ScenarioSummary(BaseModel):
+    name: str
+    ics: str
+    ics_name: str | None
+    date: str
+    mode: str
+    pcns_total: int | None
+    pcns_in_band: int | None
+    patients_outside_band: float | None
+    compactness_km: float | None
+    moved: int | None
+    status: str | None
+    saved_by: str = Field(description="the account that saved it (`cli` from the command line)")
+    created: str = Field(description="when, UTC (ISO 8601)")

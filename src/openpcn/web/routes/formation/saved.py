@@ -20,6 +20,7 @@ from openpcn.store import appdb
 from openpcn.web.kit.access import Ask, IcsWide, may_see_ics
 from openpcn.web.kit.params import API, IcsPath
 from openpcn.web.routes.formation.answers import kept_proposal
+from openpcn.web.routes.formation.models import ScenarioSummary
 from openpcn.web.routes.formation.params import FormationPage, Runner
 
 router = APIRouter()
@@ -72,7 +73,11 @@ def delete_scenario(
     return _back(ask, code, deleted=str(gone["name"]))
 
 
-@router.get(f"{API}/ics/{{ics}}/formation/scenarios", tags=["formation"])
+@router.get(
+    f"{API}/ics/{{ics}}/formation/scenarios",
+    response_model=list[ScenarioSummary],
+    tags=["formation"],
+)
 def api_scenarios(ics: IcsPath, ask: IcsWide) -> list[dict[str, Any]]:
     """The ICS's saved scenarios, newest first: name, date, mode, key measures, status, who
     saved each and when."""
