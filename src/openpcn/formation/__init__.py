@@ -5,7 +5,7 @@
 See docs/formation.md for the model, its objective and what "optimal" means here.
 """
 
-from openpcn.formation.problem import Instance, Params, load_instance
+from openpcn.formation.problem import Instance, Params, checked_params, load_instance
 from openpcn.formation.propose import CURRENT, Proposal, current, propose, propose_for
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Instance",
     "Params",
     "Proposal",
+    "checked_params",
     "current",
     "load_instance",
     "propose",

@@ -186,9 +186,11 @@ class _Model:
                 self.m.add_bool_or([s.Not(), x[i, j].Not(), self.name[j, c]])
 
     # objectives -----------------------------------------------------------------------------
-    def moves_objective(self):
-        big = int(self.p.sum()) + 1
-        return sum((big + int(self.p[i])) * (1 - s) for i, s in self.stay.items())
+    def moved_count(self):
+        return sum(1 - s for s in self.stay.values())
+
+    def moved_patients(self):
+        return sum(int(self.p[i]) * (1 - s) for i, s in self.stay.items())
 
     def compactness_objective(self):
         return sum(
@@ -270,7 +272,7 @@ def solve(
     solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
     solver.parameters.linearization_level = 2
     least = params.mode == "least-change"
-    count = 3 if least else 2
+    count = 4 if least else 2
     labels, names = start, None
 
     def phase(number: int, name: str, objective: object) -> bool:
@@ -317,13 +319,16 @@ def solve(
         band = result.phases[-1].value
         start_named = _named_by_today(inst, labels, result) if labels is not None else start
         share = time.monotonic() + 0.75 * (deadline - time.monotonic())
-        found, moved = least_moves(inst, params, k, start_named, band, share, cancel)
-        result.phases.append(moved)
-        if moved.status == "infeasible":
+        found, done = least_moves(inst, params, k, start_named, band, share, cancel)
+        result.phases.extend(done)
+        if any(ph.status == "infeasible" for ph in done):
             result.status = "infeasible"
             return result
-        if found is not None and moved.value is not None:
-            model.m.add(model.moves_objective() <= round(moved.value))
+        value = {ph.name: ph.value for ph in done}
+        if found is not None and value.get("moves") is not None:
+            model.m.add(model.moved_count() <= round(value["moves"]))
+            if value.get("patients moved") is not None:
+                model.m.add(model.moved_patients() <= round(value["patients moved"]))
             labels = found
             names = {lab: lab for lab in np.unique(found).tolist() if lab < len(inst.networks)}
             result.labels, result.centres = _centred(inst, found, model)

@@ -48,6 +48,7 @@ class Proposal:
     seconds: float = 0.0
     phases: list[dict[str, object]] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    polished: bool = False  # improved after the solver: measure the objective, not its value
 
     # what each network is called -----------------------------------------------------------
     def network_code(self, k: int) -> str:
@@ -107,18 +108,16 @@ class Proposal:
         numbers, as its bound is), else the same measure worked out exactly."""
         phase = next((ph for ph in self.phases if ph["name"] == "compactness"), None)
         total = float(np.rint(self.instance.patients).sum())
-        if phase is None or phase["value"] is None or not total:
+        if self.polished or phase is None or phase["value"] is None or not total:
             return metrics.centre_km(self.instance, self.labels)
         return float(phase["value"]) * exact.DISTANCE_UNIT / total / 1000  # type: ignore[arg-type]
 
     def _moved_bound(self) -> int | None:
-        """The proved least number of moves (least-change): each move costs more than all
-        patients together, so the bound divided by that cost, rounded down, is a bound."""
+        """The proved least number of moved practices (least-change), rounded up."""
         phase = next((ph for ph in self.phases if ph["name"] == "moves"), None)
         if phase is None or phase["bound"] is None:
             return None
-        big = float(np.rint(self.instance.patients).sum()) + 1
-        return math.floor(float(phase["bound"]) / big + 1e-9)  # type: ignore[arg-type]
+        return math.ceil(float(phase["bound"]) - 1e-9)  # type: ignore[arg-type]
 
     def pcns(self) -> list[dict[str, object]]:
         inst, out = self.instance, []
@@ -178,9 +177,10 @@ class Proposal:
             if was == now or now is None:
                 continue
             if was is None:
+                name = _short(row["proposed_name"])
                 text = (
-                    f"{row['practice_code']} (in no network today) joins {row['proposed_name']}: "
-                    f"{row['proposed_name']} {after.get(str(now), 0):,.0f}"
+                    f"{row['practice_code']} (in no network today) joins {name}: "
+                    f"{name} {after.get(str(now), 0):,.0f}"
                 )
             else:
                 text = (
@@ -292,6 +292,7 @@ def propose_for(
     )
     labels, names_by_net = start, _match(instance, start)
     status, reason, bound, phases = "feasible", "heuristic only (no proof)", None, []
+    polished = False
     if exact_solver:
         left = params.time_limit - (time.monotonic() - began)
         solve_params = _with_time(params, max(left, 0.5))
@@ -324,6 +325,12 @@ def propose_for(
         if last is not None and last.name == "compactness" and last.bound is not None:
             total = float(np.rint(instance.patients).sum())
             bound = last.bound * exact.DISTANCE_UNIT / total / 1000 if total else 0.0
+        if status in ("feasible", "unknown") and result.labels is not None:
+            better = _polish(instance, params, labels, names_by_net, least)
+            if better is not None:
+                labels, names_by_net = better
+                polished = True
+                reason += "; then improved by single-practice moves that keep the band and moves"
     broken = breaches(instance, params, labels, names_by_net)
     if broken:  # only the heuristic's answer can break a hard limit
         return Proposal(
@@ -351,8 +358,34 @@ def propose_for(
         bound_km=bound,
         seconds=time.monotonic() - began,
         phases=phases,
+        polished=polished,
     )
     return _explained(proposal)
+
+
+def _polish(
+    instance: Instance, params: Params, labels: np.ndarray, names: list[int], least: bool
+) -> tuple[np.ndarray, list[int]] | None:
+    """Single-practice moves after an unproved solve: never more outside the band, never
+    more moves (least-change), less distance; None when nothing improves or a limit breaks."""
+    from openpcn.formation.heuristic import improve
+
+    today = len(instance.networks)
+    named = np.array(
+        [names[k] if names[k] != NO_NETWORK else today + int(k) for k in labels], dtype=int
+    )
+    fixed = {instance.index(c) for c, _ in params.fix}
+    seconds = min(2.0, params.time_limit / 10, instance.n * 0.02)
+    moved = improve(instance, named, params.band, least_change=least, frozen=fixed, seconds=seconds)
+    if (moved == named).all():
+        return None
+    order = sorted(set(moved.tolist()))
+    number = {lab: k for k, lab in enumerate(order)}
+    out = np.array([number[lab] for lab in moved])
+    out_names = [lab if lab < today else NO_NETWORK for lab in order]
+    if breaches(instance, params, out, out_names):
+        return None
+    return out, out_names
 
 
 def _with_time(params: Params, seconds: float) -> Params:

@@ -14,8 +14,15 @@ from typing import Any
 import pandas as pd
 
 from openpcn.figures import long_date
-from openpcn.formation import Instance, Params, Proposal, current, load_instance, propose_for
-from openpcn.formation.problem import checked_params
+from openpcn.formation import (
+    Instance,
+    Params,
+    Proposal,
+    checked_params,
+    current,
+    load_instance,
+    propose_for,
+)
 from openpcn.orgs.geo import networks_geojson
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import WHOLE_ICS, Ask
