@@ -29,13 +29,12 @@ import ibis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from formation_peers import PeerInput, maxp, recom  # noqa: E402
-
-from openpcn.formation import Params, load_instance, propose_for  # noqa: E402
-from openpcn.formation.propose import Proposal, _match, current  # noqa: E402
-from openpcn.orgs.band import load_band  # noqa: E402
-from openpcn.store.reference import reference_tables  # noqa: E402
-from openpcn.store.warehouse import write_tables  # noqa: E402
+from formation_peers import PeerInput, maxp, recom
+from openpcn.formation import Params, load_instance, propose_for
+from openpcn.formation.propose import Proposal, _match, current
+from openpcn.orgs.band import load_band
+from openpcn.store.reference import reference_tables
+from openpcn.store.warehouse import write_tables
 
 
 def peer_input(inst, k: int, band) -> PeerInput:

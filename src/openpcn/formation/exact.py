@@ -23,7 +23,6 @@ import contextvars
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -243,15 +242,6 @@ def _bfs_tree(labels: np.ndarray, centres: dict[int, int], nbrs: list[list[int]]
     return out
 
 
-class _Watch(cp_model.CpSolverSolutionCallback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.solutions = 0
-
-    def on_solution_callback(self) -> None:
-        self.solutions += 1
-
-
 def solve(
     inst: Instance,
     params: Params,
@@ -260,7 +250,6 @@ def solve(
     *,
     radius_km: float | None = None,
     cancel: threading.Event | None = None,
-    log: Callable[[str], None] | None = None,
 ) -> ExactResult:
     """Solve the phases within params.time_limit seconds in all."""
     deadline = time.monotonic() + params.time_limit
@@ -306,8 +295,6 @@ def solve(
         if hasattr(model, "name"):
             result.names = {j: lab for (j, lab), v in model.name.items() if solver.boolean_value(v)}
         model.m.add(objective <= round(value))  # type: ignore[operator]
-        if log:
-            log(f"{name}: {result.phases[-1]}")
         return True
 
     if not phase(0, "band", model.violation):
@@ -381,7 +368,7 @@ def _run(
     thread = threading.Thread(target=contextvars.copy_context().run, args=(watch,), daemon=True)
     thread.start()
     try:
-        return solver.solve(model, _Watch())
+        return solver.solve(model)
     finally:
         done.set()
         thread.join()
