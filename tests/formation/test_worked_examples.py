@@ -183,3 +183,11 @@ def test_the_heuristic_alone_says_it_proves_nothing():
     assert p.status == "feasible"
     assert p.reason == "heuristic only (no proof)"
     assert p.metrics()["bound"] is None
+
+
+def test_networks_of_one_practice_have_nothing_to_improve():
+    # Three networks for three practices: each is its own centre, 0 km, proved.
+    p = run(path(3, each=1_000), 500, 5_000, pcns=3)
+    m = p.metrics()
+    assert p.status == "optimal"
+    assert (m["objective"], m["bound"], m["optimality_gap"]) == (0, 0, 0)

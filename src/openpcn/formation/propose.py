@@ -81,8 +81,8 @@ class Proposal:
         objective = self._objective_km()
         bound = self.bound_km
         gap = None
-        if bound is not None and objective > 0:
-            gap = round(max(objective - bound, 0.0) / objective, 4)
+        if bound is not None:  # an objective of 0 (every practice its own centre) is proved
+            gap = round(max(objective - bound, 0.0) / objective, 4) if objective > 0 else 0.0
         return {
             "pcns_total": total,
             "pcns_in_band": in_band,
