@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from formation_peers import PeerInput, maxp, recom
 from openpcn.formation import Params, load_instance, propose_for
-from openpcn.formation.propose import Proposal, _match, current
+from openpcn.formation.metrics import names_by_overlap
+from openpcn.formation.propose import Proposal, current
 from openpcn.orgs.band import load_band
 from openpcn.store.reference import reference_tables
 from openpcn.store.warehouse import write_tables
@@ -57,7 +58,9 @@ def measured(inst, params: Params, labels, seconds: float, kind: str) -> dict:
     import numpy as np
 
     labels = np.asarray(labels)
-    plan = Proposal(kind, inst, params, labels, _match(inst, labels), kind, seconds=seconds)
+    plan = Proposal(
+        kind, inst, params, labels, names_by_overlap(inst, labels), kind, seconds=seconds
+    )
     return plan.metrics()
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from openpcn.formation.metrics import names_by_overlap
 from openpcn.formation.problem import NO_NETWORK, Instance, Params
 from openpcn.progress import report
 
@@ -57,7 +58,7 @@ class ExactResult:
 
 class _Model:
     def __init__(self, inst: Instance, params: Params, k: int, radius_km: float | None) -> None:
-        self.inst, self.params, self.k = inst, params, k
+        self.inst, self.params = inst, params
         n = inst.n
         self.m = cp_model.CpModel()
         self.dist = inst.distances()
@@ -73,7 +74,6 @@ class _Model:
                 and (radius_km is None or i == j or self.dist[i, j] <= radius_km * 1000)
             ]
             self.cand.append(js)
-        self.pruned = radius_km is not None
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         for i in range(n):
             for j in self.cand[i]:
@@ -209,7 +209,7 @@ class _Model:
         self.m.clear_hints()
         for (i, j), v in self.x.items():
             self.m.add_hint(v, int(centres[int(labels[i])] == j))
-        depth = _bfs_tree(labels, centres, self.nbrs)
+        depth = bfs_tree(labels, centres, self.nbrs)
         for (i, k), q in self.parent.items():
             self.m.add_hint(q, int(depth[i][1] == k))
         for i, o in enumerate(self.order):
@@ -222,7 +222,7 @@ class _Model:
                 self.m.add_hint(s, int(names.get(int(labels[i])) == int(self.inst.current[i])))
 
 
-def _bfs_tree(labels: np.ndarray, centres: dict[int, int], nbrs: list[list[int]]):
+def bfs_tree(labels: np.ndarray, centres: dict[int, int], nbrs: list[list[int]]):
     """(depth, parent) per practice: a breadth-first tree of each network from its centre."""
     out: list[tuple[int, int]] = [(0, -1)] * len(labels)
     for k, c in centres.items():
@@ -255,10 +255,7 @@ def solve(
     deadline = time.monotonic() + params.time_limit
     result = ExactResult(None, [], candidates_pruned=radius_km is not None)
     model = _Model(inst, params, k, radius_km)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = max(1, params.workers)
-    solver.parameters.random_seed = 0
-    solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
+    solver = new_solver(params.workers)
     solver.parameters.linearization_level = 2
     least = params.mode == "least-change"
     count = 4 if least else 2
@@ -267,34 +264,23 @@ def solve(
     def phase(number: int, name: str, objective: object) -> bool:
         """Run one phase of the centre model; False when the model is infeasible."""
         nonlocal labels
-        left = deadline - time.monotonic()
-        if left <= 0.05 or (cancel is not None and cancel.is_set()):
+        if deadline - time.monotonic() <= 0.05 or (cancel is not None and cancel.is_set()):
             result.phases.append(PhaseResult(name, _stopped(cancel), None, None, 0.0))
             return True
         if labels is not None:
             model.hint(labels, names)
         model.m.minimize(objective)
-        solver.parameters.max_time_in_seconds = left
-        report(f"Solving: {name}", number, count)
-        began = time.monotonic()
-        status = _run(solver, model.m, cancel, deadline, number, count, name)
-        took = time.monotonic() - began
-        if status == cp_model.INFEASIBLE:
-            result.phases.append(PhaseResult(name, "infeasible", None, None, took))
+        done = run_phase(solver, model.m, name, deadline, number, count, cancel)
+        result.phases.append(done)
+        if done.status == "infeasible":
             return False
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            result.phases.append(PhaseResult(name, _stopped(cancel), None, None, took))
+        if done.value is None:
             return True
-        value, bound = float(solver.objective_value), float(solver.best_objective_bound)
-        state = "optimal" if status == cp_model.OPTIMAL else "feasible"
-        if cancel is not None and cancel.is_set():
-            state = "cancelled"
-        result.phases.append(PhaseResult(name, state, value, bound, took))
         labels, result.centres = _read(solver, model)
         result.labels = labels
         if hasattr(model, "name"):
             result.names = {j: lab for (j, lab), v in model.name.items() if solver.boolean_value(v)}
-        model.m.add(objective <= round(value))  # type: ignore[operator]
+        model.m.add(objective <= round(done.value))  # type: ignore[operator]
         return True
 
     if not phase(0, "band", model.violation):
@@ -339,7 +325,42 @@ def solve(
     return result
 
 
-def _run(
+def new_solver(workers: int) -> cp_model.CpSolver:
+    """A CP-SAT solver as every phase uses one: a fixed seed, Ctrl-C left to the surface."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = 0
+    solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
+    return solver
+
+
+def run_phase(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    name: str,
+    until: float,
+    number: int,
+    count: int,
+    cancel: threading.Event | None,
+) -> PhaseResult:
+    """Solve `model` (its objective set) until `until`; the outcome, value and bound."""
+    solver.parameters.max_time_in_seconds = max(until - time.monotonic(), 0.05)
+    report(f"Solving: {name}", number, count)
+    began = time.monotonic()
+    status = run_watched(solver, model, cancel, until, number, count, name)
+    took = time.monotonic() - began
+    if status == cp_model.INFEASIBLE:
+        return PhaseResult(name, "infeasible", None, None, took)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return PhaseResult(name, _stopped(cancel), None, None, took)
+    state = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    if cancel is not None and cancel.is_set():
+        state = "cancelled"
+    value, bound = float(solver.objective_value), float(solver.best_objective_bound)
+    return PhaseResult(name, state, value, bound, took)
+
+
+def run_watched(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
     cancel: threading.Event | None,
@@ -381,9 +402,7 @@ def _stopped(cancel: threading.Event | None) -> str:
 def _named_by_today(inst: Instance, labels: np.ndarray, result: ExactResult) -> np.ndarray:
     """Relabel a centre-model answer so each network carrying today's PCN l has label l
     (by most practices kept, then patients), the others new labels after today's."""
-    from openpcn.formation.propose import _match
-
-    names = _match(inst, labels)
+    names = names_by_overlap(inst, labels)
     today = len(inst.networks)
     extra = iter(range(today, today + len(names)))
     out = {k: (name if name != NO_NETWORK else next(extra)) for k, name in enumerate(names)}

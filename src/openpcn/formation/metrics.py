@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from openpcn.formation.heuristic import components, violation
 from openpcn.formation.problem import NO_NETWORK, Instance
@@ -75,3 +76,25 @@ def moved_and_joined(
     moved = was & (names != today)
     joined = ~was & (labels != NO_NETWORK)
     return int(moved.sum()), int(joined.sum()), float(instance.patients[moved].sum())
+
+
+def names_by_overlap(instance: Instance, labels: np.ndarray) -> list[int]:
+    """Per network label: the current PCN whose name it carries (the one it keeps most practices
+    of, then patients, matched one to one), or NO_NETWORK for a new network."""
+    ks = sorted(set(labels[labels != NO_NETWORK].tolist()))
+    count = len(instance.networks)
+    if not ks or not count:
+        return [NO_NETWORK] * (max(ks) + 1 if ks else 0)
+    big = float(instance.patients.sum()) + 1
+    score = np.zeros((len(ks), count))
+    for row, k in enumerate(ks):
+        for i in np.flatnonzero(labels == k):
+            c = instance.current[i]
+            if c != NO_NETWORK:
+                score[row, c] += big + instance.patients[i]
+    rows, cols = linear_sum_assignment(-score)
+    names = [NO_NETWORK] * (max(ks) + 1)
+    for r, c in zip(rows, cols, strict=True):
+        if score[r, c] > 0:
+            names[ks[r]] = int(c)
+    return names

@@ -18,7 +18,7 @@ import time
 import numpy as np
 from ortools.sat.python import cp_model
 
-from openpcn.formation.exact import PhaseResult, _bfs_tree, _run
+from openpcn.formation.exact import PhaseResult, bfs_tree, new_solver, run_phase
 from openpcn.formation.problem import NO_NETWORK, Instance, Params
 
 
@@ -50,11 +50,9 @@ class LabelModel:
         self._contiguity()
         self._band()
         self._limits()
-        big = int(self.p.sum()) + 1
         self.stays = {
             i: self.x[i, int(inst.current[i])] for i in range(n) if inst.current[i] != NO_NETWORK
         }
-        self.moves = sum((big + int(self.p[i])) * (1 - s) for i, s in self.stays.items())
 
     def _contiguity(self) -> None:
         n, m = self.inst.n, self.m
@@ -119,7 +117,7 @@ class LabelModel:
             roots[int(lab)] = int(members[np.argmax(self.p[members])])
         for (i, lab), v in self.root.items():
             self.m.add_hint(v, int(roots.get(lab) == i))
-        tree = _bfs_tree(labels, roots, self.nbrs)
+        tree = bfs_tree(labels, roots, self.nbrs)
         for (i, k), q in self.parent.items():
             self.m.add_hint(q, int(tree[i][1] == k))
         for i, o in enumerate(self.order):
@@ -162,32 +160,19 @@ def least_moves(
     phases: list[PhaseResult] = []
     steps = (("moves", count, 0.8), ("patients moved", patients, 1.0))
     for number, (name, objective, share) in enumerate(steps):
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = max(params.workers, MOVE_WORKERS if number == 0 else 1)
-        solver.parameters.random_seed = 0
-        solver.parameters.catch_sigint_signal = False  # the surface decides what Ctrl-C does
+        solver = new_solver(max(params.workers, MOVE_WORKERS if number == 0 else 1))
         if labels is not None:
             model.hint(labels)
         model.m.minimize(objective)
         until = time.monotonic() + share * (deadline - time.monotonic())
-        solver.parameters.max_time_in_seconds = max(until - time.monotonic(), 0.05)
-        began = time.monotonic()
-        status = _run(solver, model.m, cancel, until, 1 + number, 4, name)
-        took = time.monotonic() - began
-        if status == cp_model.INFEASIBLE:
-            phases.append(PhaseResult(name, "infeasible", None, None, took))
+        done = run_phase(solver, model.m, name, until, 1 + number, 4, cancel)
+        phases.append(done)
+        if done.status == "infeasible":
             return None, phases
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            state = "cancelled" if cancel is not None and cancel.is_set() else "unknown"
-            phases.append(PhaseResult(name, state, None, None, took))
+        if done.value is None:
             break
-        state = "optimal" if status == cp_model.OPTIMAL else "feasible"
-        if cancel is not None and cancel.is_set():
-            state = "cancelled"
-        value, bound = float(solver.objective_value), float(solver.best_objective_bound)
-        phases.append(PhaseResult(name, state, value, bound, took))
         labels = model.read(solver)
-        model.m.add(objective <= round(value))
-        if state == "cancelled":
+        model.m.add(objective <= round(done.value))
+        if done.status == "cancelled":
             break
     return labels, phases

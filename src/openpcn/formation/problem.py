@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ibis
 import numpy as np
@@ -100,16 +101,27 @@ class Instance:
             ) from None
 
     def neighbours(self) -> list[list[int]]:
+        """Each practice's neighbours on the graph (worked out once; read, never change)."""
+        return self._neighbours
+
+    def distances(self) -> np.ndarray:
+        """Straight-line distance between practice sites, metres (worked out once, read-only)."""
+        return self._distances
+
+    @cached_property
+    def _neighbours(self) -> list[list[int]]:
         out: list[list[int]] = [[] for _ in range(self.n)]
         for i, j in self.edges:
             out[i].append(j)
             out[j].append(i)
         return out
 
-    def distances(self) -> np.ndarray:
-        """Straight-line distance between practice sites, metres."""
+    @cached_property
+    def _distances(self) -> np.ndarray:
         d = self.xy[:, None, :] - self.xy[None, :, :]
-        return np.hypot(d[..., 0], d[..., 1])
+        out = np.hypot(d[..., 0], d[..., 1])
+        out.flags.writeable = False
+        return out
 
     def network_index(self, key: str) -> int:
         """A current PCN by code or name (case-insensitive)."""

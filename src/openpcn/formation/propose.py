@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from openpcn.formation import exact, metrics
 from openpcn.formation.heuristic import components, heuristic
+from openpcn.formation.metrics import names_by_overlap
 from openpcn.formation.problem import (
     NO_NETWORK,
     Instance,
@@ -290,7 +290,7 @@ def propose_for(
         seconds=min(2.0, params.time_limit / 10, instance.n * 0.02),
         fixed={instance.index(c): instance.network_index(n) for c, n in params.fix},
     )
-    labels, names_by_net = start, _match(instance, start)
+    labels, names_by_net = start, names_by_overlap(instance, start)
     status, reason, bound, phases = "feasible", "heuristic only (no proof)", None, []
     polished = False
     if exact_solver:
@@ -314,11 +314,10 @@ def propose_for(
             )
         if result.labels is not None:
             labels = result.labels
-            names_by_net = (
-                _names_from_solver(instance, result) if least else _match(instance, labels)
-            )
-            if params.fix:
+            if least or params.fix:  # the solver chose which centre carries which name
                 names_by_net = _names_from_solver(instance, result)
+            else:
+                names_by_net = names_by_overlap(instance, labels)
         status = result.status
         reason = _status_reason(result)
         last = result.phases[-1] if result.phases else None
@@ -389,8 +388,6 @@ def _polish(
 
 
 def _with_time(params: Params, seconds: float) -> Params:
-    from dataclasses import replace
-
     return replace(params, time_limit=seconds)
 
 
@@ -407,32 +404,11 @@ def _status_reason(result: exact.ExactResult) -> str:
     return text
 
 
-def _match(instance: Instance, labels: np.ndarray) -> list[int]:
-    """Give each proposed network the name of the current PCN it keeps most practices of."""
-    ks = sorted(set(labels[labels != NO_NETWORK].tolist()))
-    count = len(instance.networks)
-    if not ks or not count:
-        return [NO_NETWORK] * (max(ks) + 1 if ks else 0)
-    big = float(instance.patients.sum()) + 1
-    score = np.zeros((len(ks), count))
-    for row, k in enumerate(ks):
-        for i in np.flatnonzero(labels == k):
-            c = instance.current[i]
-            if c != NO_NETWORK:
-                score[row, c] += big + instance.patients[i]
-    rows, cols = linear_sum_assignment(-score)
-    names = [NO_NETWORK] * (max(ks) + 1)
-    for r, c in zip(rows, cols, strict=True):
-        if score[r, c] > 0:
-            names[ks[r]] = int(c)
-    return names
-
-
 def _names_from_solver(instance: Instance, result: exact.ExactResult) -> list[int]:
     """The names the solver chose (least-change, --fix); the rest by best overlap."""
     names = [result.names.get(c, NO_NETWORK) for c in result.centres]
     if NO_NETWORK in names:
-        free = _match(instance, result.labels)  # type: ignore[arg-type]
+        free = names_by_overlap(instance, result.labels)  # type: ignore[arg-type]
         taken = set(names)
         for k, name in enumerate(names):
             if name == NO_NETWORK and free[k] not in taken and free[k] != NO_NETWORK:
