@@ -10,7 +10,7 @@ from importlib import resources
 
 import pandas as pd
 
-from openpcn.store.schema import ORG_TABLES, Table
+from openpcn.store.schema import ORG_TABLES, PUBLICATION_TABLES, Table
 
 PACKAGE = "openpcn.data.reference"
 
@@ -38,7 +38,7 @@ def reference_tables() -> dict[str, pd.DataFrame]:
     """Every organisation table shipped with the package, typed; absent files give empty tables."""
     folder = resources.files(PACKAGE)
     tables = {}
-    for spec in ORG_TABLES:
+    for spec in (*ORG_TABLES, *PUBLICATION_TABLES):
         source = folder / f"{spec.name}.csv"
         if source.is_file():
             with source.open("rb") as handle:

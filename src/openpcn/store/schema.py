@@ -182,6 +182,79 @@ ORG_TABLES: tuple[Table, ...] = (
     ),
 )
 
+# Published statistics (QOF, practice covariates, Appointments in General Practice): each
+# names its publication year or month, so several years sit side by side.
+PUBLICATION_TABLES: tuple[Table, ...] = (
+    _t(
+        "qof_prevalence",
+        "QOF disease registers per practice and year, with the list the register is a share of.",
+        ("practice_code", "year", "group_code"),
+        C("practice_code", "string"),
+        C("year", "string", doc="QOF year, e.g. 2018/19 (registers at 31 March 2019)"),
+        C("group_code", "string", doc="QOF indicator group, e.g. HYP, DM, COPD"),
+        C("register", "int64", True, doc="patients on the register; null where not published"),
+        C("list_type", "string", doc="the denominator's list: TOTAL, 16OV, 17OV, 18OV, 50OV ..."),
+        C("list_size", "int64", True, doc="patients in that list (the prevalence denominator)"),
+        C("source", "string"),
+    ),
+    _t(
+        "qof_groups",
+        "QOF indicator groups per year: what a group code means and its denominator list type.",
+        ("year", "group_code"),
+        C("year", "string"),
+        C("group_code", "string"),
+        C("description", "string", doc="e.g. Hypertension"),
+        C("list_type", "string", doc="e.g. TOTAL, 17OV"),
+        C("source", "string"),
+    ),
+    _t(
+        "qof_practices",
+        "The QOF organisation reference: each practice's CCG, STP and region in a QOF year.",
+        ("year", "practice_code"),
+        C("year", "string"),
+        C("practice_code", "string"),
+        C("practice_name", "string", True),
+        C("ccg_code", "string", True),
+        C("stp_code", "string", True, doc="ONS code, e.g. E54000041"),
+        C("region_code", "string", True),
+        C("source", "string"),
+    ),
+    _t(
+        "practice_covariates",
+        "Practice characteristics of a year: list, QOF achievement, IT supplier, age and sex mix.",
+        ("practice_code", "year"),
+        C("practice_code", "string"),
+        C("year", "string", doc="financial year, e.g. 2019/20"),
+        C("list_size", "int64", True),
+        C("qof_achievement_pct", "float64", True, doc="% of QOF points achieved"),
+        C("system_supplier", "string", True, doc="GP IT system, e.g. EMIS, SYSTMONE"),
+        C("imd_score", "float64", True),
+        C("female_pct", "float64", True, doc="% of the list female"),
+        C("over65_pct", "float64", True, doc="% of the list aged 65 or over"),
+        C("source", "string"),
+    ),
+    _t(
+        "appointments_published",
+        "Appointments in General Practice (NHS Digital): counts per month, organisation and kind.",
+        ("month", "level", "org_code", "status", "hcp_type", "mode", "lead_time"),
+        C("month", "date", doc="first day of the month"),
+        C("level", "string", doc="ccg | pcn | practice"),
+        C("org_code", "string", doc="e.g. 11J, U14261, J81002"),
+        C("org_name", "string", True),
+        C("status", "string", doc="attended | dna | unknown"),
+        C("hcp_type", "string", doc="gp | other_practice_staff | unknown"),
+        C("mode", "string", doc="face_to_face | home_visit | telephone | video_online | unknown"),
+        C(
+            "lead_time",
+            "string",
+            doc="same_day | 1_day | 2_7_days | 8_14_days | 15_21_days | 22_28_days | "
+            "over_28_days | unknown (time between booking and appointment)",
+        ),
+        C("count", "int64"),
+        C("source", "string"),
+    ),
+)
+
 PATIENT_TABLES: tuple[Table, ...] = (
     _t(
         "patients",
@@ -268,7 +341,7 @@ PATIENT_TABLES: tuple[Table, ...] = (
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (*ORG_TABLES, *PATIENT_TABLES)}
+TABLES: dict[str, Table] = {t.name: t for t in (*ORG_TABLES, *PUBLICATION_TABLES, *PATIENT_TABLES)}
 
 
 def table(name: str) -> Table:
