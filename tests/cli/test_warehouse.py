@@ -40,7 +40,13 @@ def _cases() -> list[pytest.param]:
             continue
         with manifest.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                case = (manifest.parent / row["file"], row["kind"], row["row"], row["column"])
+                case = (
+                    manifest.parent / row["file"],
+                    row["kind"],
+                    row["row"],
+                    row["column"],
+                    (row.get("args") or "").split(),
+                )
                 cases.append(pytest.param(*case, id=f"{name}:{row['file']}"))
     return cases
 
@@ -86,14 +92,14 @@ def template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("path", "kind", "row", "column"), CASES)
+@pytest.mark.parametrize(("path", "kind", "row", "column", "args"), CASES)
 def test_a_bad_file_is_refused_and_changes_nothing(
-    template, tmp_path, monkeypatch, capsys, path, kind, row, column
+    template, tmp_path, monkeypatch, capsys, path, kind, row, column, args
 ):
     shutil.copy(template, tmp_path / "warehouse.duckdb")
     before = fingerprint(tmp_path)
 
-    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path))
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path), *args)
 
     stderr = " ".join(err.split())  # Rich wraps long lines
     assert code != 0

@@ -1,5 +1,8 @@
 """NHS Digital "Appointments in General Practice" (AGP) CSVs: CCG, PCN or practice level.
 
+`openpcn import appointments FILE` takes this publication or, as before, the patient-level
+appointments table of an extract: a header naming COUNT_OF_APPOINTMENTS is the publication.
+
 One reader for the publication's layouts, told apart by their header (any case):
 - CCG level (the regional "CCG_CSV" files, e.g. Regional_CSV_Dorset.csv): CCG_CODE, CCG_NAME,
   Appointment_Month (MAR2019), APPT_STATUS, HCP_TYPE, APPT_MODE, TIME_BETWEEN_BOOK_AND_APPT,
@@ -25,7 +28,8 @@ import pandas as pd
 
 from openpcn.codes import COMMISSIONER_CODE, PCN_CODE, PRACTICE_CODE
 from openpcn.exceptions import InputError
-from openpcn.sources import loader
+from openpcn.sources import LOADERS, loader
+from openpcn.sources import extract as _extract  # noqa: F401  (registers its loaders first)
 from openpcn.sources.common import (
     check_pattern,
     fail_at,
@@ -90,16 +94,18 @@ LOOKUP = {key: {_squash(t): code for t, code in m.items()} for key, m in CATEGOR
 
 
 def read(path: Path) -> tuple[pd.DataFrame, str]:
-    """`appointments_published` rows and a one-line account of what was read."""
+    """`appointments_published` rows and a one-line account of what was read.
+
+    Headers are matched in any case; errors name a column as the file spells it.
+    """
     name = path.name
     frame = read_csv_text(path, fallback="cp1252")
-    upper = {str(c).upper(): str(c) for c in frame.columns}
-    frame = frame.rename(columns={orig: up for up, orig in upper.items()})
-    level = next((lv for lv in LEVELS if lv[1] in frame.columns), None)
-    month_col = next((c for c in MONTH_COLUMNS if c in frame.columns), None)
+    col = {str(c).upper(): str(c) for c in frame.columns}
+    level = next((lv for lv in LEVELS if lv[1] in col), None)
+    month_key = next((c for c in MONTH_COLUMNS if c in col), None)
     needed = [*DIMENSIONS.values(), COUNT]
-    missing = [c for c in needed if c not in frame.columns]
-    if level is None or month_col is None or missing:
+    missing = [c for c in needed if c not in col]
+    if level is None or month_key is None or missing:
         raise InputError(
             "not an Appointments in General Practice file this reader knows (header)",
             file=name,
@@ -109,24 +115,24 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
             f"CCG_CODE), Appointment_Month or APPOINTMENT_MONTH_START_DATE, {', '.join(needed)} "
             "(any case)",
         )
-    kind, code_col, name_col, pattern = level
+    kind, code_key, name_key, pattern = level
+    code_col, month_col = col[code_key], col[month_key]
     check_pattern(frame, code_col, pattern, file=name, what=pattern.name)
     month = _months(frame, month_col, name)
-    codes = {key: _categories(frame, key, column, name) for key, column in DIMENSIONS.items()}
-    count = parse_numbers(frame, COUNT, file=name)
+    codes = {key: _categories(frame, key, col[column], name) for key, column in DIMENSIONS.items()}
+    count = parse_numbers(frame, col[COUNT], file=name)
     fail_at(
         count % 1 != 0,
         "not a whole number",
         file=name,
-        column=COUNT,
+        column=col[COUNT],
         fix="appointment counts are whole numbers",
     )
-    source_dims = [month_col, code_col, *DIMENSIONS.values()]
-    if "NATIONAL_CATEGORY" in frame.columns:
-        source_dims.append("NATIONAL_CATEGORY")
-    dup = frame.duplicated(source_dims, keep="first")
+    source_dims = [month_col, code_col, *(col[c] for c in DIMENSIONS.values())]
+    if "NATIONAL_CATEGORY" in col:
+        source_dims.append(col["NATIONAL_CATEGORY"])
     fail_at(
-        dup,
+        frame.duplicated(source_dims, keep="first"),
         "a second row for the same month, organisation and categories",
         file=name,
         column=code_col,
@@ -138,15 +144,13 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
             "month": month,
             "level": kind,
             "org_code": frame[code_col],
-            "org_name": frame[name_col] if name_col in frame.columns else pd.NA,
+            "org_name": frame[col[name_key]] if name_key in col else pd.NA,
             **codes,
             "count": count,
-            "source": SOURCE,
+            "_row": frame.index + 2,
         }
     )
-    rows["_row"] = rows.index + 2
-    keys = list(KEY)
-    summed = rows.groupby(keys, sort=False, dropna=False).agg(
+    summed = rows.groupby(list(KEY), sort=False, dropna=False).agg(
         org_name=("org_name", "first"), count=("count", "sum"), _row=("_row", "first")
     )
     out = summed.reset_index()
@@ -162,7 +166,7 @@ def read(path: Path) -> tuple[pd.DataFrame, str]:
         f"{months[0]:%b %Y} to {months[-1]:%b %Y}): {int(out['count'].sum()):,} appointments"
     )
     if len(out) < len(rows):
-        note += f"; {len(rows) - len(out):,} national-category rows summed"
+        note += f"; {len(rows) - len(out):,} rows summed over NATIONAL_CATEGORY"
     return out, note
 
 
@@ -196,10 +200,28 @@ def _categories(frame: pd.DataFrame, key: str, column: str, name: str) -> pd.Ser
     return mapped.astype("string")
 
 
+def is_publication(path: Path) -> bool:
+    """Whether the file is the AGP publication (its header names COUNT_OF_APPOINTMENTS) rather
+    than the patient-level `appointments` table of an extract (CSV or Parquet)."""
+    if path.suffix.lower() == ".parquet" or not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        first = handle.readline(64_000)
+    return COUNT.encode() in first.upper()
+
+
+# `openpcn import appointments` reads both: the publication here, an extract's appointments
+# table through the extract loader it registered (imported first, so this registration wins).
+_extract_appointments = LOADERS["appointments"]
+
+
 @loader("appointments")
 def load(path: Path) -> Loaded:
-    """Upsert by month, organisation and categories: a newer month or another level adds to
-    what is stored, and a re-published month replaces its counts."""
+    """The publication: upsert by month, organisation and categories (a newer month or another
+    level adds to what is stored; a re-published month replaces its counts). A patient-level
+    appointments file of an extract goes to the extract loader."""
+    if not is_publication(path):
+        return _extract_appointments(path)
     rows, note = read(path)
     return Loaded(
         frames={"appointments_published": rows},

@@ -178,13 +178,23 @@ def _count(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
 
 @loader("qof-prevalence", options=("year", "organisations", "indicators"))
 def load(
-    path: Path, *, year: str, organisations: Path | None = None, indicators: Path | None = None
+    path: Path,
+    *,
+    year: str | None = None,
+    organisations: Path | None = None,
+    indicators: Path | None = None,
 ) -> Loaded:
     """One QOF year: its registers, and optionally its organisation reference and indicator
     groups, each replacing the stored rows of that year. Every file is read and checked before
     anything is written (the importer writes once)."""
     from openpcn.sources import qof_organisation
 
+    if year is None:
+        raise UserError(
+            "a QOF prevalence file does not say its year",
+            column="--year",
+            fix="add --year YYYY/YY, e.g. --year 2018/19 for the registers at 31 March 2019",
+        )
     prevalence, note = read(path, year)
     frames = {"qof_prevalence": prevalence}
     if indicators is not None:
