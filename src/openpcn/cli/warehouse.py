@@ -10,7 +10,7 @@ from rich.progress import TaskID
 
 from openpcn.cli.output import out, print_row_counts, progress_bar
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
-from openpcn.exceptions import InputError
+from openpcn.exceptions import InputError, UserError
 
 
 def openpcn_init(
@@ -61,7 +61,6 @@ def _year(value: str | None) -> str | None:
     if value is None:
         return None
     from openpcn.sources.qof_prevalence import qof_year
-    from openpcn.exceptions import UserError
 
     try:
         return qof_year(value)
