@@ -115,13 +115,18 @@ def test_the_mappings_give_one_row_per_group_from_a_windows_1252_file() -> None:
             "description": "Osteoporosis: secondary prevention of fragility",
             "list_type": "50OV",
         },
-        "CVDPP": {"description": "Cardiovascular disease – primary prevention", "list_type": "30_74"},
+        "CVDPP": {
+            "description": "Cardiovascular disease – primary prevention",
+            "list_type": "30_74",
+        },
     }
 
 
 def test_mappings_giving_a_group_two_list_types_are_refused() -> None:
     with pytest.raises(InputError) as caught:
-        qof_prevalence.read_groups(DATA / "bad" / "qof_indicator_mappings_two_list_types.csv", "2018/19")
+        qof_prevalence.read_groups(
+            DATA / "bad" / "qof_indicator_mappings_two_list_types.csv", "2018/19"
+        )
     where = caught.value.where
     assert (where.row, where.column) == (3, "PATIENT_LIST_TYPE")
 
