@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from openpcn.exceptions import InputError, UserError
@@ -50,18 +51,12 @@ def test_every_row_is_kept_and_an_unpublished_register_is_empty() -> None:
         "17OV",
         8500,
     ]
-    assert by_key.loc[("J81003", "HYP"), "register"] is pd_na()  # blank
-    assert by_key.loc[("J81003", "DM"), "register"] is pd_na()  # NA
+    assert by_key.loc[("J81003", "HYP"), "register"] is pd.NA  # blank
+    assert by_key.loc[("J81003", "DM"), "register"] is pd.NA  # NA
     assert by_key.loc[("J81003", "HYP"), "list_size"] == 5000
     assert set(rows["year"]) == {"2018/19"}
     assert set(rows["source"]) == {"NHS Digital QOF 2018/19 raw prevalence"}
     assert "2 not published" in note and "0 larger than their list" in note
-
-
-def pd_na():
-    import pandas as pd
-
-    return pd.NA
 
 
 def test_a_register_above_its_list_is_kept_and_counted(tmp_path: Path) -> None:
