@@ -102,7 +102,7 @@ def test_a_bad_file_is_refused_and_changes_nothing(
     code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path), *args)
 
     stderr = " ".join(err.split())  # Rich wraps long lines
-    assert code != 0
+    assert code == InputError.exit_code == 65, err
     assert "Traceback" not in err
     assert path.name in stderr
     if row:
