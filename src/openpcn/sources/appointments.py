@@ -7,7 +7,8 @@ One reader for the publication's layouts, told apart by their header (any case):
 - CCG level (the regional "CCG_CSV" files, e.g. Regional_CSV_Dorset.csv): CCG_CODE, CCG_NAME,
   Appointment_Month (MAR2019), APPT_STATUS, HCP_TYPE, APPT_MODE, TIME_BETWEEN_BOOK_AND_APPT,
   COUNT_OF_APPOINTMENTS (and STP / region columns, ignored);
-- PCN level: PCN_CODE, PCN_NAME and the same month and dimension columns;
+- PCN level: PCN_CODE, PCN_NAME and the same month and dimension columns (an assumption: no
+  published PCN-level file was found to check the header against);
 - practice level ("Practice_Level_Crosstab_<Mon>_<YY>.csv"): GP_CODE, GP_NAME, ...,
   APPOINTMENT_MONTH_START_DATE (01MAR2021 or 2021-03-01), the dimensions, and
   NATIONAL_CATEGORY, a dimension the warehouse does not hold: its rows are summed.
