@@ -18,7 +18,7 @@ def checked_month(value: str, what: str = "the month") -> dt.date:
     month = int(match.group(2)) if match else 0
     if not match or not 1 <= month <= 12:
         raise InputError(
-            f"{what} {value!r} is not a month", fix="write a month as YYYY-MM, e.g. 2019-05"
+            f"{what} {value!r} is not a month".strip(), fix="write a month as YYYY-MM, e.g. 2019-05"
         )
     day = dt.date(int(match.group(1)), month, 1)
     if not EARLIEST <= day <= LATEST:
