@@ -24,7 +24,8 @@ COLUMNS = _columns()
 
 
 def _flat(kind: str, month: dict[str, Any]) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row |= {
         "kind": kind,
         "month": month["month"],
         "level": month.get("level"),

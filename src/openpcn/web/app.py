@@ -29,6 +29,7 @@ from openpcn.web.head import HeadMiddleware
 from openpcn.web.kit.connections import WarehousePool
 from openpcn.web.kit.jobs import Board
 from openpcn.web.routes import (
+    access,
     accounts,
     admin,
     cohorts,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         admin,
         orgs,
         quality,
+        access,
         report,
         funding,
         workforce,
