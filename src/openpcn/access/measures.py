@@ -19,7 +19,8 @@ DNA_RULE = (
 )
 
 
-def _identity(count: int) -> int | None:
+def as_published(count: int) -> int | None:
+    """A count shown as it is: published figures, and recorded ones at ICS level."""
     return count
 
 
@@ -32,7 +33,7 @@ def _per_1000(count: int | None, registered: float | None) -> float | None:
 
 
 def month_measures(
-    counts: pd.DataFrame, registered: float | None, shown: Shown = _identity
+    counts: pd.DataFrame, registered: float | None, shown: Shown = as_published
 ) -> dict[str, Any]:
     """Measures of one month's rows (columns status, mode, hcp_type, [lead_time], count).
 

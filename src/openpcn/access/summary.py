@@ -21,11 +21,10 @@ from openpcn.access.categories import categories
 from openpcn.access.denominators import (
     PUBLISHED_DENOMINATOR,
     RECORDED_DENOMINATOR,
-    practices_for,
     recorded_registered,
-    registered_on,
+    registered_by_month,
 )
-from openpcn.access.measures import DNA_RULE, Shown, month_measures
+from openpcn.access.measures import DNA_RULE, Shown, as_published, month_measures
 from openpcn.access.months import month_text, next_month
 from openpcn.access.published import finest, loaded_months, published_counts
 from openpcn.access.recorded import recorded_counts
@@ -97,7 +96,7 @@ def _members(con: ibis.BaseBackend, scope: Scope, day: dt.date) -> list[str]:
 
 
 def _published_months(con: ibis.BaseBackend, scope: Scope, frame: pd.DataFrame) -> list[dict]:
-    rows = []
+    months = []
     for month, own in finest(frame).groupby("month", sort=True):
         level = str(own["level"].iloc[0])
         orgs = sorted(own["org_code"].astype(str).unique())
@@ -105,7 +104,11 @@ def _published_months(con: ibis.BaseBackend, scope: Scope, frame: pd.DataFrame) 
             members = set(_members(con, scope, month))
             own = own[own["org_code"].isin(members)]
             orgs = sorted(set(orgs) & members)
-        denominator = registered_on(con, practices_for(con, level, orgs, month), month)
+        months.append((month, level, orgs, own))
+    lists = registered_by_month(con, [(month, level, orgs) for month, level, orgs, _ in months])
+    rows = []
+    for month, level, orgs, own in months:
+        denominator = lists[month]
         rows.append(
             {
                 "month": month_text(month),
@@ -122,24 +125,25 @@ def _published_months(con: ibis.BaseBackend, scope: Scope, frame: pd.DataFrame) 
 
 
 def _recorded_months(
-    con: ibis.BaseBackend, scope: Scope, months: list[dt.date], shown: Shown | None
+    con: ibis.BaseBackend, scope: Scope, months: list[dt.date], shown: Shown
 ) -> list[dict]:
     if not months:
         return []
     frame = recorded_counts(con, scope.practices, months[0], months[-1])
-    rows = []
+    found = []
     for month in months:
         codes = _members(con, scope, month)
         own = frame[(frame["month"] == month) & frame["practice_code"].isin(codes)]
-        if own.empty:
-            continue
-        registered: int | None = recorded_registered(con, codes, month)
-        if shown is not None:
-            registered = shown(registered)
-        measures = (
-            month_measures(own, registered, shown) if shown else month_measures(own, registered)
+        if not own.empty:
+            found.append((month, codes, own))
+    registered = recorded_registered(con, [(month, codes) for month, codes, _ in found])
+    rows = []
+    for month, _, own in found:
+        patients = shown(registered[month])
+        rows.append(
+            {"month": month_text(month), "registered_patients": patients}
+            | month_measures(own, patients, shown)
         )
-        rows.append({"month": month_text(month), "registered_patients": registered} | measures)
     return rows
 
 
@@ -192,9 +196,9 @@ def _summary(
         months = _months_between(start, end)
     else:
         months = []
-    shown = disclose if scope.kind == "pcn" else None
-    recorded = _recorded_months(con, scope, months, shown)
-    if shown is not None:
+    below_ics = scope.kind == "pcn"
+    recorded = _recorded_months(con, scope, months, disclose if below_ics else as_published)
+    if below_ics:
         notes.append(DISCLOSED_NOTE)
     return {
         "scope": {"kind": scope.kind, "code": scope.code, "name": scope.name},
