@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
-from openpcn.orgs.hierarchy import memberships_on, practices_live_on
+from openpcn.orgs.hierarchy import LIVE_STATUSES, memberships_on, practices_live_on
 from openpcn.orgs.lists import lists_on
 
 PUBLISHED_DENOMINATOR = (
@@ -50,58 +50,132 @@ def _practices(con: ibis.BaseBackend, level: str, orgs: list[str], day: dt.date)
     return live.filter(live.commissioner_code.isin(orgs or ["-"])).select("practice_code")
 
 
+def _denominator(codes: list[str], lists: pd.DataFrame) -> Denominator:
+    """Sum the chosen lists (practice_code, registered_patients, as_of) of these practices."""
+    listed = lists[lists["practice_code"].isin(codes) & lists["registered_patients"].notna()]
+    return Denominator(
+        float(listed["registered_patients"].sum()) if len(listed) else None,
+        len(set(codes)),
+        tuple(sorted({f"{d:%Y-%m-%d}" for d in pd.to_datetime(listed["as_of"])})),
+        tuple(sorted(set(codes) - set(listed["practice_code"]))),
+    )
+
+
+def registered_on(con: ibis.BaseBackend, level: str, orgs: list[str], day: dt.date) -> Denominator:
+    """One day's denominator straight from the orgs helpers (`practices_live_on`,
+    `memberships_on`, `lists_on`): the reference `registered_by_month` is tested against."""
+    codes = sorted(str(c) for c in con.execute(_practices(con, level, orgs, day))["practice_code"])
+    lists = lists_on(con, day)
+    chosen = con.execute(
+        lists.filter(lists.practice_code.isin(codes or ["-"])).select(
+            "practice_code", "registered_patients", "as_of"
+        )
+    )
+    return _denominator(codes, chosen)
+
+
+def _live(practices: pd.DataFrame, day: dt.date) -> pd.Series:
+    """`openpcn.orgs.hierarchy.practices_live_on`'s rule, over fetched rows."""
+    close, opened = practices["close_date"], practices["open_date"]
+    status = practices["status"]
+    live = status.isin(LIVE_STATUSES) | ((status == "closed") & close.notna() & (close >= day))
+    return live & (opened.isna() | (opened <= day)) & ~(close.notna() & (close < day))
+
+
+def _nearest(lists: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """`openpcn.orgs.lists.lists_on`'s rule, over fetched rows: per practice the list nearest
+    the day; on a tie the earlier as_of, then the source that sorts first."""
+    ranked = lists.assign(_distance=[abs((d - day).days) for d in lists["as_of"]])
+    ranked = ranked.sort_values(["practice_code", "_distance", "as_of", "source"])
+    return ranked.drop_duplicates("practice_code")
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
+    return frame
+
+
 def registered_by_month(
     con: ibis.BaseBackend, asked: list[tuple[dt.date, str, list[str]]]
 ) -> dict[dt.date, Denominator]:
-    """For each (1st of a month, level, organisations): the summed registered patients of the
-    practices they stand for, lists nearest the day, all months in one query."""
-    if not asked:
-        return {}
-    parts = []
-    for day, level, orgs in asked:
-        practices = _practices(con, level, orgs, day)
-        lists = lists_on(con, day).select("practice_code", "registered_patients", "as_of")
-        lists = lists.filter(lists.practice_code.isin(practices.practice_code))
-        joined = practices.left_join(lists, "practice_code")
-        parts.append(
-            joined.select(
-                day=ibis.literal(day),
-                practice_code=practices.practice_code,
-                registered_patients=joined.registered_patients,
-                as_of=joined.as_of,
+    """For each (1st of a month, level, organisations): the registered patients of the practices
+    they stand for, lists nearest the day. The same answer as `registered_on` day by day, from
+    three small fetches instead of three queries a month (the orgs helpers' rules, applied to
+    the fetched rows)."""
+    wanted = {
+        level: sorted({o for _, lv, orgs in asked if lv == level for o in orgs})
+        for level in ("ccg", "pcn", "practice")
+    }
+    p, m = con.table("practices"), con.table("memberships")
+    practices = _dates(
+        con.execute(
+            p.filter(p.commissioner_code.isin(wanted["ccg"] or ["-"])).select(
+                "practice_code", "commissioner_code", "status", "open_date", "close_date"
             )
-        )
-    frame = con.execute(ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0])
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        ),
+        "open_date",
+        "close_date",
+    )
+    members = _dates(
+        con.execute(
+            m.filter(m.pcn_code.isin(wanted["pcn"] or ["-"])).select(
+                "practice_code", "pcn_code", "start_date", "end_date"
+            )
+        ),
+        "start_date",
+        "end_date",
+    )
+    codes = sorted(
+        set(practices["practice_code"]) | set(members["practice_code"]) | set(wanted["practice"])
+    )
+    t = con.table("practice_lists")
+    lists = _dates(
+        con.execute(
+            t.filter(t.practice_code.isin(codes or ["-"])).select(
+                "practice_code", "as_of", "registered_patients", "source"
+            )
+        ),
+        "as_of",
+    )
     out = {}
-    for day, _, _ in asked:
-        own = frame[frame["day"] == day]
-        listed = own[own["registered_patients"].notna()]
-        out[day] = Denominator(
-            float(listed["registered_patients"].sum()) if len(listed) else None,
-            int(own["practice_code"].nunique()),
-            tuple(sorted({f"{d:%Y-%m-%d}" for d in pd.to_datetime(listed["as_of"])})),
-            tuple(sorted(set(own["practice_code"]) - set(listed["practice_code"]))),
-        )
+    for day, level, orgs in asked:
+        if level == "practice":
+            own = sorted(orgs)
+        elif level == "pcn":
+            start, end = members["start_date"], members["end_date"]
+            open_ = (start <= day) & (end.isna() | (end >= day)) & members["pcn_code"].isin(orgs)
+            own = sorted(set(members.loc[open_, "practice_code"]))
+        else:
+            live = _live(practices, day) & practices["commissioner_code"].isin(orgs)
+            own = sorted(practices.loc[live, "practice_code"])
+        out[day] = _denominator(own, _nearest(lists[lists["practice_code"].isin(own)], day))
     return out
 
 
 def recorded_registered(
     con: ibis.BaseBackend, asked: list[tuple[dt.date, list[str]]]
 ) -> dict[dt.date, int]:
-    """For each (day, practices): patients registered in the records there on the day."""
+    """For each (day, practices): patients registered in the records there on the day
+    (registered by then, not yet deregistered or dead), counted in one query."""
     if not asked:
         return {}
+    codes = sorted({c for _, own in asked for c in own})
+    days = ibis.memtable(pd.DataFrame({"day": pd.to_datetime([day for day, _ in asked])}))
+    days = days.select(day=days.day.cast("date"))
     p = con.table("patients")
-    parts = []
-    for day, codes in asked:
-        on = (
-            p.practice_code.isin(codes or ["-"])
-            & (p.registration_date <= day)
-            & (p.deregistration_date.isnull() | (p.deregistration_date > day))
-            & (p.death_date.isnull() | (p.death_date > day))
-        )
-        own = p.filter(on)
-        parts.append(own.aggregate(n=own.count()).mutate(day=ibis.literal(day)))
-    frame = con.execute(ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0])
-    return {pd.Timestamp(d).date(): int(n) for d, n in zip(frame["day"], frame["n"], strict=True)}
+    p = p.filter(p.practice_code.isin(codes or ["-"])).select(
+        "practice_code", "registration_date", "deregistration_date", "death_date"
+    )
+    on = p.cross_join(days)
+    on = on.filter(
+        (on.registration_date <= on.day)
+        & (on.deregistration_date.isnull() | (on.deregistration_date > on.day))
+        & (on.death_date.isnull() | (on.death_date > on.day))
+    )
+    frame = con.execute(on.group_by(["day", "practice_code"]).aggregate(n=on.count()))
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return {
+        day: int(frame.loc[(frame["day"] == day) & frame["practice_code"].isin(own), "n"].sum())
+        for day, own in asked
+    }
