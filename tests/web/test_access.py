@@ -120,6 +120,14 @@ def test_the_csv_has_one_row_per_month(client_as):
     assert may["appointments"] == "371991"
 
 
+def test_a_page_for_months_not_loaded_says_which_are(client_as):
+    page = client_as("ics_analyst").get("/ics/11J/access?from=2023-01&to=2023-02")
+    assert page.status_code == 200
+    assert 'id="access-missing"' in page.text
+    assert "2019-03 to 2021-08" in page.text
+    assert "data-spec-url=" not in page.text
+
+
 def test_a_pcn_page_says_only_ccg_data_is_loaded(client_as):
     page = client_as("pcn_manager", pcn="U42510").get("/pcns/U42510/access")
     assert page.status_code == 200
