@@ -179,6 +179,10 @@ def test_a_pcn_with_only_ccg_rows_says_so_and_its_recorded_counts_are_disclosed(
     assert april["modes"]["face_to_face"] is None
     assert april["appointments"] == 0
     assert april["registered_patients"] == 10  # 10 rounds to 10
+    # without a range, the months are those of its commissioner's CCG rows
+    unranged = pcn_access(con, "P1")
+    assert (unranged["from"], unranged["to"]) == ("2019-04", "2019-11")
+    assert [m["month"] for m in unranged["recorded"]] == ["2019-04"]
 
 
 def test_a_pcn_with_pcn_rows_gets_its_own_months(tmp_path, build):

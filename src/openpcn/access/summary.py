@@ -58,6 +58,7 @@ class Scope:
     name: str
     orgs: dict[str, list[str]]
     practices: list[str]  # every practice that may count; a PCN's are narrowed per month
+    commissioners: tuple[str, ...] = ()  # whose CCG rows give a PCN its months, if it has none
 
 
 def _ics_scope(con: ibis.BaseBackend, ics: str) -> tuple[Scope, dict[str, Any]]:
@@ -73,14 +74,18 @@ def _ics_scope(con: ibis.BaseBackend, ics: str) -> tuple[Scope, dict[str, Any]]:
 
 def _pcn_scope(con: ibis.BaseBackend, pcn: str) -> tuple[Scope, dict[str, Any]]:
     n = con.table("pcns")
-    found = con.execute(n.filter(n.pcn_code == pcn.strip().upper()).select("pcn_code", "name"))
+    found = con.execute(
+        n.filter(n.pcn_code == pcn.strip().upper()).select("pcn_code", "name", "commissioner_code")
+    )
     if found.empty:
         raise NotFoundError(f"no PCN {pcn!r} in the warehouse", fix="check the PCN code")
     code, name = str(found["pcn_code"].iloc[0]), str(found["name"].iloc[0])
     m = con.table("memberships")
     ever = con.execute(m.filter(m.pcn_code == code).select("practice_code").distinct())
     codes = sorted(ever["practice_code"].astype(str))
-    return Scope("pcn", code, name, {"pcn": [code], "practice": codes}, codes), {
+    commissioner = found["commissioner_code"].dropna().astype(str).tolist()
+    scope = Scope("pcn", code, name, {"pcn": [code], "practice": codes}, codes, tuple(commissioner))
+    return scope, {
         "code": code,
         "name": name,
     }
@@ -177,7 +182,8 @@ def _summary(
                 fix="import the NHS Digital file with `openpcn import appointments FILE`",
             )
         notes.append(CCG_ONLY.format(name=scope.name))
-        start, end = first, last
+        ccg = loaded_months(con, {"ccg": list(scope.commissioners)})
+        start, end = first or (ccg and ccg[0]), last or (ccg and ccg[1])
         frame, sources = pd.DataFrame(), []
     else:
         start, end = first or loaded[0], last or loaded[1]
