@@ -13,6 +13,8 @@ import io
 
 import pytest
 
+from openpcn.web.audit import entries
+
 RANGE = "from=2019-03&to=2020-06"
 
 
@@ -53,10 +55,13 @@ def test_the_ics_api_has_dorsets_published_months(body):
     assert may["per_1000"] == pytest.approx(1000 * 371_991 / may["registered_patients"])
 
 
-def test_recorded_months_sit_beside_them_for_an_ics_wide_role(body):
+def test_recorded_months_sit_beside_them_for_an_ics_wide_role_and_are_audited(body, app):
     months = [m["month"] for m in body["recorded"]]
     assert months[0] == "2019-04" and months[-1] == "2020-03" and len(months) == 12
     assert all(m["lead_times"] is None for m in body["recorded"])
+    latest = entries(app.state.appdb, limit=1)[0]
+    assert (latest.action, latest.scope) == ("view", "ics:11J:access-recorded")
+    assert latest.rows == sum(m["appointments"] for m in body["recorded"])
 
 
 def test_a_practice_user_sees_the_published_figures_but_not_the_ics_records(anonymous, token_for):
