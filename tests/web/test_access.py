@@ -134,9 +134,15 @@ def test_a_page_for_months_not_loaded_says_which_are(client_as):
 
 
 def test_a_pcn_page_says_only_ccg_data_is_loaded(client_as):
-    page = client_as("pcn_manager", pcn="U42510").get("/pcns/U42510/access")
+    client = client_as("pcn_manager", pcn="U42510")
+    page = client.get("/pcns/U42510/access")
     assert page.status_code == 200
     assert "only CCG-level data is loaded" in page.text
+    # no published months: only the recorded lines are drawn (face-to-face share, DNA rate)
+    assert page.text.count("data-spec-url=") == 2
+    spec = client.get("/api/v1/pcns/U42510/access/chart?name=dna").json()
+    assert {v["kind"] for v in spec["data"]["values"]} == {"recorded"}
+    assert client.get("/api/v1/pcns/U19923/access/chart?name=dna").status_code == 403
 
 
 def test_anonymous_callers_are_refused(anonymous):

@@ -38,3 +38,11 @@ def api_pcn_access(code: str, ask: Everyone, months: Asked) -> Answer:
     """The same for a PCN, from PCN- or practice-level rows (none: only CCG rows are loaded);
     recorded counts disclosed."""
     return pcn_view(ask, code, months)
+
+
+@router.get(f"{API}/pcns/{{code}}/access/chart", response_model=dict[str, Any], tags=["access"])
+def api_pcn_access_chart(
+    code: str, ask: Everyone, months: Asked, name: ChartQuery = "modes"
+) -> Answer:
+    """One of a PCN's access charts as a Vega-Lite v5 spec (recorded counts disclosed)."""
+    return chart_spec(pcn_view(ask, code, months), name, width="container")

@@ -35,7 +35,7 @@ def _page(ask: Ask, result: dict[str, Any], base: str, months: Months) -> HTMLRe
         "base": base,
         "json_url": f"{API}{base}{suffix}",
         "csv_url": f"{base}.csv{suffix}",
-        "chart_url": (f"{API}{base}/chart?{query}{joiner}name=" if "/ics/" in base else None),
+        "chart_url": f"{API}{base}/chart?{query}{joiner}name=",
     }
     return render(ask.request, "access/page.html", context)
 
