@@ -130,12 +130,12 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         admin,
         orgs,
         quality,
-        access,
         report,
         funding,
         workforce,
         cohorts,
         formation,
+        access,
         jobs,
     ):
         app.include_router(module.router)
