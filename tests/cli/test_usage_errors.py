@@ -55,6 +55,12 @@ BAD = [
     (["codelists", "show"], "openpcn codelists show", "Missing argument 'name'"),
     (["report", "ics", "--pdf"], "openpcn report ics", "'--pdf' requires an argument"),
     (["report", "html"], "openpcn report", "No such command 'html'"),
+    (["access", "summary", "--from", "2019-13"], "openpcn access summary", "'--from'"),
+    (
+        ["access", "summary", "--from", "2020-06", "--to", "2019-03"],
+        "openpcn access summary",
+        "runs",
+    ),
     (["users", "add", "bob"], "openpcn users add", "Missing option '--role'"),
     (["users", "list", "extra"], "openpcn users list", "unexpected extra argument"),
     (["users", "disable"], "openpcn users disable", "Missing argument 'username'"),

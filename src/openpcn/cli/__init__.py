@@ -17,6 +17,7 @@ import typer.main
 from typer._click.core import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+from openpcn.cli.access import access_app
 from openpcn.cli.codelists import codelists_app
 from openpcn.cli.cohorts import cohorts_app
 from openpcn.cli.formation import formation_app
@@ -53,6 +54,7 @@ app.add_typer(workforce_app, name="workforce")
 app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(codelists_app, name="codelists")
 app.add_typer(report_app, name="report")
+app.add_typer(access_app, name="access")
 
 
 def _command_context(args: list[str]) -> Context:

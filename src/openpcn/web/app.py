@@ -29,6 +29,7 @@ from openpcn.web.head import HeadMiddleware
 from openpcn.web.kit.connections import WarehousePool
 from openpcn.web.kit.jobs import Board
 from openpcn.web.routes import (
+    access,
     accounts,
     admin,
     cohorts,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         workforce,
         cohorts,
         formation,
+        access,
         jobs,
     ):
         app.include_router(module.router)

@@ -47,7 +47,11 @@ def menu(
     refusal names no PCN or practice."""
     if principal is None:
         return []
-    shared = [Link("ICS overview", f"/ics/{ics}"), Link("Quality", f"/ics/{ics}/quality")]
+    shared = [
+        Link("ICS overview", f"/ics/{ics}"),
+        Link("Quality", f"/ics/{ics}/quality"),
+        Link("Access", f"/ics/{ics}/access"),
+    ]
     if principal.role in WHOLE_ICS:
         links = [
             *shared,
