@@ -51,16 +51,14 @@ def _qof(year: str, per_practice: dict[str, tuple[int | None, int]]) -> list[dic
     ]
 
 
-@pytest.fixture
-def small_ics(tmp_path, build):
-    """The warehouse described in the module docstring."""
+def small_ics_tables() -> dict[str, list[dict]]:
+    """The tables of the warehouse described in the module docstring (for `build`)."""
     patients, events = _patients()
     published = _qof("2018/19", {"X1": (150, 1000), "X2": (150, 1000), "X3": (150, 1000)})
     published += _qof("2018/19", {"Z9": (300, 1000)})
     published += _qof("2017/18", {"X1": (140, 1000), "X2": (140, 1000), "X3": (None, 1000)})
     published += _qof("2017/18", {"Z9": (280, 1000)})
-    return build(
-        tmp_path / "w.duckdb",
+    return dict(
         commissioners=[
             {"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG"},
             {"code": "99X", "name": "Elsewhere CCG", "tier": "CCG"},
@@ -95,3 +93,9 @@ def small_ics(tmp_path, build):
         patients=patients,
         events=events,
     )
+
+
+@pytest.fixture
+def small_ics(tmp_path, build):
+    """The warehouse described in the module docstring."""
+    return build(tmp_path / "w.duckdb", **small_ics_tables())

@@ -115,9 +115,7 @@ def pct(register: float | None, list_size: float | None) -> float | None:
     return None if list_size <= 0 else 100.0 * float(register) / float(list_size)
 
 
-def records(
-    con: ibis.BaseBackend, ics: str, date: DateLike, practices: list[str]
-) -> dict[str, Any]:
+def records(con: ibis.BaseBackend, date: DateLike, practices: list[str]) -> dict[str, Any]:
     """The recorded registers of the given practices (the ICS's) on the date, with ICS totals."""
     groups = load_groups()
     frame = recorded_registers(con, date, practices, groups)
