@@ -11,7 +11,9 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from openpcn.config import DEFAULT_DATE
 from openpcn.orgs import ics_view
+from openpcn.orgs.dates import as_date
 from openpcn.orgs.hierarchy import IcsView
 from openpcn.quality.ratings import ics_practices
 
@@ -26,9 +28,12 @@ def ics_practice_frame(
     con: ibis.BaseBackend, ics: str, day: dt.date, year: str | None = None
 ) -> tuple[IcsView, pd.DataFrame]:
     """The ICS's practices with their PCN: the core members on `day` (or on 1 July 2019 for an
-    earlier day), plus practices QOF places in the ICS's commissioners in `year` that were no
-    longer members (merged or closed: kept in the ICS, with no PCN)."""
+    earlier day; where the data holds no membership yet on that date, on the date of the shipped
+    ePCN extract, `DEFAULT_DATE`), plus practices QOF places in the ICS's commissioners in `year`
+    that were no longer members (merged or closed: kept in the ICS, with no PCN)."""
     view = ics_view(con, ics, max(day, PCNS_BEGAN))
+    if view.members.empty and as_date(DEFAULT_DATE) > view.date:
+        view = ics_view(con, ics, DEFAULT_DATE)
     members = ics_practices(view)
     frame = pd.DataFrame(
         {
