@@ -172,3 +172,9 @@ def test_the_pcn_page_links_to_its_prevalence_page(as_role):
 def test_the_menu_offers_the_prevalence_page_to_every_role(as_role):
     page = as_role("practice_user", practice="J81019").get("/ics/11J/prevalence")
     assert 'href="/ics/11J/prevalence"' in page.text
+
+
+def test_a_qof_group_with_nothing_published_draws_an_empty_chart(as_role):
+    spec = as_role("ics_analyst").get(f"{API}/ics/11J/prevalence/chart?year=2016/17").json()
+    assert spec["layer"][-1]["data"]["values"] == []
+    assert "0 practices" in spec["description"]

@@ -19,10 +19,10 @@ from openpcn.cohorts.disclosure import disclose
 from openpcn.exceptions import NotFoundError
 from openpcn.orgs.dates import as_date
 from openpcn.prevalence.compare import prevalence_compare
-from openpcn.prevalence.groups import parse_year
+from openpcn.prevalence.groups import load_groups, parse_year
 from openpcn.prevalence.published import ics_practice_frame
 from openpcn.prevalence.records import pct, recorded_registers
-from openpcn.prevalence.summary import prevalence_summary
+from openpcn.prevalence.summary import measure, prevalence_summary
 from openpcn.web.kit.access import Ask, ics_code, may_see_ics, open_pcn, record_view
 from openpcn.web.kit.cache import Cache
 
@@ -44,11 +44,25 @@ def summary_for(request: Request, ics: str, year: str) -> dict[str, Any]:
 
 
 def condition_of(summary: dict[str, Any], condition: str) -> dict[str, Any]:
-    """One condition of a summary (404 naming the conditions there are)."""
+    """One condition of a summary: a QOF group with nothing published is an empty condition
+    (its chart says so); a code that is no QOF group is a 404 naming the conditions there are."""
     key = condition.strip().upper()
     for entry in summary["conditions"]:
         if entry["condition"] == key:
             return entry
+    groups = load_groups()
+    if key in groups:
+        nothing = measure(None, None)
+        return {
+            "condition": key,
+            "description": groups[key].description,
+            "list_type": groups[key].list_type,
+            "england": nothing,
+            "ics": nothing | {"previous": nothing, "change_pct_points": None, "practices": 0},
+            "pcns": [],
+            "practices": [],
+            "not_published": 0,
+        }
     there = ", ".join(c["condition"] for c in summary["conditions"]) or "none"
     raise NotFoundError(
         f"no published QOF {summary['year']} register for {key!r} in {summary['ics']['code']}",
