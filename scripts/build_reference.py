@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import math
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from openpcn.sources import (
+    appointments,
     cqc,
     epcn,
     epraccur,
@@ -32,10 +34,12 @@ from openpcn.sources import (
     imd,
     payments,
     postcodes,
+    practice_covariates,
     qof_organisation,
+    qof_prevalence,
     workforce_csv,
 )
-from openpcn.store.schema import ORG_TABLES, TABLES
+from openpcn.store.schema import ORG_TABLES, PUBLICATION_TABLES, TABLES
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "openpcn" / "data" / "reference"
 
@@ -53,7 +57,14 @@ INPUTS = {
     "cp_dt": "codepoint_open_2014-08_dt.csv",
     "cp_sp": "codepoint_open_2014-08_sp.csv",
     "qof_org": "qof_organisation_reference_2018-19.csv",
+    "qof_1718": "qof_prevalence_2017-18.csv",
+    "qof_1819": "qof_prevalence_2018-19.csv",
+    "qof_map": "qof_indicator_mappings_2018-19.csv",
+    "covariates": "practice_covariates_2019-20_DERIVED.csv",
+    "appointments": "appointments_in_general_practice_dorset_11J_2019-03_2021-08.csv",
 }
+# Publication tables large enough to ship gzipped (written with mtime 0: deterministic bytes).
+GZIPPED = {"qof_prevalence", "practice_covariates"}
 
 DORSET_CCG = "11J"
 ICS_OF = {"11J": "QVV"}  # the only STP/ICS code we hold a source for (FACTS.md)
@@ -257,6 +268,8 @@ def build(raw: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
 
     conflicts = _conflicts(ep, orgs, gp, pay, practices, workforce=wf)
 
+    publications, pub_figures = build_publications(src)
+
     tables = {
         "commissioners": commissioners,
         "practices": practices,
@@ -268,6 +281,7 @@ def build(raw: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
         "source_conflicts": conflicts,
         "cqc_ratings": ratings,
         "gpps": survey,
+        **publications,
     }
     d_members = ep.memberships[ep.memberships["pcn_code"].isin(dorset_pcns)]
     d_pay = pay_gp.set_index("practice_code")["registered_patients"]
@@ -293,8 +307,78 @@ def build(raw: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
         "commissioners_without_a_name": nameless,
         **mapping,
         "conflicts_by_field": conflicts["field"].value_counts().to_dict(),
+        **pub_figures,
     }
     return tables, figures
+
+
+DORSET_QOF = ("J81", "Y03661")  # Dorset CCG's practices in QOF 2018/19 (SOURCES.md)
+QOF_1718_GROUPS_SOURCE = (
+    "NHS Digital QOF 2017/18 raw prevalence (groups and list types seen in it); descriptions "
+    "from the QOF 2018/19 indicator mappings"
+)
+
+
+def build_publications(src: dict[str, Path]) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
+    """QOF prevalence (2017/18, 2018/19), groups, organisations; covariates; Dorset AGP."""
+    prev_1718, _ = qof_prevalence.read(src["qof_1718"], "2017/18")
+    prev_1819, _ = qof_prevalence.read(src["qof_1819"], "2018/19")
+    groups_1819 = qof_prevalence.read_groups(src["qof_map"], "2018/19")
+    seen = prev_1718.drop_duplicates("group_code")[["group_code", "list_type"]]
+    described = groups_1819.set_index("group_code")["description"]
+    missing = sorted(set(seen["group_code"]) - set(described.index))
+    assert not missing, f"2017/18 groups without a 2018/19 description: {missing}"
+    groups_1718 = seen.assign(
+        year="2017/18",
+        description=seen["group_code"].map(described),
+        source=QOF_1718_GROUPS_SOURCE,
+    )
+    covariates, _ = practice_covariates.read(src["covariates"], "2019/20")
+    appts, _ = appointments.read(src["appointments"])
+    tables = {
+        "qof_prevalence": pd.concat([prev_1718, prev_1819], ignore_index=True),
+        "qof_groups": pd.concat([groups_1718, groups_1819], ignore_index=True),
+        "qof_practices": qof_organisation.read_practices(src["qof_org"], "2018/19"),
+        "practice_covariates": covariates,
+        "appointments_published": appts,
+    }
+    return tables, publication_figures(tables)
+
+
+def publication_figures(tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+    """The figures SOURCES.md quotes, recomputed from the shipped tables."""
+    prev = tables["qof_prevalence"]
+    # Prevalence over the practices that published a register (a blank register's list is
+    # not in the denominator): England HYP 13.98%, as SOURCES.md and NHS Digital (14.0%) give.
+    published = prev[prev["register"].notna()]
+    hyp = published[(published["year"] == "2018/19") & (published["group_code"] == "HYP")]
+    dorset = hyp[hyp["practice_code"].str.startswith(DORSET_QOF)]
+    appts = tables["appointments_published"]
+    may = appts[appts["month"] == dt.date(2019, 5, 1)]
+    return {
+        "qof_england_hyp_2018_19_pct": round(
+            100 * hyp["register"].sum() / hyp["list_size"].sum(), 2
+        ),
+        "qof_dorset_hyp_2018_19_pct": round(
+            100 * dorset["register"].sum() / dorset["list_size"].sum(), 2
+        ),
+        "qof_dorset_practices_2018_19": dorset["practice_code"].nunique(),
+        "qof_registers_not_published": {
+            year: int(group["register"].isna().sum()) for year, group in prev.groupby("year")
+        },
+        "qof_registers_above_their_list": [
+            f"{r.year} {r.practice_code} {r.group_code}"
+            for r in prev[prev["register"] > prev["list_size"]].itertuples()
+        ],
+        "appointments_dorset_2019_05": int(may["count"].sum()),
+        "appointments_dorset_2019_05_face_to_face": int(
+            may.loc[may["mode"] == "face_to_face", "count"].sum()
+        ),
+        "covariates_practices": len(tables["practice_covariates"]),
+        "covariates_without_age_sex_mix": int(
+            tables["practice_covariates"]["over65_pct"].isna().sum()
+        ),
+    }
 
 
 STP_COLUMNS = ["stp_code", "stp_name", "region_code", "region_name"]
@@ -477,6 +561,24 @@ def to_csv(name: str, frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
+def file_name(name: str) -> str:
+    return f"{name}.csv.gz" if name in GZIPPED else f"{name}.csv"
+
+
+def write_output(folder: Path, name: str, text: str) -> None:
+    """The CSV, gzipped for the large tables with a fixed header (mtime 0, no file name), so
+    the same text always gives the same bytes and a re-run leaves git clean."""
+    data = text.encode("utf-8")
+    target = folder / file_name(name)
+    if name in GZIPPED:
+        buffer = io.BytesIO()
+        with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+            gz.write(data)
+        data = buffer.getvalue()
+    if not target.exists() or target.read_bytes() != data:
+        target.write_bytes(data)
+
+
 def provenance(raw: Path, texts: dict[str, str], figures: dict[str, object], built: str) -> str:
     sources = _repo_of((raw / "SOURCES.md").read_text(encoding="utf-8"))
     lines = [
@@ -503,12 +605,22 @@ def provenance(raw: Path, texts: dict[str, str], figures: dict[str, object], bui
         "| file | rows | sha256 | derived from |",
         "|---|---|---|---|",
     ]
-    for spec in ORG_TABLES:
+    for spec in (*ORG_TABLES, *PUBLICATION_TABLES):
         text = texts[spec.name]
         digest = hashlib.sha256(text.encode()).hexdigest()
         rows = text.count("\n") - 1
-        lines.append(f"| `{spec.name}.csv` | {rows} | `{digest}` | {DERIVED[spec.name]} |")
-    lines += ["", "## Rules", "", *RULE_TEXT, "", "## Figures at build time", ""]
+        lines.append(f"| `{file_name(spec.name)}` | {rows} | `{digest}` | {DERIVED[spec.name]} |")
+    lines += [
+        "",
+        "The sha256 of a `.csv.gz` output is that of its CSV text (uncompressed).",
+        "",
+        "## Rules",
+        "",
+        *RULE_TEXT,
+        "",
+        "## Figures at build time",
+        "",
+    ]
     for key, value in figures.items():
         lines.append(f"- {key}: {value}")
     return "\n".join(lines) + "\n"
@@ -530,6 +642,14 @@ DERIVED = {
     "cqc_ratings": "CQC overall ratings via HEEC (practice-coded rows; year only, rating_date "
     "empty)",
     "gpps": "GPPS 2019 Dorset extract (overall_good, appointment_good)",
+    "qof_prevalence": "QOF raw prevalence 2017/18 and 2018/19, national, every row (blank "
+    "registers kept, empty)",
+    "qof_groups": "2018/19: the indicator mappings, one row per group; 2017/18: the groups and "
+    "list types seen in the 2017/18 prevalence file, with the 2018/19 descriptions",
+    "qof_practices": "QOF 2018/19 organisation reference (practice -> CCG -> STP -> region)",
+    "practice_covariates": "practice covariates extract 2019/20, national (NA -> empty)",
+    "appointments_published": "Appointments in General Practice, NHS Dorset CCG (11J) monthly, "
+    "Mar 2019 - Aug 2021 (level ccg)",
 }
 
 RULE_TEXT = [
@@ -572,6 +692,17 @@ RULE_TEXT = [
     "  those whose practices span more than one STP, and those left without an STP. The v2 file",
     "  already names the CCGs formed in April 2019 (e.g. 15N NHS Devon CCG, from 99P and 99Q),",
     "  so in this build every CCG is mapped directly and the practice rule is a guard only.",
+    "- **QOF prevalence**: read by `openpcn.sources.qof_prevalence` (the importer's reader), one",
+    "  row per practice and group as published. A blank REGISTER is kept with an empty register",
+    "  (not published); a register above its list (2018/19 Y05750 LD) is kept as published. The",
+    "  year is the QOF year of the file (2017/18: registers at 31 March 2018).",
+    "- **QOF groups 2017/18**: no 2017/18 mappings file is held, so 2017/18's groups are those",
+    "  its prevalence file names, with the list type it gives them and the 2018/19 description",
+    "  (the `source` column says so).",
+    "- **Covariates**: `NA` is not published (empty); REGION_NAME is not kept.",
+    "- **Appointments**: category text mapped to the schema codes by",
+    "  `openpcn.sources.appointments.CATEGORIES` (e.g. `15  to 21 Days` -> 15_21_days,",
+    "  `Unknown / Data Issue` -> unknown); months MAR2019 -> 2019-03-01; level ccg, org 11J.",
 ]
 
 
@@ -598,7 +729,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     target = args.out / "PROVENANCE.md"
     built = _previous_build_date(target, texts) or dt.date.today().isoformat()
     for name, text in texts.items():
-        (args.out / f"{name}.csv").write_text(text, encoding="utf-8")
+        write_output(args.out, name, text)
     target.write_text(provenance(args.raw, texts, figures, built), encoding="utf-8")
     for key, value in figures.items():
         print(f"{key}: {value}")
@@ -607,7 +738,17 @@ def main(argv: Iterable[str] | None = None) -> int:
         and figures["dorset_member_practices"] == 81
         and 805_000 <= float(figures["dorset_registered_payments_2019_20"]) <= 807_000
     )
-    print("sanity (18 PCNs, 81 practices, 805-807k patients):", "OK" if ok else "FAILED")
+    ok = ok and (
+        figures["qof_england_hyp_2018_19_pct"] == 13.98
+        and figures["qof_dorset_hyp_2018_19_pct"] == 15.87
+        and figures["appointments_dorset_2019_05"] == 371_991
+        and figures["appointments_dorset_2019_05_face_to_face"] == 305_102
+    )
+    print(
+        "sanity (18 PCNs, 81 practices, 805-807k patients; HYP 13.98% / 15.87%; May 2019 "
+        "371,991 appointments, 305,102 face to face):",
+        "OK" if ok else "FAILED",
+    )
     return 0 if ok else 1
 
 

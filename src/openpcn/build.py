@@ -29,7 +29,7 @@ import pandas as pd
 from openpcn import orgs, sources, synth
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
 from openpcn.exceptions import InputError, NotFoundError, UserError
-from openpcn.sources import LOADERS, Loader
+from openpcn.sources import LOADERS, OPTIONS, Loader, call_loader
 from openpcn.store.importer import import_loaded
 from openpcn.store.reference import reference_tables
 from openpcn.store.warehouse import build_into, write_tables
@@ -117,7 +117,25 @@ def available_loaders() -> dict[str, Loader]:
     return dict(sorted(LOADERS.items()))
 
 
-def import_file(kind: str, path: Path, settings: Settings | None = None) -> ImportResult:
+@dataclass(frozen=True)
+class ImportOptions:
+    """Options of `openpcn import`, parsed at the surface; None = not given. Only the kinds that
+    register an option (`openpcn.sources.OPTIONS`) accept it."""
+
+    year: str | None = None  # a QOF or financial year, YYYY/YY
+    organisations: Path | None = None  # qof-prevalence: the QOF organisation reference
+    indicators: Path | None = None  # qof-prevalence: the QOF indicator mappings
+
+    def given(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+def import_file(
+    kind: str,
+    path: Path,
+    settings: Settings | None = None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
     """Load `path` as `kind` into the warehouse, all or nothing."""
     settings = settings or load_settings()
     loaders = available_loaders()
@@ -126,10 +144,22 @@ def import_file(kind: str, path: Path, settings: Settings | None = None) -> Impo
             f"unknown import kind {kind!r}",
             fix=f"use one of: {', '.join(loaders)}",
         )
+    given = (options or ImportOptions()).given()
+    refused = [name for name in given if name not in OPTIONS.get(kind, ())]
+    if refused:
+        takes = [k for k, names in OPTIONS.items() if refused[0] in names]
+        raise UserError(
+            f"--{refused[0]} is not an option of `openpcn import {kind}`",
+            column=f"--{refused[0]}",
+            fix=f"leave it out; it is for {', '.join(sorted(takes)) or 'no kind'}",
+        )
     path = Path(path)
     if not path.exists():
         raise NotFoundError("file not found", file=str(path), fix="check the path")
-    loaded = loaders[kind](path)
+    for name, value in given.items():
+        if isinstance(value, Path) and not value.exists():
+            raise NotFoundError("file not found", file=str(value), fix=f"check the --{name} path")
+    loaded = call_loader(kind, path, given)
     rows = import_loaded(loaded, settings, file=path.name)
     return ImportResult(kind=kind, file=str(path), rows=rows, note=loaded.note)
 

@@ -40,7 +40,13 @@ def _cases() -> list[pytest.param]:
             continue
         with manifest.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                case = (manifest.parent / row["file"], row["kind"], row["row"], row["column"])
+                case = (
+                    manifest.parent / row["file"],
+                    row["kind"],
+                    row["row"],
+                    row["column"],
+                    (row.get("args") or "").split(),
+                )
                 cases.append(pytest.param(*case, id=f"{name}:{row['file']}"))
     return cases
 
@@ -86,14 +92,14 @@ def template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("path", "kind", "row", "column"), CASES)
+@pytest.mark.parametrize(("path", "kind", "row", "column", "args"), CASES)
 def test_a_bad_file_is_refused_and_changes_nothing(
-    template, tmp_path, monkeypatch, capsys, path, kind, row, column
+    template, tmp_path, monkeypatch, capsys, path, kind, row, column, args
 ):
     shutil.copy(template, tmp_path / "warehouse.duckdb")
     before = fingerprint(tmp_path)
 
-    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path))
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind, str(path), *args)
 
     stderr = " ".join(err.split())  # Rich wraps long lines
     assert code != 0
@@ -197,3 +203,102 @@ def test_import_codelist_names_it_and_refuses_without_a_name(tmp_path, monkeypat
     code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "cqc", str(download),
                                   "--name", "x")  # fmt: skip
     assert code == InputError.exit_code and "for codelists only" in err
+
+
+# -- the publications: QOF prevalence, practice covariates, Appointments in General Practice
+
+
+def _rows(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_qof_import_lands_its_three_files_and_replaces_only_its_year(
+    template, tmp_path, monkeypatch, capsys
+):
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    good = DATA / "good"
+    args = ["import", "qof-prevalence", str(good / "qof_prevalence_sample.csv")]
+    extra = ["--organisations", str(good / "qof_organisation_reference_sample.csv"),
+             "--indicators", str(good / "qof_indicator_mappings_sample.csv")]  # fmt: skip
+    for year in ("2017/18", "2018/19"):
+        code, out, err = run_in_process(tmp_path, monkeypatch, capsys, *args, "--year", year,
+                                        *extra)  # fmt: skip
+        assert code == 0, err
+    assert "QOF 2018/19: 6 registers" in " ".join(out.split())
+    smaller = tmp_path / "prevalence_2018-19_corrected.csv"
+    smaller.write_text(
+        "PRACTICE_CODE,INDICATOR_GROUP_CODE,REGISTER,PATIENT_LIST_TYPE,PATIENT_LIST_SIZE\n"
+        "J81002,HYP,1510,TOTAL,10010\n"
+    )
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "qof-prevalence",
+                                  str(smaller), "--year", "2018/19")  # fmt: skip
+    assert code == 0, err
+    counts = _rows(tmp_path, "SELECT year, count(*), sum(register) FROM qof_prevalence "
+                             "GROUP BY 1 ORDER BY 1")  # fmt: skip
+    # 2018/19 is the corrected file's one row; 2017/18 keeps its 6 (4 registers published)
+    assert counts == [("2017/18", 6, 1500 + 510 + 12 + 8), ("2018/19", 1, 1510)]
+    assert _rows(tmp_path, "SELECT count(*) FROM qof_groups")[0][0] == 8  # 4 groups x 2 years
+    assert _rows(tmp_path, "SELECT count(*) FROM qof_practices")[0][0] == 4
+
+
+def test_a_qof_import_with_a_bad_second_file_changes_nothing(
+    template, tmp_path, monkeypatch, capsys
+):
+    """All three files are read and checked before anything is written."""
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    before = fingerprint(tmp_path)
+    bad = DATA / "bad" / "qof_indicator_mappings_two_list_types.csv"
+    code, _, err = run_in_process(
+        tmp_path, monkeypatch, capsys, "import", "qof-prevalence",
+        str(DATA / "good" / "qof_prevalence_sample.csv"), "--year", "2018/19",
+        "--organisations", str(DATA / "good" / "qof_organisation_reference_sample.csv"),
+        "--indicators", str(bad),
+    )  # fmt: skip
+    assert code == 65, err
+    assert bad.name in " ".join(err.split()) and "row 3" in err
+    assert fingerprint(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["appointments", "appointments_ccg_sample.csv", "--year", "2018/19"], "--year"),
+        (["qof-prevalence", "qof_prevalence_sample.csv", "--year", "2018/20"], "YYYY/YY"),
+        (["qof-prevalence", "qof_prevalence_sample.csv"], "--year"),
+        (["cqc", "cqc_sample.csv", "--indicators", "qof_prevalence_sample.csv"], "--indicators"),
+    ],
+)
+def test_options_a_kind_does_not_take_or_a_bad_year_are_usage_errors(
+    template, tmp_path, monkeypatch, capsys, args, words
+):
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    before = fingerprint(tmp_path)
+    kind, name, *rest = args
+    rest = [str(DATA / "good" / r) if r.endswith(".csv") else r for r in rest]
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", kind,
+                                  str(DATA / "good" / name), *rest)  # fmt: skip
+    assert code == 2, err
+    assert "Traceback" not in err and words in err
+    assert fingerprint(tmp_path) == before
+
+
+def test_appointments_upsert_by_month_and_covariates_by_practice_and_year(
+    template, tmp_path, monkeypatch, capsys
+):
+    shutil.copy(template, tmp_path / "warehouse.duckdb")
+    good = DATA / "good"
+    for args in (
+        ["appointments", str(good / "appointments_ccg_sample.csv")],
+        ["appointments", str(good / "Practice_Level_Crosstab_Mar_21_sample.csv")],
+        ["appointments", str(good / "appointments_ccg_sample.csv")],  # again: replaces, not adds
+        ["practice-covariates", str(good / "practice_covariates_sample.csv")],
+        ["practice-covariates", str(good / "practice_covariates_sample.csv"), "--year", "2020/21"],
+    ):
+        code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", *args)
+        assert code == 0, err
+    by_level = _rows(tmp_path, "SELECT level, count(*), sum(count) FROM appointments_published "
+                               "GROUP BY 1 ORDER BY 1")  # fmt: skip
+    assert by_level == [("ccg", 5, 143), ("practice", 2, 34)]
+    years = _rows(tmp_path, "SELECT year, count(*) FROM practice_covariates GROUP BY 1 ORDER BY 1")
+    assert years == [("2019/20", 2), ("2020/21", 2)]

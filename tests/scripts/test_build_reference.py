@@ -6,6 +6,7 @@ Reads only the committed CSVs (never ../shared), so it runs anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import importlib.util
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from openpcn.store.reference import reference_tables
-from openpcn.store.schema import ORG_TABLES
+from openpcn.store.schema import ORG_TABLES, PUBLICATION_TABLES
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_reference.py"
 AT = dt.date(2019, 12, 1)
@@ -32,12 +33,88 @@ def _build_module():
     return module
 
 
+FOLDER = SCRIPT.parents[1] / "src" / "openpcn" / "data" / "reference"
+
+
+def _header(name: str) -> list[str]:
+    plain, packed = FOLDER / f"{name}.csv", FOLDER / f"{name}.csv.gz"
+    text = plain.read_text() if plain.exists() else gzip.decompress(packed.read_bytes()).decode()
+    return text.splitlines()[0].split(",")
+
+
 def test_every_table_is_shipped_with_the_schema_columns() -> None:
-    folder = SCRIPT.parents[1] / "src" / "openpcn" / "data" / "reference"
-    for spec in ORG_TABLES:
-        header = (folder / f"{spec.name}.csv").read_text().splitlines()[0]
-        assert header.split(",") == spec.column_names, spec.name
-    assert (folder / "PROVENANCE.md").is_file()
+    for spec in (*ORG_TABLES, *PUBLICATION_TABLES):
+        assert _header(spec.name) == spec.column_names, spec.name
+    assert (FOLDER / "PROVENANCE.md").is_file()
+
+
+def test_gzipped_tables_are_deterministic_bytes() -> None:
+    """mtime 0 and no file name in the gzip header: a re-run rewrites the same bytes."""
+    build = _build_module()
+    for name in sorted(build.GZIPPED):
+        data = (FOLDER / f"{name}.csv.gz").read_bytes()
+        assert data[4:8] == b"\0\0\0\0", name  # MTIME
+        assert data[3] & 0x08 == 0, name  # no FNAME
+        assert not (FOLDER / f"{name}.csv").exists(), name
+
+
+def _prevalence(frame: pd.DataFrame, year: str, group: str) -> float:
+    """Registers over the lists of the practices that published one (as NHS Digital sums)."""
+    rows = frame[(frame["year"] == year) & (frame["group_code"] == group)]
+    rows = rows[rows["register"].notna()]
+    return float(100 * rows["register"].sum() / rows["list_size"].sum())
+
+
+def test_qof_prevalence_gives_the_published_england_and_dorset_figures(
+    ref: dict[str, pd.DataFrame],
+) -> None:
+    """SOURCES.md: England hypertension 2018/19 13.98% (NHS Digital publishes 14.0%), Dorset
+    (J81 + Y03661, 85 codes) 15.87%; 399 blank registers in 2018/19 and 252 in 2017/18."""
+    prev = ref["qof_prevalence"]
+    assert round(_prevalence(prev, "2018/19", "HYP"), 2) == 13.98
+    assert round(_prevalence(prev, "2018/19", "DEP"), 2) == 10.76
+    dorset = prev[prev["practice_code"].str.startswith(("J81", "Y03661"))]
+    assert dorset.loc[dorset["year"] == "2018/19", "practice_code"].nunique() == 85
+    assert round(_prevalence(dorset, "2018/19", "HYP"), 2) == 15.87
+    assert round(_prevalence(dorset, "2018/19", "DM"), 2) == 6.59
+    blank = prev[prev["register"].isna()].groupby("year").size().to_dict()
+    assert blank == {"2017/18": 252, "2018/19": 399}
+    assert len(prev) == 149_100 + 144_333
+
+
+def test_qof_groups_and_practices(ref: dict[str, pd.DataFrame]) -> None:
+    groups = ref["qof_groups"].set_index(["year", "group_code"])
+    assert groups.loc[("2018/19", "DM"), "list_type"] == "17OV"
+    assert (
+        groups.loc[("2018/19", "CVDPP"), "description"]
+        == "Cardiovascular disease – primary prevention"
+    )
+    assert groups.loc[("2017/18", "OST"), "list_type"] == "50OV"
+    assert "descriptions from the QOF 2018/19" in groups.loc[("2017/18", "HYP"), "source"]
+    assert len(groups.loc["2018/19"]) == 25 and len(groups.loc["2017/18"]) == 21
+    practices = ref["qof_practices"]
+    assert len(practices) == 6873
+    assert (practices["ccg_code"] == "11J").sum() == 84
+
+
+def test_covariates_and_dorset_appointments(ref: dict[str, pd.DataFrame]) -> None:
+    """SOURCES.md: May 2019 Dorset 371,991 appointments, 305,102 face to face, 52,518 by
+    telephone; April 2020 265,249 (163,952 / 91,747)."""
+    cov = ref["practice_covariates"]
+    assert len(cov) == 6720 and set(cov["year"]) == {"2019/20"}
+    assert int(cov["over65_pct"].isna().sum()) == 138
+    assert cov["over65_pct"].max() <= 100
+    appts = ref["appointments_published"]
+    assert set(appts["org_code"]) == {"11J"} and set(appts["level"]) == {"ccg"}
+    by_mode = appts.groupby(["month", "mode"])["count"].sum()
+    may, april = dt.date(2019, 5, 1), dt.date(2020, 4, 1)
+    assert int(by_mode.loc[may].sum()) == 371_991
+    assert int(by_mode.loc[(may, "face_to_face")]) == 305_102
+    assert int(by_mode.loc[(may, "telephone")]) == 52_518
+    assert (int(by_mode.loc[april].sum()), int(by_mode.loc[(april, "telephone")])) == (
+        265_249,
+        91_747,
+    )
 
 
 def test_dorset_has_18_pcns_and_81_member_practices(ref: dict[str, pd.DataFrame]) -> None:

@@ -43,6 +43,23 @@ def test_wrong_encoding_names_the_line_and_the_encoding(tmp_path):
     assert caught.value.where.row == 3 and "utf-8" in caught.value.what
 
 
+def test_a_windows_1252_file_reads_with_the_fallback_and_only_then(tmp_path):
+    """The QOF indicator mappings are Windows-1252: an en dash is byte 0x96, not UTF-8."""
+    path = tmp_path / "mappings.csv"
+    path.write_bytes(
+        "code,description\nCVDPP,Cardiovascular disease \u2013 primary\n".encode("cp1252")
+    )
+    frame = read_csv_text(path, fallback="cp1252")
+    assert frame["description"].tolist() == ["Cardiovascular disease \u2013 primary"]
+    with pytest.raises(InputError) as caught:
+        read_csv_text(path)
+    assert caught.value.where.row == 2
+    undefined = tmp_path / "neither.csv"  # 0x81 is not a character in either encoding
+    undefined.write_bytes(b"code\nA\x81\n")
+    with pytest.raises(InputError, match="not valid utf-8-sig or cp1252"):
+        read_csv_text(undefined, fallback="cp1252")
+
+
 def test_a_headerless_file_must_have_the_published_column_count(tmp_path):
     with pytest.raises(InputError) as caught:
         read_csv_text(write(tmp_path, "a,b,c\n"), header=False, columns=27)

@@ -10,7 +10,7 @@ from rich.progress import TaskID
 
 from openpcn.cli.output import out, print_row_counts, progress_bar
 from openpcn.config import DEFAULT_DATE, DEFAULT_ICS, DEFAULT_SEED, Settings, load_settings
-from openpcn.exceptions import InputError
+from openpcn.exceptions import InputError, UserError
 
 
 def openpcn_init(
@@ -56,6 +56,18 @@ def _score_risk(settings: Settings) -> None:
     out.print(f"Risk model trained and everyone scored for {DEFAULT_DATE} (AUROC {auroc})")
 
 
+def _year(value: str | None) -> str | None:
+    """--year as YYYY/YY of two consecutive years (a usage error otherwise, exit 2)."""
+    if value is None:
+        return None
+    from openpcn.sources.qof_prevalence import qof_year
+
+    try:
+        return qof_year(value)
+    except UserError as exc:
+        raise typer.BadParameter(f"{exc.what}: {exc.fix}") from None
+
+
 def openpcn_import(
     kind: str = typer.Argument(
         ..., help="What the file is: extract, patients, epraccur, ..., or codelist"
@@ -67,10 +79,23 @@ def openpcn_import(
     system: str | None = typer.Option(
         None, "--system", help="codelist only: snomedct, dmd, bnf or local (default: guessed)"
     ),
+    year: str | None = typer.Option(
+        None,
+        "--year",
+        help="qof-prevalence (required): the QOF year, e.g. 2018/19; practice-covariates: the "
+        "financial year (default 2019/20)",
+        callback=_year,
+    ),
+    organisations: Path | None = typer.Option(
+        None, "--organisations", help="qof-prevalence only: the QOF organisation reference CSV"
+    ),
+    indicators: Path | None = typer.Option(
+        None, "--indicators", help="qof-prevalence only: the QOF indicator mappings CSV"
+    ),
 ) -> None:
     """Import a published file or a patient-level extract (all of it lands, or nothing
     changes), or an OpenCodelists download as the ICS's own codelist."""
-    from openpcn.build import import_codelist, import_file
+    from openpcn.build import ImportOptions, import_codelist, import_file
 
     if kind == "codelist":
         if not name:
@@ -86,7 +111,8 @@ def openpcn_import(
         raise InputError(
             "--name and --system are for codelists only", fix="leave them out for a KIND"
         )
-    result = import_file(kind, file, load_settings())
+    options = ImportOptions(year=year, organisations=organisations, indicators=indicators)
+    result = import_file(kind, file, load_settings(), options)
     out.print(f"Imported {result.kind} from {file.name}", highlight=False)
     print_row_counts(result.rows, edge=True)
     if result.note:

@@ -25,11 +25,14 @@ def read_csv_text(
     encoding: str = "utf-8-sig",
     header: bool = True,
     columns: int | Sequence[str] | None = None,
+    fallback: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV as strings, checking the encoding and that every row has the same field count.
 
     `columns` is either the exact number of fields (headerless files) or the header names that
-    must be present (extra columns are allowed and ignored by callers).
+    must be present (extra columns are allowed and ignored by callers). `fallback` is the
+    encoding tried when the file is not valid `encoding` (NHS Digital publishes some files in
+    Windows-1252, e.g. the QOF indicator mappings with their curly quotes and dashes).
     """
     name = path.name
     if not path.exists():
@@ -39,12 +42,15 @@ def read_csv_text(
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"the file is not valid {encoding} text (byte {exc.start})",
-            file=name,
-            row=line,
-            fix=f"save the file as {encoding} (NHS Digital CSVs are UTF-8 or latin-1)",
-        ) from None
+        text = _decode_fallback(raw, fallback)
+        if text is None:
+            also = f" or {fallback}" if fallback else ""
+            raise InputError(
+                f"the file is not valid {encoding}{also} text (byte {exc.start})",
+                file=name,
+                row=line,
+                fix=f"save the file as {encoding} (NHS Digital CSVs are UTF-8 or latin-1)",
+            ) from None
     if not text.strip():
         raise InputError("the file is empty", file=name, fix="supply the whole published file")
     rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -79,6 +85,15 @@ def read_csv_text(
             )
     frame = pd.DataFrame(body, columns=head, dtype="string")
     return frame.apply(lambda s: s.str.strip()).replace({"": pd.NA})
+
+
+def _decode_fallback(raw: bytes, fallback: str | None) -> str | None:
+    if fallback is None:
+        return None
+    try:
+        return raw.decode(fallback)
+    except UnicodeDecodeError:
+        return None
 
 
 def refuse_columns(

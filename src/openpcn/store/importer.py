@@ -10,6 +10,8 @@ applies the result in a single transaction. With no warehouse yet, one is create
 How rows replace stored rows:
 - a table in `Loaded.merge_on` is upserted by that key (other stored rows are kept; columns the
   file does not carry keep their stored values for existing keys and are empty for new ones);
+  in `Loaded.replace_by` too, stored rows sharing those columns' values with the file (e.g. its
+  QOF year) are dropped first;
   in `Loaded.update_only` too, its rows whose key is not stored are dropped (never inserted);
 - a patient-level table replaces, for the practices the file covers, that table's stored rows
   (see `SCOPES`); other practices' rows are kept;
@@ -70,12 +72,15 @@ class Loaded:
     `merge_on` names, per table, the key to upsert by (rows with other keys are kept; columns the
     file does not provide keep their stored values). Tables not in `merge_on` are replaced whole.
     `update_only` names merged tables whose rows may only update stored keys: rows with a key the
-    warehouse does not hold are dropped (when there is a warehouse).
+    warehouse does not hold are dropped (when there is a warehouse). `replace_by` names, per
+    merged table, columns whose values the file covers whole: stored rows sharing them with any
+    incoming row are removed before the merge (a QOF year's file replaces that year).
     """
 
     frames: dict[str, pd.DataFrame]
     merge_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
     update_only: frozenset[str] = frozenset()
+    replace_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
     note: str = ""
 
 
@@ -237,7 +242,11 @@ def plan_import(loaded: Loaded, stored: Stored, *, file: str) -> Plan:
     for name, frame in incoming.items():
         key = loaded.merge_on.get(name)
         if key:
-            merged = _merge(TABLES[name], frame, stored.frame(name), key, origins[name])
+            kept = stored.frame(name)
+            scope = loaded.replace_by.get(name)
+            if scope:
+                kept = kept[~_key_isin(kept, frame, scope)]
+            merged = _merge(TABLES[name], frame, kept, key, origins[name])
             plan.frames[name] = final[name] = merged
         elif name in SCOPES:
             plan.frames[name] = frame

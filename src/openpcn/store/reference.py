@@ -1,4 +1,5 @@
-"""The shipped reference data (src/openpcn/data/reference/*.csv) as typed warehouse tables.
+"""The shipped reference data (src/openpcn/data/reference/*.csv, large ones *.csv.gz) as typed
+warehouse tables.
 
 The CSVs are derived from the published NHS files by scripts/build_reference.py and committed
 with their provenance; this module only reads them, so the product never needs ../shared.
@@ -6,6 +7,7 @@ with their provenance; this module only reads them, so the product never needs .
 
 from __future__ import annotations
 
+import gzip
 from importlib import resources
 
 import pandas as pd
@@ -40,9 +42,11 @@ def reference_tables() -> dict[str, pd.DataFrame]:
     tables = {}
     for spec in (*ORG_TABLES, *PUBLICATION_TABLES):
         source = folder / f"{spec.name}.csv"
-        if source.is_file():
-            with source.open("rb") as handle:
-                raw = pd.read_csv(handle, dtype="string", keep_default_na=False, na_values=[""])
+        packed = folder / f"{spec.name}.csv.gz"
+        if source.is_file() or packed.is_file():
+            with (source if source.is_file() else packed).open("rb") as handle:
+                stream = handle if source.is_file() else gzip.GzipFile(fileobj=handle)
+                raw = pd.read_csv(stream, dtype="string", keep_default_na=False, na_values=[""])
         else:
             raw = pd.DataFrame(columns=spec.column_names, dtype="string")
         tables[spec.name] = _typed(raw, spec)
