@@ -50,3 +50,22 @@ def test_a_bad_year_is_a_usage_error(home, monkeypatch, capsys):
     assert code == 2
     assert "QOF year" in stderr
     assert "Traceback" not in stderr
+
+
+def test_the_shipped_publication_gives_dorsets_published_figures(tmp_path, monkeypatch, capsys):
+    """On the shipped reference data (no patients): Dorset's 2018/19 hypertension register is
+    15.87% of its list and England's 13.98% (SOURCES.md, qof_prevalence_2018-19.csv)."""
+    from openpcn.store.reference import reference_tables
+    from openpcn.store.warehouse import write_tables
+
+    write_tables(tmp_path / "warehouse.duckdb", reference_tables())
+    code, stdout, _ = run_in_process(
+        tmp_path, monkeypatch, capsys, "prevalence", "summary", "--ics", "11J", "--json"
+    )
+    assert code == 0
+    result = json.loads(stdout)
+    hyp = next(c for c in result["conditions"] if c["condition"] == "HYP")
+    assert hyp["ics"]["prevalence_pct"] == pytest.approx(15.87, abs=0.005)
+    assert hyp["england"]["prevalence_pct"] == pytest.approx(13.98, abs=0.005)
+    assert hyp["ics"]["vs_england"] == "higher"
+    assert result["practices"] == 84  # the QOF organisation reference's 11J practices

@@ -12,6 +12,8 @@ from openpcn.cli.output import emit, out, percent, table, whole
 from openpcn.cli.stores import warehouse
 from openpcn.exceptions import InputError
 
+SHOWN_FLAGS = 40  # flagged rows the table prints; --json has them all
+
 prevalence_app = typer.Typer(
     help="Disease prevalence: QOF's published registers and those recorded in the records.",
     no_args_is_help=True,
@@ -82,8 +84,13 @@ def _print_summary(result: dict[str, Any]) -> None:
     if not result["conditions"]:
         out.print("[yellow]no published QOF registers for this year in the warehouse[/]")
         return
-    columns = ("condition", "list", "ICS", "95% CI", "vs England", "England", "change", "PCNs")
-    drawn = table(columns, right=("ICS", "95% CI", "England", "change"))
+    columns = ("group", "condition", "list", "ICS", "95% CI", "vs England", "England", "change",
+               "PCN range")  # fmt: skip
+    drawn = table(
+        columns,
+        right=("ICS", "95% CI", "England", "change", "PCN range"),
+        no_wrap=("group", "list", "ICS", "95% CI", "England", "change", "PCN range"),
+    )
     for c in result["conditions"]:
         ics_value = c["ics"]
         ci = (
@@ -92,15 +99,17 @@ def _print_summary(result: dict[str, Any]) -> None:
             else f"{ics_value['ci_lower_pct']:.2f}-{ics_value['ci_upper_pct']:.2f}"
         )
         change = ics_value["change_pct_points"]
+        pcns = [p["prevalence_pct"] for p in c["pcns"] if p["prevalence_pct"] is not None]
         drawn.add_row(
-            f"{c['condition']} {c['description']}",
+            c["condition"],
+            c["description"],
             str(c["list_type"]),
             percent(ics_value["prevalence_pct"]),
             ci,
             ics_value["vs_england"] or "-",
             percent(c["england"]["prevalence_pct"]),
             "-" if change is None else f"{change:+.2f}",
-            ", ".join(f"{p['pcn_code']} {percent(p['prevalence_pct'])}" for p in c["pcns"]),
+            f"{percent(min(pcns))}-{percent(max(pcns))}" if pcns else "-",
         )
     out.print(drawn)
     out.print(f"[dim]{result['method']}[/]")
@@ -168,7 +177,7 @@ def _print_compare(result: dict[str, Any]) -> None:
             right=("recorded", "published"),
             title="Flagged (outside 99.8% limits)",
         )
-        for r in flagged:
+        for r in flagged[:SHOWN_FLAGS]:
             rows.add_row(
                 r["practice_code"],
                 r["condition"],
@@ -177,4 +186,6 @@ def _print_compare(result: dict[str, Any]) -> None:
                 str(r["flag"]),
             )
         out.print(rows)
+        if len(flagged) > SHOWN_FLAGS:
+            out.print(f"... and {len(flagged) - SHOWN_FLAGS} more flags: --json lists every row")
     out.print(f"[dim]{result['method']}[/]")
