@@ -240,7 +240,14 @@ def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
 
 def test_the_present_sections_are_the_registered_ones_in_order(dorset, dorset_html):
     keys = [s["key"] for s in dorset["sections"]]
-    assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce", "case_finding"]
+    assert keys == [
+        "practices_networks",
+        "cqc",
+        "gpps",
+        "prevalence",
+        "funding_workforce",
+        "case_finding",
+    ]
     assert parse(dorset_html).sections == [*keys, "sources"]
     assert [s.key for s in SECTIONS] == keys  # no placeholder for a capability not yet built
     assert 'id="section-formation"' not in dorset_html
@@ -303,6 +310,7 @@ def test_each_section_follows_the_rule_of_the_pages_it_summarises():
         "practices_networks": Audience.EVERYONE,  # the organisation pages: every role
         "cqc": Audience.EVERYONE,  # the quality pages: every role
         "gpps": Audience.EVERYONE,
+        "prevalence": Audience.EVERYONE,  # the prevalence page's published registers
         "funding_workforce": Audience.ICS_WIDE,  # /ics/{ics}/funding and /workforce
         "case_finding": Audience.ICS_WIDE,  # /ics/{ics}/cohorts
     }

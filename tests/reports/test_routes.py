@@ -19,7 +19,7 @@ ROLES = [
     ("pcn_manager", {"pcn": "U42510"}),
     ("practice_user", {"practice": "J81019"}),
 ]
-PUBLIC = ["practices_networks", "cqc", "gpps"]
+PUBLIC = ["practices_networks", "cqc", "gpps", "prevalence"]
 ICS_WIDE = ["funding_workforce", "case_finding"]
 OTHER_ICS_PCN = "U00070"  # West Merton PCN, commissioned by 08R: not in Dorset's ICS
 #: the ICS funding, workforce and case-finding pages refuse these; the report leaves them out
@@ -73,6 +73,7 @@ def test_the_api_gives_the_figures_the_page_shows(client_as, dorset):
         "practices_networks",
         "cqc",
         "gpps",
+        "prevalence",
         "funding_workforce",
         "case_finding",
     ]
