@@ -26,6 +26,7 @@ from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.figures import Audience, Section
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import entitlements
+from openpcn.prevalence.summary import prevalence_summary
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
 from openpcn.reports.render import render_html
@@ -142,6 +143,29 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
     for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
         out[fw + key] = staff[key]
     out |= case_finding_figures(con, ics, date)
+    out |= prevalence_figures(con, ics)
+    return out
+
+
+def prevalence_figures(con: ibis.BaseBackend, ics: str) -> dict[str, Any]:
+    """QOF 2018/19 (the latest year ended by 2019-12-01): the ICS's registers over its lists,
+    England's, the change, the PCN range and the practices outside the 99.8% limits."""
+    result = prevalence_summary(con, ics, "2018/19")
+    out: dict[str, Any] = {}
+    for c in result["conditions"]:
+        pre = f"prevalence.{c['condition']}."
+        ics_value = c["ics"]
+        assert ics_value["prevalence_pct"] == 100 * ics_value["register"] / ics_value["list_size"]
+        out[pre + "ics_pct"] = ics_value["prevalence_pct"]
+        out[pre + "england_pct"] = c["england"]["prevalence_pct"]
+        out[pre + "change_pct_points"] = ics_value["change_pct_points"]
+        pcns = [p["prevalence_pct"] for p in c["pcns"] if p["prevalence_pct"] is not None]
+        out[pre + "pcn_min_pct"] = min(pcns) if pcns else None
+        out[pre + "pcn_max_pct"] = max(pcns) if pcns else None
+        for side, key in (("high", "practices_high"), ("low", "practices_low")):
+            out[pre + key] = sum(
+                p["flag"] == side and p["flag_level"] == 0.998 for p in c["practices"]
+            )
     return out
 
 

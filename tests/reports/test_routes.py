@@ -160,7 +160,7 @@ def test_every_view_and_download_of_the_report_is_audited(app, client_as, path, 
     analyst, user = new
     assert analyst.username.startswith("ics_analyst-")
     assert user.username.startswith("practice_user-")
-    assert user.scope == "ics:11J:2019-12-01 sections=practices_networks,cqc,gpps"
+    assert user.scope == "ics:11J:2019-12-01 sections=practices_networks,cqc,gpps,prevalence"
     assert analyst.scope == "ics:11J:2019-12-01 sections=" + ",".join(PUBLIC + ICS_WIDE)
 
 

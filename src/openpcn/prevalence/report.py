@@ -62,8 +62,11 @@ def prevalence(con: ibis.BaseBackend, ics: str, date: DateLike) -> SectionData |
                 "vs_england": ics_value["vs_england"],
             }
         )
-    day = summary["date"]
-    source = f"NHS Digital, Quality and Outcomes Framework {year}: prevalence (qof_prevalence)"
+    day = as_date(date).isoformat()  # the report's date; the registers are at the year's end
+    source = (
+        f"NHS Digital, Quality and Outcomes Framework {year}: prevalence, registers at "
+        f"{summary['date']} (qof_prevalence)"
+    )
     charted = next((c for c in summary["conditions"] if c["condition"] == CHARTED), None)
     charts = []
     if charted is not None:
