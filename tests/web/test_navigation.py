@@ -58,6 +58,7 @@ def test_the_menu_of_a_pcn_manager_is_their_pcn_and_the_public_pages(client_as):
         ("/pcns/U42510/arrs", "ARRS planner"),
         ("/ics/11J", "ICS overview"),
         ("/ics/11J/quality", "Quality"),
+        ("/ics/11J/prevalence", "Prevalence"),
     ]
 
 
@@ -122,4 +123,8 @@ def test_a_refusal_shows_only_the_public_menu(client_as):
     """A 403 page names no PCN or practice, not even the user's own, in its menu."""
     got = client_as("pcn_manager", pcn="U42510").get("/pcns/U19923")
     assert got.status_code == 403
-    assert menu_of(got.text) == [("/ics/11J", "ICS overview"), ("/ics/11J/quality", "Quality")]
+    assert menu_of(got.text) == [
+        ("/ics/11J", "ICS overview"),
+        ("/ics/11J/quality", "Quality"),
+        ("/ics/11J/prevalence", "Prevalence"),
+    ]

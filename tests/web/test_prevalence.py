@@ -9,6 +9,7 @@ that must be flagged).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import shutil
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import pandas as pd
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.prevalence.conftest import small_ics_tables
 from tests.web.conftest import login
 
 from openpcn.config import Settings
@@ -178,3 +180,40 @@ def test_a_qof_group_with_nothing_published_draws_an_empty_chart(as_role):
     spec = as_role("ics_analyst").get(f"{API}/ics/11J/prevalence/chart?year=2016/17").json()
     assert spec["layer"][-1]["data"]["values"] == []
     assert "0 practices" in spec["description"]
+
+
+def test_cvd02_sets_the_recorded_register_against_qofs_published_one(as_role):
+    client = as_role("pcn_manager", pcn=PCN)
+    answer = client.get(f"{API}/pcns/{PCN}/cohorts?date=2019-12-01").json()
+    cvd02 = answer["cvd02_hypertension_register"]
+    expected = cvd02["expected"]
+    assert expected["year"] == "2018/19"  # the latest QOF year ended by 1 December 2019
+    assert expected["practices"] == 2  # J81019 and J81031
+    pct = 100 * expected["published_register"] / expected["published_list_size"]
+    assert expected["published_pct"] == pytest.approx(pct)
+    assert expected["expected_register"] == round(pct * answer["registered"] / 100)
+    assert "NCD015" in expected["source"]
+    page = client.get(f"/pcns/{PCN}/cohorts?date=2019-12-01")
+    assert 'id="cvd02-expected"' in page.text
+
+
+def test_cvd02_expects_the_qof_year_ended_by_the_date(as_role):
+    client = as_role("pcn_manager", pcn=PCN)
+    answer = client.get(f"{API}/pcns/{PCN}/cohorts?date=2019-01-01")
+    assert answer.status_code == 200
+    assert answer.json()["cvd02_hypertension_register"]["expected"]["year"] == "2017/18"
+
+
+def test_cvd02_has_no_expected_register_where_qof_publishes_none(small_ics_con):
+    from openpcn.prevalence.published import expected_hypertension
+
+    day = dt.date(2019, 12, 1)
+    assert expected_hypertension(small_ics_con, ["NOPE"], day) is None
+    found = expected_hypertension(small_ics_con, ["X1", "X2"], day)
+    assert found["year"] == "2018/19" and found["published_pct"] == pytest.approx(15.0)
+    assert expected_hypertension(small_ics_con, ["X1"], dt.date(2018, 3, 30)) is None
+
+
+@pytest.fixture
+def small_ics_con(tmp_path, build):
+    return build(tmp_path / "w.duckdb", **small_ics_tables())

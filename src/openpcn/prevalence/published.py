@@ -93,3 +93,44 @@ def group_names(con: ibis.BaseBackend, year: str) -> dict[str, tuple[str, str]]:
     t = con.table("qof_groups")
     frame = con.execute(t.filter(t.year == year).select("group_code", "description", "list_type"))
     return {r.group_code: (r.description, r.list_type) for r in frame.itertuples()}
+
+
+CVD02_SOURCE = (
+    "IIF CVD-02 (NCD015) is the percentage of registered patients on the QOF hypertension "
+    "register, used by CQRS for prevalence adjustment (NHS Digital, NHSDigital/ncdes, "
+    "ncdes/utils/adhoc_fix/remove_problem_indicators.py, commit 2df1d2d4); expected = QOF's "
+    "published hypertension prevalence of the same practices"
+)
+
+
+def expected_hypertension(
+    con: ibis.BaseBackend, practices: list[str], day: dt.date
+) -> dict[str, object] | None:
+    """The published QOF hypertension prevalence of these practices in the latest QOF year
+    ended on or before `day` (registers over lists of the practices QOF publishes), or None
+    where QOF publishes none: the expected register CVD-02's recorded one is set against."""
+    t = con.table("qof_prevalence")
+    rows = con.execute(
+        t.filter(
+            (t.group_code == "HYP")
+            & t.practice_code.isin(practices or ["-"])
+            & t.register.notnull()
+            & t.list_size.notnull()
+        ).select("year", "practice_code", "register", "list_size")
+    )
+    ended = sorted(y for y in set(rows["year"]) if dt.date(int(y[:4]) + 1, 3, 31) <= day)
+    if not ended:
+        return None
+    year = ended[-1]
+    own = rows[rows["year"] == year]
+    register, size = int(own["register"].sum()), int(own["list_size"].sum())
+    if size <= 0:
+        return None
+    return {
+        "year": year,
+        "practices": int(own["practice_code"].nunique()),
+        "published_register": register,
+        "published_list_size": size,
+        "published_pct": 100.0 * register / size,
+        "source": CVD02_SOURCE,
+    }
