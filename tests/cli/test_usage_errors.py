@@ -39,6 +39,7 @@ BAD = [
     (["formation", "show"], "openpcn formation show", "Missing argument 'name'"),
     (["formation", "england", "--csv"], "openpcn formation england", "'--csv' requires"),
     (["quality", "variation"], "openpcn quality variation", "Missing argument 'measure'"),
+    (["prevalence", "compare", "--year", "2018/20"], "openpcn prevalence compare", "QOF year"),
     (["quality", "variation", "x", "--by", "ccg"], "openpcn quality variation", "'--by'"),
     (["funding", "split", "--pcn", "U1"], "openpcn funding split", "Missing option '--year'"),
     (

@@ -26,6 +26,7 @@ from openpcn.config import DEFAULT_DATE, DEFAULT_ICS
 from openpcn.figures import Audience, Section
 from openpcn.funding.charts import STREAM_LABELS
 from openpcn.funding.entitlements import entitlements
+from openpcn.prevalence.summary import prevalence_summary
 from openpcn.quality.summary import quality_summary
 from openpcn.quality.variation import available_measures, variation
 from openpcn.reports.render import render_html
@@ -142,6 +143,29 @@ def expected_figures(con: ibis.BaseBackend, ics: str, date: str) -> dict[str, An
     for key in ("gp_fte", "gp_fte_per_10k", "gp_55_plus_pct"):
         out[fw + key] = staff[key]
     out |= case_finding_figures(con, ics, date)
+    out |= prevalence_figures(con, ics)
+    return out
+
+
+def prevalence_figures(con: ibis.BaseBackend, ics: str) -> dict[str, Any]:
+    """QOF 2018/19 (the latest year ended by 2019-12-01): the ICS's registers over its lists,
+    England's, the change, the PCN range and the practices outside the 99.8% limits."""
+    result = prevalence_summary(con, ics, "2018/19")
+    out: dict[str, Any] = {}
+    for c in result["conditions"]:
+        pre = f"prevalence.{c['condition']}."
+        ics_value = c["ics"]
+        assert ics_value["prevalence_pct"] == 100 * ics_value["register"] / ics_value["list_size"]
+        out[pre + "ics_pct"] = ics_value["prevalence_pct"]
+        out[pre + "england_pct"] = c["england"]["prevalence_pct"]
+        out[pre + "change_pct_points"] = ics_value["change_pct_points"]
+        pcns = [p["prevalence_pct"] for p in c["pcns"] if p["prevalence_pct"] is not None]
+        out[pre + "pcn_min_pct"] = min(pcns) if pcns else None
+        out[pre + "pcn_max_pct"] = max(pcns) if pcns else None
+        for side, key in (("high", "practices_high"), ("low", "practices_low")):
+            out[pre + key] = sum(
+                p["flag"] == side and p["flag_level"] == 0.998 for p in c["practices"]
+            )
     return out
 
 
@@ -240,7 +264,14 @@ def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
 
 def test_the_present_sections_are_the_registered_ones_in_order(dorset, dorset_html):
     keys = [s["key"] for s in dorset["sections"]]
-    assert keys == ["practices_networks", "cqc", "gpps", "funding_workforce", "case_finding"]
+    assert keys == [
+        "practices_networks",
+        "cqc",
+        "gpps",
+        "prevalence",
+        "funding_workforce",
+        "case_finding",
+    ]
     assert parse(dorset_html).sections == [*keys, "sources"]
     assert [s.key for s in SECTIONS] == keys  # no placeholder for a capability not yet built
     assert 'id="section-formation"' not in dorset_html
@@ -303,6 +334,7 @@ def test_each_section_follows_the_rule_of_the_pages_it_summarises():
         "practices_networks": Audience.EVERYONE,  # the organisation pages: every role
         "cqc": Audience.EVERYONE,  # the quality pages: every role
         "gpps": Audience.EVERYONE,
+        "prevalence": Audience.EVERYONE,  # the prevalence page's published registers
         "funding_workforce": Audience.ICS_WIDE,  # /ics/{ics}/funding and /workforce
         "case_finding": Audience.ICS_WIDE,  # /ics/{ics}/cohorts
     }

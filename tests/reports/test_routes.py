@@ -19,7 +19,7 @@ ROLES = [
     ("pcn_manager", {"pcn": "U42510"}),
     ("practice_user", {"practice": "J81019"}),
 ]
-PUBLIC = ["practices_networks", "cqc", "gpps"]
+PUBLIC = ["practices_networks", "cqc", "gpps", "prevalence"]
 ICS_WIDE = ["funding_workforce", "case_finding"]
 OTHER_ICS_PCN = "U00070"  # West Merton PCN, commissioned by 08R: not in Dorset's ICS
 #: the ICS funding, workforce and case-finding pages refuse these; the report leaves them out
@@ -73,6 +73,7 @@ def test_the_api_gives_the_figures_the_page_shows(client_as, dorset):
         "practices_networks",
         "cqc",
         "gpps",
+        "prevalence",
         "funding_workforce",
         "case_finding",
     ]
@@ -159,7 +160,7 @@ def test_every_view_and_download_of_the_report_is_audited(app, client_as, path, 
     analyst, user = new
     assert analyst.username.startswith("ics_analyst-")
     assert user.username.startswith("practice_user-")
-    assert user.scope == "ics:11J:2019-12-01 sections=practices_networks,cqc,gpps"
+    assert user.scope == "ics:11J:2019-12-01 sections=practices_networks,cqc,gpps,prevalence"
     assert analyst.scope == "ics:11J:2019-12-01 sections=" + ",".join(PUBLIC + ICS_WIDE)
 
 

@@ -58,6 +58,7 @@ def test_the_menu_of_a_pcn_manager_is_their_pcn_and_the_public_pages(client_as):
         ("/pcns/U42510/arrs", "ARRS planner"),
         ("/ics/11J", "ICS overview"),
         ("/ics/11J/quality", "Quality"),
+        ("/ics/11J/prevalence", "Prevalence"),
         ("/ics/11J/access", "Access"),
     ]
 
@@ -126,5 +127,6 @@ def test_a_refusal_shows_only_the_public_menu(client_as):
     assert menu_of(got.text) == [
         ("/ics/11J", "ICS overview"),
         ("/ics/11J/quality", "Quality"),
+        ("/ics/11J/prevalence", "Prevalence"),
         ("/ics/11J/access", "Access"),
     ]

@@ -24,6 +24,7 @@ from openpcn.cli.formation import formation_app
 from openpcn.cli.funding import funding_app
 from openpcn.cli.orgs import orgs_app
 from openpcn.cli.output import err
+from openpcn.cli.prevalence import prevalence_app
 from openpcn.cli.quality import quality_app
 from openpcn.cli.report import report_app
 from openpcn.cli.users import tokens_app, users_app
@@ -49,6 +50,7 @@ app.add_typer(formation_app, name="formation")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(quality_app, name="quality")
+app.add_typer(prevalence_app, name="prevalence")
 app.add_typer(funding_app, name="funding")
 app.add_typer(workforce_app, name="workforce")
 app.add_typer(cohorts_app, name="cohorts")

@@ -19,6 +19,7 @@ from openpcn.figures import EVERY_AUDIENCE, Audience, Section, one_report
 from openpcn.orgs import report as orgs_report
 from openpcn.orgs.dates import DateLike, as_date
 from openpcn.orgs.hierarchy import resolve_ics, shared_views
+from openpcn.prevalence import report as prevalence_report
 from openpcn.progress import part, report
 from openpcn.quality import report as quality_report
 from openpcn.workforce import report as workforce_report
@@ -27,6 +28,7 @@ SECTIONS: list[Section] = [
     orgs_report.SECTION,
     quality_report.CQC,
     quality_report.GPPS,
+    prevalence_report.SECTION,
     workforce_report.SECTION,
     cohorts_report.SECTION,
 ]

@@ -2,7 +2,8 @@
 
 A PCN manager's world is their PCN (members, case-finding, funding, the ARRS planner); a
 practice user's is their practice and its PCN; admins and ICS analysts work on the whole ICS.
-The ICS overview and the quality page hold public organisation data, so every role has them.
+The ICS overview and the quality and prevalence pages hold public organisation data, so every
+role has them.
 Templates ask `may_open(request, pcn=..., practice=...)` before linking to a PCN or practice.
 """
 
@@ -50,6 +51,7 @@ def menu(
     shared = [
         Link("ICS overview", f"/ics/{ics}"),
         Link("Quality", f"/ics/{ics}/quality"),
+        Link("Prevalence", f"/ics/{ics}/prevalence"),
         Link("Access", f"/ics/{ics}/access"),
     ]
     if principal.role in WHOLE_ICS:

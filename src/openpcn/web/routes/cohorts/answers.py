@@ -42,6 +42,7 @@ from openpcn.cohorts.trend import disclosed_trend, trend
 from openpcn.cohorts.worklists import DEFAULT_SORT, combined, ordered, reason_text
 from openpcn.exceptions import NotFoundError
 from openpcn.figures import long_date
+from openpcn.prevalence.published import expected_hypertension
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import (
     Ask,
@@ -207,6 +208,7 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date, year: str | None = None) -> d
         "cvd02_hypertension_register": {
             **(cvd02["pcns"].get(key) or no_rate),
             "about": cvd02["about"],
+            "expected": _expected_cvd02(ask, detail, day, indicators["registered"].get(key, 0)),
         },
         "efi": shown["efi"].get(key, dict.fromkeys(CATEGORIES, 0)),
     }
@@ -214,6 +216,24 @@ def pcn_cohorts(ask: Ask, code: str, day: dt.date, year: str | None = None) -> d
         people = sum(c["count"] or 0 for c in cohorts)
         record_view(ask, scope=f"pcn:{key}:cohort-counts", rows=people)
     return answer
+
+
+def _expected_cvd02(
+    ask: Ask, detail: dict[str, Any], day: dt.date, registered: int | None
+) -> dict[str, Any] | None:
+    """CVD-02's expected register: QOF's published hypertension prevalence of the PCN's
+    practices (public data) times the PCN's registered count as shown; None without one."""
+    members = [str(m["practice_code"]) for m in detail["members"]]
+    found = cached(
+        ask.request,
+        ("cvd02-expected", tuple(members), day),
+        lambda: expected_hypertension(ask.con, members, day),
+    )
+    if found is None:
+        return None
+    pct = float(found["published_pct"])  # type: ignore[arg-type]
+    register = None if registered is None else round(pct * registered / 100)
+    return found | {"expected_register": register}
 
 
 def pcn_trend(

@@ -70,10 +70,23 @@ class Can01(JudgedRate, Status):
     thresholds_confirmed: bool = Field(description="false: no published source was found")
 
 
+class Cvd02Expected(BaseModel):
+    """QOF's published hypertension prevalence of the PCN's practices: the expected register."""
+
+    year: str = Field(description="the latest QOF year ended by the date")
+    practices: int
+    published_register: int
+    published_list_size: int
+    published_pct: float
+    expected_register: int | None = Field(description="published % of the registered count")
+    source: str
+
+
 class Cvd02(Rate):
     """The hypertension register as a share of the list: a prevalence, not a target."""
 
     about: str
+    expected: Cvd02Expected | None = None
 
 
 class CohortCount(BaseModel):
