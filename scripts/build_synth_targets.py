@@ -64,7 +64,9 @@ PREFIX = {"APPT_STATUS": "status", "HCP_TYPE": "hcp", "APPT_MODE": "mode"}
 
 
 def _write(name: str, header: list[str], frame: pd.DataFrame) -> None:
-    text = "".join(f"# {line}\n" for line in header) + frame.to_csv(index=False, lineterminator="\n")
+    text = "".join(f"# {line}\n" for line in header) + frame.to_csv(
+        index=False, lineterminator="\n"
+    )
     (OUT / name).write_text(text, encoding="utf-8")
 
 
