@@ -30,7 +30,7 @@ from openpcn.synth import build, parameters, targets
 from openpcn.synth.constants import QOF_DATE, REFERENCE_DATE
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import dorset_practices, lower_bound  # noqa: E402
+from synth import dorset_practices, lower_bound
 
 
 def _fit(got: pd.Series, want: pd.Series) -> dict[str, float]:
@@ -133,7 +133,10 @@ def registers(con) -> dict:
 def appointments(con, scale: float) -> dict:
     day = REFERENCE_DATE.isoformat()
     listed = con.execute(f"SELECT count(*) FROM patients WHERE {_on_list(day)}").fetchone()[0]
-    q = "SELECT date_trunc('month', date) AS m, count(*) AS n FROM appointments GROUP BY 1 ORDER BY 1"
+    q = (
+        "SELECT date_trunc('month', date) AS m, count(*) AS n FROM appointments "
+        "GROUP BY 1 ORDER BY 1"
+    )
     got = con.execute(q).df()
     got = got.set_index(pd.to_datetime(got["m"]))["n"] / listed * 1000
     months = targets.appointments().set_index("month")
