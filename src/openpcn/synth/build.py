@@ -155,7 +155,7 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
     rurality = row.rurality if row.rurality in ("Urban", "Rural") else None
     imd = None if pd.isna(row.imd2019_score) else float(row.imd2019_score)
     goal = targets.for_practice(code)
-    people, morbidity, rx, efi_cat = _list(rng, n, rurality, imd, goal)
+    people, morbidity, rx, efi_cat = practice_list(rng, n, rurality, imd, goal)
     n = people.n
     n_cond = morbidity.count
     act = activity.generate(rng, people, efi_cat, n_cond, pcn in ict_set)
@@ -187,7 +187,7 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
     return out, len(homes.number)
 
 
-def _list(rng, n, rurality, imd, goal):
+def practice_list(rng, n, rurality, imd, goal):
     """Draw more people than the list, live their history, then keep the list on the day.
 
 
