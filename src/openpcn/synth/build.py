@@ -5,7 +5,8 @@ practices sorted by code), so batching never changes the result: the same seed a
 identical tables. The codes events are written as (code_mix.csv) come from a second stream per
 practice (spawn_key=(practice index, CODE_MIX_STREAM)), so the mix changes codes only.
 Batches of practices are written with `write_tables(..., replace=False)` after the patient
-tables are cleared, so memory stays low.
+tables are cleared, so memory stays low. Each practice is calibrated to its published figures
+(data/synth/targets: list on the reference date, age and sex, QOF registers; `practice_list`).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _check_practices(practices: pd.DataFrame) -> pd.DataFrame:
 
 
 def patients_for(list_size: float, scale: float) -> int:
-    """Patients generated for a practice: round(list x scale), at least 1."""
+    """People on a practice's list on the reference date: round(list x scale), at least 1."""
     return max(1, round(list_size * scale))
 
 
