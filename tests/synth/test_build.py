@@ -52,11 +52,25 @@ def age(frame: pd.DataFrame) -> pd.Series:
     return (pd.Timestamp("2020-03-31") - pd.to_datetime(frame["birth_month"])).dt.days / 365.25
 
 
-def test_patient_counts_are_list_times_scale(built):
+def on_list(frame: pd.DataFrame, day: str) -> pd.Series:
+    """Registered on `day`: the shared register contract's list definition."""
+    when = pd.Timestamp(day)
+    return (
+        (frame["registration_date"] <= when)
+        & (frame["deregistration_date"].isna() | (frame["deregistration_date"] > when))
+        & (frame["death_date"].isna() | (frame["death_date"] > when))
+    )
+
+
+def test_list_on_the_reference_date_is_list_times_scale(built):
+    # 12000.5 x 0.1 = 1200.05 -> 1200 on the list on 2019-12-01; leavers, joiners and deaths
+    # around that day come on top of it
     counts, t = built
-    got = t["patients"].groupby("practice_code").size()
+    p = t["patients"]
+    got = p[on_list(p, "2019-12-01")].groupby("practice_code").size()
     expected = (PRACTICES.set_index("practice_code")["registered_patients"] * SCALE).round()
     assert got.to_dict() == expected.astype(int).to_dict()
+    assert (p.groupby("practice_code").size() > got).all()
     assert counts["patients"] == len(t["patients"])
 
 

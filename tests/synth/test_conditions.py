@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from openpcn.synth import care_homes, conditions, medicines, mortality, population
+from openpcn.synth import conditions
+from openpcn.synth.build import practice_list
+from openpcn.synth.targets import PracticeTargets
 
 
 def test_efi_category_cut_points():
@@ -31,14 +33,8 @@ def test_efi_distribution_of_people_65_plus_is_near_facts():
     cats = []
     for k in range(2):
         rng = np.random.default_rng(k)
-        p = population.generate(rng, 20000, ["Urban", "Rural"][k], 15.0)
-        m = conditions.generate(rng, p)
-        care_homes.select_residents(rng, p)
-        m.deficit[:, m.deficit_names.index("requirement_for_care")] |= p.care_home
-        frail = conditions.efi_category(conditions.deficit_counts(m, np.zeros(p.n, bool))) >= 2
-        rx = medicines.generate(rng, p, m, frail)
-        cat = conditions.efi_category(conditions.deficit_counts(m, rx.repeat_count >= 5))
-        mortality.apply(rng, p, cat)
+        # the list as the build keeps it: drawn, lived through its deaths, kept on the day
+        p, _, _, cat = practice_list(rng, 20000, ["Urban", "Rural"][k], 15.0, PracticeTargets())
         cats.append(cat[(p.age >= 65) & (p.death_day < 0) & (p.dereg_day < 0)])
     share = np.bincount(np.concatenate(cats), minlength=4) / sum(map(len, cats))
     assert share == pytest.approx([0.50, 0.35, 0.12, 0.03], abs=0.05)

@@ -5,7 +5,8 @@ practices sorted by code), so batching never changes the result: the same seed a
 identical tables. The codes events are written as (code_mix.csv) come from a second stream per
 practice (spawn_key=(practice index, CODE_MIX_STREAM)), so the mix changes codes only.
 Batches of practices are written with `write_tables(..., replace=False)` after the patient
-tables are cleared, so memory stays low.
+tables are cleared, so memory stays low. Each practice is calibrated to its published figures
+(data/synth/targets: list on the reference date, age and sex, QOF registers; `practice_list`).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from openpcn.synth import (
     mortality,
     parameters,
     population,
+    targets,
     workforce,
 )
+from openpcn.synth.constants import REFERENCE_DAY
 from openpcn.synth.ids import key, pseudonyms
 
 REQUIRED = ("practice_code", "pcn_code", "registered_patients")
@@ -91,7 +94,7 @@ def _check_practices(practices: pd.DataFrame) -> pd.DataFrame:
 
 
 def patients_for(list_size: float, scale: float) -> int:
-    """Patients generated for a practice: round(list x scale), at least 1."""
+    """People on a practice's list on the reference date: round(list x scale), at least 1."""
     return max(1, round(list_size * scale))
 
 
@@ -152,16 +155,9 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
     n = patients_for(row.registered_patients, scale)
     rurality = row.rurality if row.rurality in ("Urban", "Rural") else None
     imd = None if pd.isna(row.imd2019_score) else float(row.imd2019_score)
-    people = population.generate(rng, n, rurality, imd)
-    morbidity = conditions.generate(rng, people)
-    care_homes.select_residents(rng, people)
-    care = morbidity.deficit_names.index("requirement_for_care")
-    morbidity.deficit[:, care] |= people.care_home
-    no_poly = np.zeros(n, dtype=bool)
-    frail = conditions.efi_category(conditions.deficit_counts(morbidity, no_poly)) >= 2
-    rx = medicines.generate(rng, people, morbidity, frail)
-    efi_cat = conditions.efi_category(conditions.deficit_counts(morbidity, rx.repeat_count >= 5))
-    mortality.apply(rng, people, efi_cat)
+    goal = targets.for_practice(code)
+    people, morbidity, rx, efi_cat = practice_list(rng, n, rurality, imd, goal)
+    n = people.n
     n_cond = morbidity.count
     act = activity.generate(rng, people, efi_cat, n_cond, pcn in ict_set)
     code_rng = np.random.default_rng(
@@ -190,6 +186,37 @@ def _practice(index, row, seed, scale, ict_set, first_home, coords):
         "workforce": _staff(staff, key(seed, code, "staff"), practice=code, pcn=None),
     }
     return out, len(homes.number)
+
+
+def practice_list(rng, n, rurality, imd, goal):
+    """Draw more people than the list, live their history, then keep the list on the day.
+
+
+    Exactly `n` people are on the list on the reference date, in each age piece x sex cell as
+    the targets share them; leavers, joiners and deaths around the day are thinned alike. The
+    conditions' registers on QOF's day are then matched to the practice's published ones.
+    """
+    people = population.generate(rng, n, rurality, imd, goal)
+    morbidity = conditions.generate(rng, people, goal.registers)
+    care_homes.select_residents(rng, people)
+    care = morbidity.deficit_names.index("requirement_for_care")
+    morbidity.deficit[:, care] |= people.care_home
+    no_poly = np.zeros(people.n, dtype=bool)
+    frail = conditions.efi_category(conditions.deficit_counts(morbidity, no_poly)) >= 2
+    rx = medicines.generate(rng, people, morbidity, frail)
+    efi_cat = conditions.efi_category(conditions.deficit_counts(morbidity, rx.repeat_count >= 5))
+    mortality.apply(rng, people, efi_cat)
+    weights, female = population.year_weights(rurality, imd, goal)
+    counts = population.cell_counts(n, weights, female)
+    keep = population.select(rng, people, counts, REFERENCE_DAY)
+    people, morbidity, rx, efi_cat = (
+        people.take(keep),
+        morbidity.take(keep),
+        rx.take(keep),
+        efi_cat[keep],
+    )
+    conditions.match_registers(rng, people, morbidity, goal.registers)
+    return people, morbidity, rx, efi_cat
 
 
 def _patients(people, ids, code, homes, home_codes) -> pa.Table:

@@ -22,6 +22,10 @@ class Prescribing:
     on: np.ndarray  # bool (n, drugs)
     repeat: np.ndarray  # bool (n, drugs): on as a repeat template
 
+    def take(self, keep: np.ndarray) -> Prescribing:
+        """The people at indices `keep`."""
+        return Prescribing(self.drugs, self.on[keep], self.repeat[keep])
+
     @property
     def repeat_count(self) -> np.ndarray:
         return self.repeat.sum(axis=1)

@@ -13,8 +13,15 @@ import pandas as pd
 PACKAGE = "openpcn.data.synth"
 
 
-def _text(name: str) -> str:
-    return (resources.files(PACKAGE) / name).read_text(encoding="utf-8")
+def text(name: str) -> str:
+    """A data file's text; `name` may name a sub-folder (targets/practice_ages.csv)."""
+    path = resources.files(PACKAGE)
+    for part in name.split("/"):
+        path = path / part
+    return path.read_text(encoding="utf-8")
+
+
+_text = text
 
 
 @cache
