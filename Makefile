@@ -7,7 +7,7 @@ SYSTEM  := $(VENV)/.system
 ASSETS  := node_modules/.openpcn-assets
 export OPENPCN_HOME ?= $(CURDIR)/.openpcn
 
-.PHONY: run test lint format bench reference init clean
+.PHONY: run test test-long lint format bench reference init clean
 
 ## Python environment from the pinned lock file (uv only speeds up the install). Bytecode is
 ## compiled once here: with PYTHONDONTWRITEBYTECODE set, every CLI call would recompile it.
@@ -63,7 +63,12 @@ init: $(STAMP)
 
 test: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not long"
+
+## The suites marked `long` (each over a minute on 2 cores): kept out of `make test` so it stays
+## under 15 minutes; run them before a release.
+test-long: $(STAMP) $(SYSTEM) $(ASSETS)
+	$(BIN)/python -m pytest -q -m long
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
