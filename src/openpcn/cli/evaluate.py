@@ -333,6 +333,8 @@ def _print_outcomes(rows: list[dict[str, Any]], naive: list[dict[str, Any]]) -> 
 
 
 def _print_sensitivity(sensitivity: dict[str, Any]) -> None:
+    from openpcn.evaluation import explain
+
     did = sensitivity.get("difference_in_differences") or []
     if did:
         drawn = table(
@@ -343,21 +345,19 @@ def _print_sensitivity(sensitivity: dict[str, Any]) -> None:
         for row in did:
             drawn.add_row(
                 str(row.get("label") or row.get("outcome")),
-                _number(row.get("rate_ratio") or row.get("ratio_of_ratios")),
+                _number(row.get("rate_ratio")),
                 _ci(row),
             )
         out.print(drawn)
-    others = sensitivity.get("other_methods") or []
+    others = explain.other_method_rows({"sensitivity": sensitivity})
     if others:
         drawn = table(
             ("method", "outcome", "rate ratio", "95% CI"),
             right=("rate ratio", "95% CI"),
             title="Sensitivity: the other matching methods",
         )
-        for entry in others:
-            for row in entry.get("outcomes") or [entry]:
-                drawn.add_row(
-                    str(entry.get("method")), str(row.get("label") or row.get("outcome") or "-"),
-                    _number(row.get("rate_ratio")), _ci(row),
-                )  # fmt: skip
+        for row in others:
+            drawn.add_row(
+                str(row["method"]), str(row["label"]), _number(row["rate_ratio"]), _ci(row)
+            )
         out.print(drawn)

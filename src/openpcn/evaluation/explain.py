@@ -55,31 +55,42 @@ def _percent(ratio: float) -> str:
     return f"{abs(ratio - 1) * 100:.0f}%"
 
 
+def _first_up(text: str) -> str:
+    """The first letter upper-cased, the rest as written (A&E stays A&E)."""
+    return text[:1].upper() + text[1:]
+
+
+def _bound(ratio: float) -> str:
+    """A CI limit in words: '19% fewer', '72% more', '3.2 times as many'."""
+    if ratio >= 2:
+        return f"{ratio:.1f} times as many"
+    return f"{_percent(ratio)} {'fewer' if ratio < 1 else 'more'}"
+
+
 def effect(outcome: Mapping[str, Any]) -> str:
     """One outcome's effect in words, with what it does not show."""
     label = str(outcome.get("label") or OUTCOME_WORDS.get(str(outcome.get("outcome")), "use"))
     ratio, low, high = outcome.get("rate_ratio"), outcome.get("ci_low"), outcome.get("ci_high")
     if ratio is None or low is None or high is None:
-        return f"{label.capitalize()}: no estimate (too few events to model)."
+        return f"{_first_up(label)}: no estimate (too few events to model)."
     span = f"95% confidence interval {low:.2f} to {high:.2f}"
     if high < 1:
         return (
-            f"{label.capitalize()}: {_percent(ratio)} fewer among the people who received the "
+            f"{_first_up(label)}: {_percent(ratio)} fewer among the people who received the "
             f"service than among similar people who did not (rate ratio {ratio:.2f}, {span}). "
             "This is an association: differences the matching could not see may explain part "
             "of it."
         )
     if low > 1:
         return (
-            f"{label.capitalize()}: {_percent(ratio)} more among the people who received the "
+            f"{_first_up(label)}: {_percent(ratio)} more among the people who received the "
             f"service than among similar people who did not (rate ratio {ratio:.2f}, {span}). "
             f"This does not show the service reduced {label}; it may have found unmet need "
             "(problems that were not known before), which is not the same as harm."
         )
     return (
-        f"{label.capitalize()}: no clear difference (rate ratio {ratio:.2f}, {span}: anything "
-        f"from {_percent(low)} {'fewer' if low < 1 else 'more'} to {_percent(high)} "
-        f"{'more' if high > 1 else 'fewer'} fits the data). This does not show the service "
+        f"{_first_up(label)}: no clear difference (rate ratio {ratio:.2f}, {span}: anything "
+        f"from {_bound(low)} to {_bound(high)} fits the data). This does not show the service "
         "made no difference; the study may be too small to tell."
     )
 
@@ -124,3 +135,22 @@ def caveats(summary: Mapping[str, Any]) -> list[str]:
         if corrected:
             lines.append(corrected)
     return lines
+
+
+def other_method_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The sensitivity run of each other matching method, one row per method and outcome
+    (the summary keeps each method's ratios and limits by outcome)."""
+    rows = []
+    for entry in (summary.get("sensitivity") or {}).get("other_methods") or []:
+        ratios = entry.get("rate_ratio")
+        if not isinstance(ratios, Mapping):
+            continue
+        lows, highs = entry.get("ci_low") or {}, entry.get("ci_high") or {}
+        for outcome, ratio in ratios.items():
+            rows.append(
+                {"method": entry.get("method"), "outcome": outcome,
+                 "label": OUTCOME_WORDS.get(outcome, outcome), "rate_ratio": ratio,
+                 "ci_low": lows.get(outcome), "ci_high": highs.get(outcome),
+                 "n_matched": entry.get("n_matched")}
+            )  # fmt: skip
+    return rows

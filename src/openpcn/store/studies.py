@@ -27,6 +27,7 @@ from openpcn.exceptions import NotFoundError, UserError
 from openpcn.store import appdb
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+RESERVED = ("new",)  # /ics/{ics}/evaluation/new is the form that defines a study
 NAME_FIX = "use 1-100 letters, digits or . _ -, starting with a letter or digit, e.g. ict-2018"
 
 
@@ -35,6 +36,8 @@ def checked_name(name: str) -> str:
     text = name.strip()
     if not NAME.fullmatch(text):
         raise UserError(f"{name[:120]!r} is not a usable study name", fix=NAME_FIX)
+    if text.lower() in RESERVED:
+        raise UserError(f"{text!r} is reserved (a page of its own)", fix=NAME_FIX)
     return text
 
 
