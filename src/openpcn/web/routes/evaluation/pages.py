@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from openpcn.cohorts.definitions import all_definitions
 from openpcn.evaluation.definition import CONTROL_WORDS, METHOD_WORDS, OUTCOME_WORDS
 from openpcn.exceptions import UserError
 from openpcn.store import studies
-from openpcn.web.kit.access import IcsWide, may_see_ics
+from openpcn.web.kit.access import Ask, IcsWide, may_see_ics
 from openpcn.web.kit.downloads import csv_response
 from openpcn.web.kit.pages import render
 from openpcn.web.kit.params import API, IcsPath
@@ -98,7 +99,7 @@ async def new_study(ics: IcsPath, ask: Runner) -> Response:
     )
 
 
-def _check_code(ask, kind: str, code: str) -> None:
+def _check_code(ask: Ask, kind: str, code: str) -> None:
     """An event nobody has, or a cohort id that is none, is refused before it is saved."""
     if kind == "event":
         events = ask.con.table("events")
@@ -108,14 +109,11 @@ def _check_code(ask, kind: str, code: str) -> None:
                 fix="check the code (the planted integrated care team referral is "
                 "OPENPCN-ICT-REFERRAL)",
             )  # fmt: skip
-    elif kind == "cohort":
-        from openpcn.cohorts.definitions import all_definitions
-
-        if code not in {d.id for d in all_definitions()}:
-            raise UserError(
-                f"no cohort with id {code!r}", column="code",
-                fix="use a cohort id as the case-finding pages name them",
-            )  # fmt: skip
+    elif kind == "cohort" and code not in {d.id for d in all_definitions()}:
+        raise UserError(
+            f"no cohort with id {code!r}", column="code",
+            fix="use a cohort id as the case-finding pages name them",
+        )  # fmt: skip
 
 
 @router.get("/ics/{ics}/evaluation/{study}", response_class=HTMLResponse, include_in_schema=False)
