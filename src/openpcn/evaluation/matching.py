@@ -70,8 +70,16 @@ def _standardise(x: np.ndarray) -> np.ndarray:
 
 def _design(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Covariates (standardised) and quarter dummies: the quarter is matched exactly, and in
-    the model it lets the share treated differ between quarters."""
+    the model it lets the share treated differ between quarters. Counts of hospital use also
+    enter as log(1 + count) and as any/none, and age squared is added: a service picks people on
+    thresholds ("admitted at least once"), which a straight line in the count misses, and the
+    matched groups then differ in exactly the counts that predict the outcome."""
     x = frame[columns].to_numpy(float)
+    counts = [c for c in columns if c.startswith(("prior_", "earlier_"))]
+    extra = [np.log1p(frame[counts].to_numpy(float)), (frame[counts].to_numpy(float) > 0)]
+    if "age" in columns:
+        extra.append((frame[["age"]].to_numpy(float) - 75) ** 2)
+    x = np.hstack([x, *extra])
     quarters = pd.get_dummies(frame["quarter"], drop_first=True, dtype=float).to_numpy()
     return np.hstack([_standardise(x), quarters])
 

@@ -131,6 +131,15 @@ def _adjusters(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return (x[:, keep] - x[:, keep].mean(axis=0)) / sd[keep]
 
 
+def _start(y: np.ndarray, years: np.ndarray, k: int) -> np.ndarray:
+    """Newton's starting point: the overall log rate as intercept, every slope 0. (Newton on
+    the analytic Hessian X'WX is several times faster than statsmodels' default IRLS, which
+    solves a QR of the whole design matrix at every step; both reach the same maximum.)"""
+    start = np.zeros(k)
+    start[0] = math.log(max(float(y.sum()), 0.5) / float(years.sum()))
+    return start
+
+
 def poisson_effect(
     y: np.ndarray,
     years: np.ndarray,
@@ -156,10 +165,17 @@ def poisson_effect(
         warnings.simplefilter("ignore")
         model = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(years), var_weights=w)
         if groups is not None:
-            fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups[keep]})
+            fit = model.fit(
+                method="newton",
+                start_params=_start(y, years, x.shape[1]),
+                cov_type="cluster",
+                cov_kwds={"groups": groups[keep]},
+            )
             name += ", adjusted, errors clustered by matched set"
         else:
-            fit = model.fit(cov_type="HC0")
+            fit = model.fit(
+                method="newton", start_params=_start(y, years, x.shape[1]), cov_type="HC0"
+            )
             name += ", robust errors"
     coef, se = float(fit.params[1]), float(fit.bse[1])
     if not (np.isfinite(coef) and np.isfinite(se)):
@@ -214,7 +230,12 @@ def did_effect(
             family=sm.families.Poisson(),
             offset=np.log(years[keep]),
             var_weights=np.concatenate([weights, weights])[keep],
-        ).fit(cov_type="cluster", cov_kwds={"groups": np.concatenate([groups, groups])[keep]})
+        ).fit(
+            method="newton",
+            start_params=_start(y[keep], years[keep], 4),
+            cov_type="cluster",
+            cov_kwds={"groups": np.concatenate([groups, groups])[keep]},
+        )
     return _from_coef(
         float(fit.params[3]),
         float(fit.bse[3]),

@@ -5,10 +5,9 @@ a date, or a file of pairs), limited to people registered at a practice of the I
 belongs to the PCN their practice is a core member of at the extract date (PCNs began in July
 2019, after most index dates, so the PCN map is the latest the warehouse holds).
 
-Controls get a pseudo index date: for each calendar quarter holding treated index dates, every
-person of the control pool draws (seeded) one of that quarter's treated index dates, so the
-controls' index dates have the treated people's distribution within each quarter and matching is
-exact on the quarter. Eligibility (registered and alive on the index date, registered for
+Controls get a pseudo index date drawn (seeded) from the treated people's index dates, so the
+controls' index dates have the treated people's distribution, quarter by quarter, and matching is
+exact on the calendar quarter. Eligibility (registered and alive on the index date, registered for
 `prior_months` before it, `min_age` or over) is checked by `covariates.covariate_table` for
 treated and controls alike.
 """
@@ -135,37 +134,35 @@ def control_candidates(
     prior_months: int,
     seed: int,
 ) -> pd.DataFrame:
-    """patient_id, index_date (pseudo), quarter, practice_code, pcn_code: one row per pool
-    person per quarter holding treated index dates, for people who could be eligible in it.
+    """patient_id, index_date (pseudo), quarter, practice_code, pcn_code: one row per person of
+    the control pool, with a pseudo index date drawn (seeded) from the treated index dates.
 
-    The pool is pre-filtered in the warehouse on what the whole quarter allows (old enough by its
-    last day, registered long enough, alive and registered at its start), so the full check on
-    each drawn date has fewer rows to read. `exclude`: every treated person, eligible or not.
+    Drawing from all treated dates picks a quarter in proportion to the treated people in it and
+    then one of that quarter's treated dates, so within each quarter the controls' dates follow
+    the treated people's. One draw per person (not one per quarter) keeps the covariate query to
+    one row per person: on full Dorset 7 quarters would mean 7 times the rows for a pool that is
+    already ~100 controls per treated person in each quarter. The pool is pre-filtered in the
+    warehouse on what the treated dates allow (old enough by the last, registered long enough,
+    alive and registered at the first); the full check on the drawn date comes later.
+    `exclude`: every treated person, eligible or not.
     """
+    columns = ["patient_id", "index_date", "quarter", "practice_code", "pcn_code"]
     practices = place.practices[place.practices["pcn_code"].isin(pcns)]
-    if practices.empty:
-        return pd.DataFrame(
-            columns=["patient_id", "index_date", "quarter", "practice_code", "pcn_code"]
-        )
+    if practices.empty or treated.empty:
+        return pd.DataFrame(columns=columns)
+    first, last = min(treated["index_date"]), max(treated["index_date"])
     p = con.table("patients")
-    p = p.filter(p.practice_code.isin(practices["practice_code"].tolist()))
+    pool = p.filter(
+        p.practice_code.isin(practices["practice_code"].tolist()),
+        p.birth_month <= add_months(last, -12 * min_age),
+        p.registration_date <= add_months(last, -prior_months),
+        p.death_date.isnull() | (p.death_date > first),
+        p.deregistration_date.isnull() | (p.deregistration_date > first),
+    ).select("patient_id", "practice_code")
+    ids = con.execute(pool.order_by("patient_id")).astype(str)
+    ids = ids[~ids["patient_id"].isin(exclude)].reset_index(drop=True)
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    frames = []
-    dates = treated.assign(quarter=quarter_of(treated["index_date"]))
-    for quarter, rows in sorted(dates.groupby("quarter"), key=lambda kv: kv[0]):
-        period = pd.Period(quarter, "Q")
-        start, end = period.start_time.date(), period.end_time.date()
-        old_enough = add_months(end, -12 * min_age)
-        pool = p.filter(
-            p.birth_month <= old_enough,
-            p.registration_date <= add_months(end, -prior_months),
-            p.death_date.isnull() | (p.death_date > start),
-            p.deregistration_date.isnull() | (p.deregistration_date > start),
-        ).select("patient_id", "practice_code")
-        ids = con.execute(pool.order_by("patient_id")).astype(str)
-        ids = ids[~ids["patient_id"].isin(exclude)]
-        choices = np.sort(rows["index_date"].to_numpy())
-        drawn = choices[rng.integers(0, len(choices), len(ids))]
-        frames.append(ids.assign(index_date=drawn, quarter=quarter))
-    out = pd.concat(frames, ignore_index=True)
-    return out.merge(place.practices, on="practice_code")
+    dates = np.sort(treated["index_date"].to_numpy())
+    drawn = pd.Series(dates[rng.integers(0, len(dates), len(ids))])
+    out = ids.assign(index_date=drawn.to_numpy(), quarter=quarter_of(drawn).to_numpy())
+    return out.merge(place.practices, on="practice_code")[columns]
