@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.cli.conftest import run
 from tests.conftest import run_in_process
 
 from openpcn.exceptions import InputError, NotFoundError
@@ -160,3 +161,44 @@ def test_a_study_is_defined_listed_shown_before_its_run_and_deleted(
     assert code == 0
     code, _, err = run_in_process(dorset_home, monkeypatch, capsys, "evaluate", "show", "ict-draft")
     assert code == NotFoundError.exit_code and "no study named 'ict-draft'" in err
+
+
+def test_a_run_is_kept_printed_and_shown_again_without_running(dorset_home, monkeypatch, capsys):
+    """The planted referrals, run once through the installed command (its own process: the
+    progress bar and exit code as a user sees them), then shown from what was kept."""
+    code, _, err = run_in_process(
+        dorset_home, monkeypatch, capsys, "evaluate", "new", "ict-run", "--event", ICT
+    )
+    assert code == 0, err
+    done = run(dorset_home, "evaluate", "run", "ict-run", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    summary = json.loads(done.stdout)
+    for key in ("n_treated", "n_eligible_controls", "n_matched", "unmatched_treated", "balance",
+                "outcomes", "sensitivity", "method", "warnings"):  # fmt: skip
+        assert key in summary, key
+    assert summary["method"] == "psm"
+    assert summary["parameters"] == {"caliper": 0.2, "ratio": 1, "seed": 2019}
+    assert {o["outcome"] for o in summary["outcomes"]} >= {"emergency_admission", "ae"}
+    assert summary["study"]["run_by"] == "cli"
+    assert "matched" not in summary  # the matched set is never printed
+
+    code, out, err = run_in_process(
+        dorset_home, monkeypatch, capsys, "evaluate", "show", "ict-run", "--json"
+    )
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["outcomes"] == summary["outcomes"] and shown["balance"] == summary["balance"]
+
+    code, out, err = run_in_process(dorset_home, monkeypatch, capsys, "evaluate", "show", "ict-run")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "What this shows" in text and "Balance (target: |SMD| under 0.1" in text
+    first = summary["outcomes"][0]
+    if first["rate_ratio"] is not None:
+        assert f"{first['rate_ratio']:.2f}" in out
+    for warning in summary["warnings"]:
+        assert " ".join(warning.split())[:40] in " ".join(err.split())
+    code, out, _ = run_in_process(dorset_home, monkeypatch, capsys, "evaluate", "list")
+    assert "ict-run" in out and "psm" in out
+    run_in_process(dorset_home, monkeypatch, capsys, "evaluate", "delete", "ict-run")

@@ -203,3 +203,37 @@ def test_the_api_defines_runs_and_deletes_a_study(app: FastAPI, token_for):
     gone = client.delete("/api/v1/ics/11J/studies/ict-api", headers=headers)
     assert gone.status_code == 200 and gone.json()["name"] == "ict-api"
     assert client.get("/api/v1/ics/11J/studies/ict-api", headers=headers).status_code == 404
+
+
+def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates():
+    summary = {
+        "n_treated": 79, "n_eligible_controls": 6655, "n_matched": 80,
+        "n_matched_controls": 80, "unmatched_treated": 1,
+        "outcomes": [{"outcome": "ae", "rate_ratio": 1.2,
+                      "treated": {"events": 61.0, "person_years": 50.0, "rate": 1.22},
+                      "control": {"events": 3.0, "person_years": 50.0, "rate": 0.06}}],
+        "overlap": {"bins": [0, 0.5, 1], "treated": [51, 4], "controls": [39712, 0]},
+        "warnings": ["Small numbers: only 12 treated people were matched (fewer than 100)",
+                     "Small numbers: only 3 treated people were matched"],
+        "monthly": [
+            {"month_offset": -1, "arm": "treated", "outcome": "ae",
+             "rate_per_1000_person_months": 50.0},  # 4 events of 80: redacted
+            {"month_offset": 0, "arm": "control", "outcome": "ae",
+             "rate_per_1000_person_months": 150.0},  # 12 events of 80: shown as 10
+        ],
+    }  # fmt: skip
+    shown = disclosed(summary)
+    assert (shown["n_treated"], shown["n_eligible_controls"], shown["unmatched_treated"]) == (
+        80, 6655, None,
+    )  # fmt: skip
+    treated, control = shown["outcomes"][0]["treated"], shown["outcomes"][0]["control"]
+    assert (treated["events"], treated["rate"]) == (60, 1.2)
+    assert (control["events"], control["rate"]) == (None, None)
+    assert shown["outcomes"][0]["rate_ratio"] == 1.2  # an estimate, not a count
+    assert shown["overlap"] == {"bins": [0, 0.5, 1], "treated": [50, None], "controls": [39710, 0]}
+    assert shown["warnings"] == [
+        "Small numbers: only about 10 treated people were matched (fewer than 100)",
+        "Small numbers: only fewer than 8 treated people were matched",
+    ]
+    assert [m["rate_per_1000_person_months"] for m in shown["monthly"]] == [None, 125.0]
+    assert summary["n_treated"] == 79  # the stored summary is untouched
