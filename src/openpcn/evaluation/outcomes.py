@@ -123,12 +123,27 @@ def _from_coef(coef: float, se: float, model: str) -> dict[str, object]:
     }
 
 
+#: people per model parameter below which the outcome model is not adjusted (matching alone)
+ROWS_PER_PARAMETER = 10
+
+
 def _adjusters(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Standardised covariates that vary in the sample (constant ones cannot be adjusted for)."""
+    """Standardised covariates that vary in the sample and are not linear combinations of the
+    columns before them (a singular design has no unique fit), or none when the sample is too
+    small to adjust for them all."""
     x = frame[columns].to_numpy(float)
     sd = x.std(axis=0)
-    keep = sd > 0
-    return (x[:, keep] - x[:, keep].mean(axis=0)) / sd[keep]
+    x = (x[:, sd > 0] - x[:, sd > 0].mean(axis=0)) / sd[sd > 0]
+    gram = np.column_stack([np.ones(len(x)), x]).T @ np.column_stack([np.ones(len(x)), x])
+    keep = [0]
+    for k in range(1, gram.shape[0]):
+        trial = [*keep, k]
+        if np.linalg.matrix_rank(gram[np.ix_(trial, trial)], tol=1e-8 * len(x)) == len(trial):
+            keep.append(k)
+    x = x[:, [k - 1 for k in keep[1:]]]
+    if len(x) < ROWS_PER_PARAMETER * (x.shape[1] + 2):
+        return np.empty((len(x), 0))
+    return x
 
 
 def _start(y: np.ndarray, years: np.ndarray, k: int) -> np.ndarray:
@@ -161,22 +176,21 @@ def poisson_effect(
     x = np.column_stack(parts)
     w = None if weights is None else weights[keep]
     name = "Poisson GLM, log person-years offset"
+    if adjust is not None:
+        name += ", adjusted for the matching covariates" if adjust.shape[1] else ", unadjusted"
+    if groups is not None:
+        cov: dict = {"cov_type": "cluster", "cov_kwds": {"groups": groups[keep]}}
+        name += ", errors clustered by matched set"
+    else:
+        cov = {"cov_type": "HC0"}
+        name += ", robust errors"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(years), var_weights=w)
-        if groups is not None:
-            fit = model.fit(
-                method="newton",
-                start_params=_start(y, years, x.shape[1]),
-                cov_type="cluster",
-                cov_kwds={"groups": groups[keep]},
-            )
-            name += ", adjusted, errors clustered by matched set"
-        else:
-            fit = model.fit(
-                method="newton", start_params=_start(y, years, x.shape[1]), cov_type="HC0"
-            )
-            name += ", robust errors"
+        try:
+            fit = model.fit(method="newton", start_params=_start(y, years, x.shape[1]), **cov)
+        except np.linalg.LinAlgError:  # a covariate separating the events: IRLS with pinv
+            fit = model.fit(**cov)
     coef, se = float(fit.params[1]), float(fit.bse[1])
     if not (np.isfinite(coef) and np.isfinite(se)):
         return _blank("model did not converge")
