@@ -66,7 +66,15 @@ def love_plot(summary: Mapping[str, Any], *, width: int | str = "container") -> 
                             "range": [BEFORE, AFTER],
                         },
                     },
-                    "shape": {"field": "when", "type": "nominal", "title": None},
+                    "shape": {
+                        "field": "when",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {
+                            "domain": ["Before matching", "After matching"],
+                            "range": ["square", "circle"],
+                        },
+                    },
                     "tooltip": [
                         {"field": "covariate", "title": "Characteristic"},
                         {"field": "when", "title": "When"},
@@ -162,7 +170,8 @@ def monthly_chart(
         layer=[
             {
                 "data": {"values": values},
-                "mark": {"type": "line", "point": True, "tooltip": True},
+                "mark": {"type": "line", "tooltip": True,
+                         "point": {"filled": True, "size": 40, "aria": False}},
                 "encoding": {
                     "x": {"field": "month", "type": "quantitative",
                           "title": "Months from the index date"},
