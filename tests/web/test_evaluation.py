@@ -237,3 +237,35 @@ def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates()
     ]
     assert [m["rate_per_1000_person_months"] for m in shown["monthly"]] == [None, 125.0]
     assert summary["n_treated"] == 79  # the stored summary is untouched
+
+
+def test_the_form_takes_the_services_own_list_and_refuses_a_bad_one(
+    app: FastAPI, analyst: TestClient
+):
+    form = analyst.get("/ics/11J/evaluation/new")
+    fields = {
+        "csrf_token": csrf_from(form.text), "name": "ict-list", "kind": "file",
+        "controls": "all", "followup_months": "12", "prior_months": "12",
+    }  # fmt: skip
+    con = app.state.warehouse
+    ids = [r[0] for r in con.raw_sql("select patient_id from patients limit 2").fetchall()]
+    bad = analyst.post(
+        "/ics/11J/evaluation/new", data=fields,
+        files={"file": ("service.csv", f"patient_id,index_date\n{ids[0]},01/02/2019\n")},
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert "service.csv, row 2, column &#39;index_date&#39;" in bad.text
+    assert ids[0] not in bad.text
+    good = analyst.post(
+        "/ics/11J/evaluation/new", data=fields, follow_redirects=False,
+        files={"file": ("service.csv", "patient_id,index_date\n" + "".join(
+            f"{pid},2019-0{k + 1}-01\n" for k, pid in enumerate(ids)))},
+    )  # fmt: skip
+    assert good.status_code == 303, good.text[:500]
+    saved = studies.load(app.state.appdb, "ict-list")
+    assert [p[0] for p in saved["definition"]["intervention"]["people"]] == ids
+    page = analyst.get("/ics/11J/evaluation/ict-list")
+    assert "the 2 people listed in the service&#39;s file" in page.text
+    assert not any(pid in page.text for pid in ids)
+    assert not any(pid in analyst.get("/api/v1/ics/11J/studies/ict-list").text for pid in ids)
+    studies.delete(app.state.appdb, "ict-list", actor=appdb.Actor("test", "test"))

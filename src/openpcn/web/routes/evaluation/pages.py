@@ -5,14 +5,25 @@ analysts and admins and the matched-set download for a PCN manager."""
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from openpcn.cohorts.definitions import all_definitions
-from openpcn.evaluation.definition import CONTROL_WORDS, METHOD_WORDS, OUTCOME_WORDS
+from openpcn.evaluation.definition import (
+    CONTROL_WORDS,
+    METHOD_WORDS,
+    OUTCOME_WORDS,
+    StudyDefinition,
+)
 from openpcn.exceptions import UserError
+from openpcn.sources.intervention import read_checked
 from openpcn.store import studies
 from openpcn.web.kit.access import Ask, IcsWide, may_see_ics
 from openpcn.web.kit.downloads import csv_response
@@ -37,6 +48,7 @@ from openpcn.web.routes.evaluation.params import (
 )
 
 router = APIRouter()
+MAX_UPLOAD = 20 * 1024 * 1024  # bytes: about a million patients
 FORM_FIELDS = ("name", "kind", "code", "controls", "followup_months", "prior_months", "description")
 
 
@@ -70,8 +82,8 @@ def _form(
 
 @router.get("/ics/{ics}/evaluation/new", response_class=HTMLResponse, include_in_schema=False)
 def new_study_page(ics: IcsPath, ask: Runner) -> HTMLResponse:
-    """The form that defines a study by a coded event or a cohort (a list of people is an
-    upload through the API or `openpcn evaluate new --intervention FILE`)."""
+    """The form that defines a study by a coded event, a cohort or the service's own list of
+    people (a CSV upload, checked as `openpcn evaluate new --intervention FILE` checks it)."""
     footprint = may_see_ics(ask, ics)
     defaults = {"kind": "event", "code": "OPENPCN-ICT-REFERRAL", "controls": "other-pcns",
                 "followup_months": "12", "prior_months": "12"}  # fmt: skip
@@ -81,22 +93,63 @@ def new_study_page(ics: IcsPath, ask: Runner) -> HTMLResponse:
 @router.post("/ics/{ics}/evaluation/new", include_in_schema=False)
 async def new_study(ics: IcsPath, ask: Runner) -> Response:
     """Save the study the form describes, then open its page (the form again, saying what is
-    wrong, if a field is)."""
+    wrong, if a field or the uploaded file is). The work runs off the event loop."""
     footprint = may_see_ics(ask, ics)
     form = await ask.request.form()
-    values = {key: str(form.get(key) or "").strip() for key in FORM_FIELDS}
     try:
-        definition = from_form(footprint["code"], values)
-        _check_code(ask, definition.intervention.kind, definition.intervention.code or "")
-        studies.create(
-            ask.request.app.state.appdb, definition.to_json(), ask.principal.username,
-            actor=actor(ask),
-        )  # fmt: skip
+        values = {key: str(form.get(key) or "").strip() for key in FORM_FIELDS}
+        upload = form.get("file")
+        content: bytes | None = None
+        filename = "upload.csv"
+        if values["kind"] == "file" and isinstance(upload, UploadFile) and upload.filename:
+            content = await upload.read(MAX_UPLOAD + 1)
+            filename = Path(upload.filename).name or filename
+    finally:
+        await form.close()  # the upload's spooled file
+    try:
+        definition = await run_in_threadpool(
+            _define, ask, footprint["code"], values, content, filename
+        )
     except UserError as exc:
         return _form(ask.request, footprint, values, exc)
     return RedirectResponse(
         f"/ics/{footprint['code']}/evaluation/{definition.name}", status_code=303
     )
+
+
+def _define(
+    ask: Ask, ics: str, values: dict[str, str], content: bytes | None, filename: str
+) -> StudyDefinition:
+    """Check what the form asks for against the warehouse and save it."""
+    if values["kind"] == "file":
+        studies.check_new_name(ask.request.app.state.appdb, values["name"])
+        definition = from_form(ics, values, _people_of(ask, content, filename))
+    else:
+        definition = from_form(ics, values)
+        _check_code(ask, definition.intervention.kind, definition.intervention.code or "")
+    studies.create(
+        ask.request.app.state.appdb, definition.to_json(), ask.principal.username,
+        actor=actor(ask),
+    )  # fmt: skip
+    return definition
+
+
+def _people_of(ask: Ask, content: bytes | None, filename: str) -> tuple[tuple[str, dt.date], ...]:
+    """The uploaded list, read as `openpcn evaluate new --intervention` reads a file."""
+    if not content:
+        raise UserError(
+            "no file was chosen", column="file",
+            fix="choose the service's CSV of patient_id,index_date",
+        )  # fmt: skip
+    if len(content) > MAX_UPLOAD:
+        raise UserError(
+            f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB", file=filename,
+            fix="load a list this large with `openpcn evaluate new NAME --intervention FILE`",
+        )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="openpcn-upload-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(content)
+        return read_checked(path, ask.con)
 
 
 def _check_code(ask: Ask, kind: str, code: str) -> None:

@@ -4,6 +4,7 @@ API's body (turned into a `StudyDefinition` here, so a bad field is a 4xx naming
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query
@@ -94,8 +95,11 @@ class NewStudy(BaseModel):
         return StudyDefinition.from_json(payload)
 
 
-def from_form(ics: str, fields: dict[str, str]) -> StudyDefinition:
-    """The new-study form's fields (text) as a definition (event or cohort)."""
+def from_form(
+    ics: str, fields: dict[str, str], people: tuple[tuple[str, dt.date], ...] = ()
+) -> StudyDefinition:
+    """The new-study form's fields (text) as a definition: an event, a cohort, or the people
+    of an uploaded file (read and checked by the caller)."""
     try:
         followup = int(fields.get("followup_months") or 12)
         prior = int(fields.get("prior_months") or 12)
@@ -104,14 +108,17 @@ def from_form(ics: str, fields: dict[str, str]) -> StudyDefinition:
             "the months must be whole numbers", column="followup_months", fix="e.g. 12"
         ) from None
     kind = fields.get("kind") or "event"
-    if kind not in ("event", "cohort"):
-        raise UserError("choose an event or a cohort", column="kind", fix="pick one of the two")
+    if kind not in ("event", "cohort", "file"):
+        raise UserError(
+            "choose an event, a cohort or a file", column="kind", fix="pick one of the three"
+        )
     try:
         body = NewStudy.model_validate(
             {
                 "name": checked_name(fields.get("name") or ""),
                 "kind": kind,
-                "code": fields.get("code") or None,
+                "code": None if kind == "file" else fields.get("code") or None,
+                "people": [(pid, day.isoformat()) for pid, day in people],
                 "controls": fields.get("controls") or "other-pcns",
                 "followup_months": followup,
                 "prior_months": prior,
