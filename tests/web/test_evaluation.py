@@ -269,3 +269,12 @@ def test_the_form_takes_the_services_own_list_and_refuses_a_bad_one(
     assert not any(pid in page.text for pid in ids)
     assert not any(pid in analyst.get("/api/v1/ics/11J/studies/ict-list").text for pid in ids)
     studies.delete(app.state.appdb, "ict-list", actor=appdb.Actor("test", "test"))
+
+
+def test_asking_again_for_an_earlier_run_makes_it_the_last_run_again(app, analyst, ran):
+    analyst.get(f"{PAGE}?run=true&method=psm&seed=11")
+    assert studies.load(app.state.appdb, NAME)["last_run"]["parameters"]["seed"] == 11
+    analyst.get(f"{PAGE}?run=true&method=psm&caliper=0.2&ratio=1&seed=2019")  # kept: no job
+    last = studies.load(app.state.appdb, NAME)["last_run"]
+    assert (last["method"], last["parameters"]["seed"]) == ("psm", 2019)
+    assert last["summary"] == ran["study"]["last_run"]["summary"]

@@ -201,7 +201,15 @@ def run(ask: Ask, study: Mapping[str, Any], how: RunAsk) -> StudyResult:
         return result
 
     label = f"Study {definition.name} ({how.method}) for {definition.ics}"
-    return soon(ask, cached, _key(study, how), compute, label=label)
+    result = soon(ask, cached, _key(study, how), compute, label=label)
+    last = studies.load(db, definition.name)["last_run"]
+    if last is None or (last["method"], last["parameters"]) != (how.method, how.parameters()):
+        # a run kept from before another one: asked for again, it is the last run again
+        studies.record_run(
+            db, definition.name, method=how.method, parameters=how.parameters(),
+            summary=result.summary, run_by=who.username, actor=who,
+        )  # fmt: skip
+    return result
 
 
 def matched_rows(ask: Ask, study: Mapping[str, Any]) -> list[dict[str, Any]] | None:
