@@ -99,3 +99,16 @@ def test_the_other_methods_become_one_row_per_method_and_outcome():
         ("cem", "ae", 0.92, 0.64),
     ]
     assert rows[1]["label"] == "A&E attendances"
+
+
+def test_a_narrow_interval_across_one_says_any_effect_is_small():
+    words = explain.effect(_outcome(0.94, 0.89, 1.01, "ae", "A&E attendances"))
+    assert "no clear difference" in words and "any effect is small" in words
+    assert "too small to tell" not in words
+
+
+def test_more_deaths_are_not_read_as_caused_by_the_service():
+    words = explain.effect(_outcome(1.9, 1.6, 2.2, "death", "deaths"))
+    assert words.startswith("Deaths: 90% more")
+    assert "This does not show the service caused deaths" in words
+    assert "unmet need" not in words

@@ -15,6 +15,7 @@ from typing import Any
 from openpcn.evaluation.definition import CONTROL_WORDS, METHOD_WORDS, OUTCOME_WORDS
 
 SMD_TARGET = 0.1  # balance is good when every |SMD| after matching is below this
+SMALL_EFFECT = 0.15  # an interval within 15% either side of no difference: any effect is small
 
 
 def _people(intervention: Mapping[str, Any]) -> str:
@@ -81,6 +82,13 @@ def effect(outcome: Mapping[str, Any]) -> str:
             "This is an association: differences the matching could not see may explain part "
             "of it."
         )
+    if low > 1 and outcome.get("outcome") == "death":
+        return (
+            f"{_first_up(label)}: {_percent(ratio)} more among the people who received the "
+            f"service than among similar people who did not (rate ratio {ratio:.2f}, {span}). "
+            "This does not show the service caused deaths: people are often referred as their "
+            "health fails, for reasons the records do not show and matching cannot see."
+        )
     if low > 1:
         return (
             f"{_first_up(label)}: {_percent(ratio)} more among the people who received the "
@@ -88,10 +96,15 @@ def effect(outcome: Mapping[str, Any]) -> str:
             f"This does not show the service reduced {label}; it may have found unmet need "
             "(problems that were not known before), which is not the same as harm."
         )
+    fits = f"anything from {_bound(low)} to {_bound(high)} fits the data"
+    if low >= 1 - SMALL_EFFECT and high <= 1 + SMALL_EFFECT:
+        return (
+            f"{_first_up(label)}: no clear difference (rate ratio {ratio:.2f}, {span}: {fits}). "
+            "The study is large enough to say that any effect is small."
+        )
     return (
-        f"{_first_up(label)}: no clear difference (rate ratio {ratio:.2f}, {span}: anything "
-        f"from {_bound(low)} to {_bound(high)} fits the data). This does not show the service "
-        "made no difference; the study may be too small to tell."
+        f"{_first_up(label)}: no clear difference (rate ratio {ratio:.2f}, {span}: {fits}). "
+        "This does not show the service made no difference; the study may be too small to tell."
     )
 
 
