@@ -1,6 +1,7 @@
 """Benchmark the matched-control evaluation; prints one JSON line.
 
 Usage: python bench/evaluation.py [--home DIR] [--replications 5] [--scale 0.05] [--no-full]
+                                  [--referrals shipped|one-window]
 
 Full Dorset (built at scale 1, seed 2019, unless --home names a folder holding a warehouse): the
 seconds to define, match and estimate the default study (event OPENPCN-ICT-REFERRAL, ICS 11J,
@@ -45,6 +46,8 @@ STUDY = StudyDefinition(
 )
 TRUE = {"emergency_admission": 0.80, "ae": 1.00}
 NULL = {"ict": {"emergency_admission_effect": 1.0, "ae_effect": 1.0}}
+#: --referrals one-window: referral dates not tied to a later death (rates.toml [ict])
+ONE_WINDOW = {"referral_within_observed_life": 0}
 
 
 def lower_bound(con) -> float:
@@ -105,12 +108,10 @@ def full(home: Path) -> dict:
     }
 
 
-def _study(tmp: Path, seed: int, scale: float, null: bool) -> dict:
+def _study(tmp: Path, seed: int, scale: float, null: bool, one_window: bool) -> dict:
     settings = Settings(home=tmp / f"rep-{seed}-{'null' if null else 'effect'}")
-    if null:
-        with parameters.overridden(NULL):
-            build_default(settings, scale=scale, seed=seed, force=True)
-    else:
+    ict = {**(NULL["ict"] if null else {}), **(ONE_WINDOW if one_window else {})}
+    with parameters.overridden({"ict": ict}):
         build_default(settings, scale=scale, seed=seed, force=True)
     con = connect(settings)
     try:
@@ -150,12 +151,12 @@ def _summarise(runs: list[dict], truth: float) -> dict:
     return out
 
 
-def replications(n: int, scale: float, first_seed: int) -> dict:
+def replications(n: int, scale: float, first_seed: int, one_window: bool) -> dict:
     effect, null = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(first_seed, first_seed + n):
-            effect.append(_study(Path(tmp), seed, scale, null=False))
-            null.append(_study(Path(tmp), seed, scale, null=True))
+            effect.append(_study(Path(tmp), seed, scale, null=False, one_window=one_window))
+            null.append(_study(Path(tmp), seed, scale, null=True, one_window=one_window))
             for kind in ("effect", "null"):
                 folder = Path(tmp) / f"rep-{seed}-{kind}"
                 for f in folder.glob("warehouse.duckdb*"):
@@ -164,6 +165,7 @@ def replications(n: int, scale: float, first_seed: int) -> dict:
         "n": n,
         "scale": scale,
         "seeds": [first_seed, first_seed + n - 1],
+        "referrals": "one-window" if one_window else "shipped",
         "outcome": "emergency_admission",
         "effect_0_80": _summarise(effect, 0.80),
         "null_1_00": _summarise(null, 1.0),
@@ -177,6 +179,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--no-full", action="store_true", help="replications only")
+    parser.add_argument(
+        "--referrals",
+        choices=("shipped", "one-window"),
+        default="shipped",
+        help="replications: referral dates as shipped (tied to a later death) or one window",
+    )
     args = parser.parse_args()
     out: dict = {"bench": "evaluation"}
     started = time.perf_counter()
@@ -188,7 +196,9 @@ def main() -> None:
                 build_default(Settings(home=Path(tmp)), scale=1.0, seed=2019)
                 out["full_dorset"] = full(Path(tmp))
     if args.replications > 0:
-        out["replications"] = replications(args.replications, args.scale, args.first_seed)
+        out["replications"] = replications(
+            args.replications, args.scale, args.first_seed, args.referrals == "one-window"
+        )
     out["total_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(out))
 
