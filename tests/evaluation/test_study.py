@@ -152,3 +152,22 @@ def test_rates_are_events_over_person_years(results):
     for arm in ("treated", "control"):
         r = row[arm]
         assert math.isclose(r["rate"], r["events"] / r["person_years"], rel_tol=1e-3)
+
+
+def test_a_file_of_people_runs_and_says_how_many_were_left_out(dorset_con, results):
+    """The ICT's treated people as a service's file, plus one id the warehouse does not hold:
+    the study runs on the others and says (as a count) that one was left out."""
+    m = results["psm"].matched
+    treated = m[m["arm"] == "treated"]
+    pairs = zip(treated["patient_id"], treated["index_date"], strict=True)
+    people = [[pid, str(day)] for pid, day in pairs]
+    d = StudyDefinition.from_json(
+        {
+            "name": "file",
+            "intervention": {"kind": "file", "people": [*people, ["nobody", "2019-01-01"]]},
+            "min_age": 65,
+        }
+    )
+    s = run_study(dorset_con, d).summary
+    assert s["n_treated"] == len(people)
+    assert f"1 of the {len(people) + 1} people in the intervention file" in " ".join(s["warnings"])

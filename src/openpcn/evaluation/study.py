@@ -142,6 +142,24 @@ def design(con: ibis.BaseBackend, definition: StudyDefinition, seed: int) -> Des
     )
 
 
+def _left_out(definition: StudyDefinition, found: int, eligible: int) -> list[str]:
+    """Counts only (never who): treated people of a file not in the ICS, and the ineligible."""
+    out = []
+    given = len({pid for pid, _ in definition.intervention.people})
+    if definition.intervention.kind == "file" and found < given:
+        out.append(
+            f"{given - found} of the {given} people in the intervention file are not registered "
+            f"at a practice of {definition.ics} in the warehouse and were left out."
+        )
+    if eligible < found:
+        out.append(
+            f"{found - eligible} treated people were not eligible on their index date (not "
+            f"registered and alive, registered for under {definition.prior_months} months, or "
+            "younger than the minimum age) and were left out."
+        )
+    return out
+
+
 def _sample(frame: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame:
     rows = frame.iloc[sets["row"].to_numpy()].reset_index(drop=True)
     return rows.assign(
@@ -265,7 +283,8 @@ def _run(
             score_t = matched.score[treated_all]
             score_c_max = float(matched.score[~treated_all].max())
         warnings = (
-            diagnostics.balance_warnings(balance)
+            _left_out(definition, d.n_treated_found, n_treated)
+            + diagnostics.balance_warnings(balance)
             + diagnostics.overlap_warnings(n_treated, n_matched, score_c_max, score_t)
             + diagnostics.small_number_warnings(n_matched, events)
             + diagnostics.truncation_warning(
