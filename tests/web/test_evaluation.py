@@ -214,7 +214,8 @@ def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates()
                       "control": {"events": 3.0, "person_years": 50.0, "rate": 0.06}}],
         "overlap": {"bins": [0, 0.5, 1], "treated": [51, 4], "controls": [39712, 0]},
         "warnings": ["Small numbers: only 12 treated people were matched (fewer than 100)",
-                     "Small numbers: only 3 treated people were matched"],
+                     "Small numbers: only 3 treated people were matched",
+                     "3 of the 40 people in the intervention file are not registered"],
         "monthly": [
             {"month_offset": -1, "arm": "treated", "outcome": "ae",
              "rate_per_1000_person_months": 50.0},  # 4 events of 80: redacted
@@ -234,6 +235,7 @@ def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates()
     assert shown["warnings"] == [
         "Small numbers: only about 10 treated people were matched (fewer than 100)",
         "Small numbers: only fewer than 8 treated people were matched",
+        "fewer than 8 of the about 40 people in the intervention file are not registered",
     ]
     assert [m["rate_per_1000_person_months"] for m in shown["monthly"]] == [None, 125.0]
     assert summary["n_treated"] == 79  # the stored summary is untouched
@@ -278,3 +280,23 @@ def test_asking_again_for_an_earlier_run_makes_it_the_last_run_again(app, analys
     last = studies.load(app.state.appdb, NAME)["last_run"]
     assert (last["method"], last["parameters"]["seed"]) == ("psm", 2019)
     assert last["summary"] == ran["study"]["last_run"]["summary"]
+
+
+def test_a_study_that_cannot_run_says_why_with_its_counts_disclosed(app: FastAPI, analyst):
+    """Two real patients with an index date before the records begin: nobody is eligible."""
+    con = app.state.warehouse
+    ids = [r[0] for r in con.raw_sql("select patient_id from patients limit 2").fetchall()]
+    definition = {
+        "name": "too-early", "ics": "11J", "controls": "all",
+        "intervention": {"kind": "file", "people": [[pid, "1990-06-01"] for pid in ids]},
+    }  # fmt: skip
+    studies.create(app.state.appdb, definition, "test", actor=appdb.Actor("test", "test"))
+    page = analyst.get("/ics/11J/evaluation/too-early?run=true")
+    assert page.status_code == 200
+    refusal = re.search(r'id="study-refused".*?</div>\s*</div>', page.text, re.S).group(0)
+    assert "The study could not be run" in refusal
+    assert not re.search(r"\b2 (?:treated )?people", refusal)
+    assert "fewer than 8" in refusal
+    assert 'id="study-not-run"' in page.text and 'id="outcomes-table"' not in page.text
+    assert studies.load(app.state.appdb, "too-early")["last_run"] is None
+    studies.delete(app.state.appdb, "too-early", actor=appdb.Actor("test", "test"))

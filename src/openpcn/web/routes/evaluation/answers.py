@@ -23,7 +23,7 @@ from openpcn.cohorts.disclosure import disclose
 from openpcn.evaluation import explain
 from openpcn.evaluation.definition import StudyDefinition
 from openpcn.evaluation.study import StudyResult, run_study
-from openpcn.exceptions import NotFoundError
+from openpcn.exceptions import NotFoundError, UserError
 from openpcn.store import appdb, studies
 from openpcn.web.auth import forbid_unless
 from openpcn.web.kit.access import WHOLE_ICS, Ask, may_see_ics, record_view
@@ -42,8 +42,11 @@ PEOPLE = (
     "n_matched_controls",
     "unmatched_treated",
 )
-#: a count of people written into a warning ("only 12 treated people were matched")
-PEOPLE_IN_WORDS = re.compile(r"\b(\d[\d,]*)( (?:treated |eligible )?(?:people|controls|patients))")
+#: a count of people written into a warning ("only 12 treated people were matched", "3 of the
+#: 40 people in the intervention file")
+PEOPLE_IN_WORDS = re.compile(
+    r"\b(\d[\d,]*)( (?:of the |(?:treated |eligible )?(?:people|controls|patients)))"
+)
 #: keys that hold a count of people or events wherever they appear in a summary
 COUNTS = frozenset({*PEOPLE, "events", "people", "n", "count", "patients"})
 CSV_COLUMNS = ("pair_id", "patient_id", "arm", "index_date", "practice_code", "pcn_code")
@@ -118,6 +121,11 @@ def _disclosed(value: Any) -> Any:
 def _in_words(match: re.Match[str]) -> str:
     shown = _count(int(match.group(1).replace(",", "")))
     return f"{'fewer than 8' if shown is None else f'about {shown:,}'}{match.group(2)}"
+
+
+def in_words(text: str) -> str:
+    """A sentence with each count of people in it disclosed ("about 80", "fewer than 8")."""
+    return PEOPLE_IN_WORDS.sub(_in_words, text)
 
 
 def _monthly(rows: list[dict[str, Any]], people: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -201,7 +209,13 @@ def run(ask: Ask, study: Mapping[str, Any], how: RunAsk) -> StudyResult:
         return result
 
     label = f"Study {definition.name} ({how.method}) for {definition.ics}"
-    result = soon(ask, cached, _key(study, how), compute, label=label)
+    try:
+        result = soon(ask, cached, _key(study, how), compute, label=label)
+    except UserError as exc:  # no overlap, no eligible controls: counts in it disclosed
+        shown = copy.copy(exc)
+        shown.what = in_words(exc.what)
+        shown.args = (shown.message,)
+        raise shown.with_traceback(None) from None
     last = studies.load(db, definition.name)["last_run"]
     if last is None or (last["method"], last["parameters"]) != (how.method, how.parameters()):
         # a run kept from before another one: asked for again, it is the last run again
