@@ -56,3 +56,21 @@ def test_the_monthly_chart_keeps_one_outcome(outcome, months):
     spec = charts.chart_spec(SUMMARY, "monthly", outcome)
     assert [v["month"] for v in spec["layer"][0]["data"]["values"]] == months
     assert spec["layer"][1]["data"]["values"] == [{"month": 0}]
+
+
+def test_the_overlap_of_coarsened_exact_matching_is_shares_by_kind_of_stratum():
+    summary = {
+        "method": "cem",
+        "overlap": {
+            "bins": ["strata with both groups", "strata with treated only",
+                     "strata with controls only"],
+            "treated": [60, 20, 0],
+            "controls": [400, 0, None],
+        },
+    }  # fmt: skip
+    spec = charts.chart_spec(summary, "overlap")
+    shares = {(v["group"], v["stratum"]): v["share"] for v in spec["data"]["values"]}
+    assert shares[("Treated", "strata with treated only")] == 0.25
+    assert shares[("Eligible controls", "strata with both groups")] == 1.0
+    assert shares[("Eligible controls", "strata with controls only")] == 0.0
+    assert spec["encoding"]["x"]["type"] == "nominal"

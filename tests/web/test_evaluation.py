@@ -300,3 +300,12 @@ def test_a_study_that_cannot_run_says_why_with_its_counts_disclosed(app: FastAPI
     assert 'id="study-not-run"' in page.text and 'id="outcomes-table"' not in page.text
     assert studies.load(app.state.appdb, "too-early")["last_run"] is None
     studies.delete(app.state.appdb, "too-early", actor=appdb.Actor("test", "test"))
+
+
+def test_a_cem_run_draws_its_strata_and_renders_its_page(analyst: TestClient, ran: dict):
+    page = analyst.get(f"{PAGE}?run=true&method=cem")
+    assert page.status_code == 200
+    assert "Coarsened exact matching puts people into cells" in page.text
+    spec = analyst.get(f"{API}/chart?name=overlap").json()
+    assert spec["encoding"]["x"]["type"] == "nominal"
+    assert analyst.get(API).json()["last_run"]["method"] == "cem"

@@ -105,6 +105,8 @@ def overlap_chart(summary: Mapping[str, Any], *, width: int | str = "container")
     """The propensity score of treated people (up) and eligible controls (down), before
     matching, each as its share of its group per bin: where one has no mirror, no match."""
     overlap = summary.get("overlap") or {}
+    if any(isinstance(b, str) for b in overlap.get("bins") or []):
+        return _strata_chart(overlap, width=width)
     bins = _bins(overlap)
     values = []
     for group, key, sign in (("Treated", "treated", 1), ("Eligible controls", "controls", -1)):
@@ -140,6 +142,47 @@ def overlap_chart(summary: Mapping[str, Any], *, width: int | str = "container")
             "tooltip": [{"field": "group", "title": "Group"},
                         {"field": "low", "title": "From", "format": ".2f"},
                         {"field": "high", "title": "To", "format": ".2f"},
+                        {"field": "shown", "title": "Share"}],
+        },
+    )  # fmt: skip
+
+
+def _strata_chart(overlap: Mapping[str, Any], *, width: int | str) -> dict[str, Any]:
+    """Coarsened exact matching's overlap: the share of each group in strata with both groups,
+    with treated people only (unmatched) and with controls only (unused)."""
+    labels = [str(b) for b in overlap.get("bins") or []]
+    values = []
+    for group, key in (("Treated", "treated"), ("Eligible controls", "controls")):
+        counts = list(overlap.get(key) or [])
+        total = sum(c for c in counts if c is not None) or 1
+        for label, count in zip(labels, counts, strict=False):
+            share = 0.0 if count is None else count / total
+            values.append(
+                {"group": group, "stratum": label, "share": share,
+                 "shown": "redacted" if count is None else f"{100 * share:.1f}%"}
+            )  # fmt: skip
+    return vega.spec(
+        title="Overlap before matching: strata",
+        description=(
+            "Bars of the share of treated people and of eligible controls in strata (exact "
+            "cells of banded characteristics) holding both groups, treated people only or "
+            "controls only: treated people in strata without controls cannot be matched."
+        ),
+        width=width,
+        height=200,
+        data={"values": values},
+        mark={"type": "bar", "tooltip": True},
+        encoding={
+            "x": {"field": "stratum", "type": "nominal", "sort": labels, "title": None,
+                  "axis": {"labelAngle": 0}},
+            "xOffset": {"field": "group", "type": "nominal"},
+            "y": {"field": "share", "type": "quantitative", "title": "Share of the group",
+                  "axis": {"format": "%"}},
+            "color": {"field": "group", "type": "nominal", "title": None,
+                      "scale": {"domain": ["Treated", "Eligible controls"],
+                                "range": [TREATED, CONTROL]}},
+            "tooltip": [{"field": "group", "title": "Group"},
+                        {"field": "stratum", "title": "Strata"},
                         {"field": "shown", "title": "Share"}],
         },
     )  # fmt: skip
