@@ -171,3 +171,34 @@ def test_a_file_of_people_runs_and_says_how_many_were_left_out(dorset_con, resul
     s = run_study(dorset_con, d).summary
     assert s["n_treated"] == len(people)
     assert f"1 of the {len(people) + 1} people in the intervention file" in " ".join(s["warnings"])
+
+
+def test_one_to_two_matching_weighs_each_set_like_one_treated_person(dorset_con):
+    result = run_study(dorset_con, ICT, ratio=2)
+    m = result.matched
+    controls = m[m["arm"] == "control"]
+    assert controls.groupby("pair_id").size().max() == 2
+    assert controls.groupby("pair_id")["weight"].sum().round(9).eq(1).all()
+    assert result.summary["parameters"]["ratio"] == 2
+
+
+@pytest.mark.parametrize("controls", ["same-pcns", "all"])
+def test_the_control_group_comes_from_the_pcns_the_definition_names(dorset_con, results, controls):
+    """same-pcns controls never come from a PCN without the service (the PCNs other-pcns
+    controls came from); nobody is ever both treated and a control."""
+    d = StudyDefinition.from_json(ICT.to_json() | {"controls": controls})
+    m = run_study(dorset_con, d).matched
+    other = results["psm"].matched
+    untreated_pcns = set(other.loc[other["arm"] == "control", "pcn_code"])
+    control_pcns = set(m.loc[m["arm"] == "control", "pcn_code"])
+    if controls == "same-pcns":
+        assert not control_pcns & untreated_pcns
+    assert not set(m.loc[m["arm"] == "control", "patient_id"]) & set(
+        m.loc[m["arm"] == "treated", "patient_id"]
+    )
+
+
+def test_other_pcns_controls_never_share_a_pcn_with_the_treated(results):
+    m = results["psm"].matched
+    treated_pcns = set(m.loc[m["arm"] == "treated", "pcn_code"])
+    assert not set(m.loc[m["arm"] == "control", "pcn_code"]) & treated_pcns

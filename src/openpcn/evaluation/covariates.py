@@ -6,8 +6,8 @@ index] and the period before it (index - 2 x prior_months, index - prior_months]
 period is matched on too because the planted ICT (like real services) chooses people on their
 admissions in a fixed calendar year (the year before the service starts): someone referred 18
 months later was chosen on admissions that lie partly before their own prior year, and matching
-on the prior year alone leaves treated people frailer than their controls (regression to the
-mean then flatters the service). Two years of history cover the choosing year for most referrals.
+on the prior year alone could leave the groups unlike in what chose them. Two years of history
+cover the choosing year for most referrals (a design choice, not a measured gain).
 
 eFI: the Clegg deficits of `openpcn.cohorts.efi` (coded deficits recorded by the index date,
 plus polypharmacy: 5+ repeat medicines current on it), counted from each person's first record

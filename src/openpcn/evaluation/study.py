@@ -311,6 +311,7 @@ def _run(
             "n_matched": n_matched,
             "n_matched_controls": int(sample.loc[~sample_t, "patient_id"].nunique()),
             "unmatched_treated": n_treated - n_matched,
+            "unmatched_share": round(1 - n_matched / n_treated, 4),
             "eligibility": {
                 "min_age": d.min_age,
                 "min_age_from": "definition"
