@@ -67,10 +67,10 @@ def warehouse(tmp_path: Path) -> ibis.BaseBackend:
 def test_migrations_build_every_table_on_an_empty_sqlite_file(db: appdb.AppDB) -> None:
     tables = set(inspect(db.engine).get_table_names())
     expected = {"users", "api_tokens", "audit_log", "saved_items", "login_attempts", "staff"}
-    expected |= {"formation_scenarios"}
+    expected |= {"formation_scenarios", "studies"}
     assert expected | {"user_sessions", "alembic_version"} == tables
     with db.engine.connect() as con:
-        assert con.execute(text("select version_num from alembic_version")).scalar() == "0004"
+        assert con.execute(text("select version_num from alembic_version")).scalar() == "0005"
 
 
 def test_the_models_match_the_migrations(db: appdb.AppDB) -> None:

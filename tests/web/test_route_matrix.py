@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from openpcn.store import appdb
+from openpcn.store import appdb, studies
 from openpcn.web.auth import Requirement, Role, declared, routes_of
 from openpcn.web.kit.jobs import Job, board_of
 
@@ -109,16 +109,25 @@ class EveryViewer(set):
 
 @pytest.fixture(scope="module")
 def ids(app: FastAPI, make_user: Callable[..., tuple[str, str]]) -> dict[str, str]:
-    """An account (with a live token) for the routes that name one by id, and a running job
-    every caller asked for (for /jobs/{job_id})."""
+    """An account (with a live token) for the routes that name one by id, a running job
+    every caller asked for (for /jobs/{job_id}), and a saved evaluation study of 11J, not run
+    (for /{study}: its page, API, charts and matched-set download answer before a run)."""
     username, _ = make_user("ics_analyst")
     token = appdb.create_token(app.state.appdb, username, "matrix")
+    definition = {
+        "name": "matrix-study",
+        "ics": "11J",
+        "intervention": {"kind": "event", "code": "OPENPCN-ICT-REFERRAL"},
+    }
+    if "matrix-study" not in [s["name"] for s in studies.list_studies(app.state.appdb)]:
+        studies.create(app.state.appdb, definition, username, actor=appdb.Actor(username, "test"))
     job = Job(id="matrix-job", label="The matrix's job", owner=username, viewers=EveryViewer())
     board_of(app.state)._by_id[job.id] = job  # a job no work stands behind: it stays running
     return {
         "user_id": str(appdb.user_id_of(app.state.appdb, username)),
         "token_id": str(appdb.token_id_of(app.state.appdb, token)),
         "job_id": job.id,
+        "study": "matrix-study",
     }
 
 

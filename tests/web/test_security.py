@@ -215,7 +215,9 @@ def test_every_get_route_answers_head_as_it_answers_get(
         if "GET" not in route.methods:
             continue
         # anonymous callers are refused before an id is looked up, so any id will do
-        for path, _ in samples(route, WHO[0], {"user_id": "1", "token_id": "1", "job_id": "x"}):
+        for path, _ in samples(
+            route, WHO[0], {"user_id": "1", "token_id": "1", "job_id": "x", "study": "x"}
+        ):
             get = anonymous.get(path, follow_redirects=False)
             head = anonymous.head(path, follow_redirects=False)
             assert (head.status_code, head.content) == (get.status_code, b""), path

@@ -20,6 +20,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from openpcn.cli.access import access_app
 from openpcn.cli.codelists import codelists_app
 from openpcn.cli.cohorts import cohorts_app
+from openpcn.cli.evaluate import evaluate_app
 from openpcn.cli.formation import formation_app
 from openpcn.cli.funding import funding_app
 from openpcn.cli.orgs import orgs_app
@@ -57,6 +58,7 @@ app.add_typer(cohorts_app, name="cohorts")
 app.add_typer(codelists_app, name="codelists")
 app.add_typer(report_app, name="report")
 app.add_typer(access_app, name="access")
+app.add_typer(evaluate_app, name="evaluate")
 
 
 def _command_context(args: list[str]) -> Context:

@@ -1,5 +1,5 @@
 """The app database: accounts, API tokens, sessions, audit log, saved items, formation
-scenarios and login attempts.
+scenarios, evaluation studies and login attempts.
 
 SQLAlchemy 2 models on SQLite by default (`<OPENPCN_HOME>/app.db`) or PostgreSQL by URL
 (`OPENPCN_APPDB_URL`). The layout is owned by the Alembic migrations in `store/migrations/`,
@@ -157,6 +157,25 @@ class FormationScenario(Base):
     payload: Mapped[Any] = mapped_column(JSON)
     saved_by: Mapped[str] = mapped_column(String(64))
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Study(Base):
+    """A named evaluation study (`openpcn evaluate new`): its definition as JSON, so a rerun is
+    exact, and the last run's method, parameters and aggregate summary. The matched sets are
+    patient-level and never stored: a rerun recomputes them from the definition and the seed."""
+
+    __tablename__ = "studies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    definition: Mapped[Any] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(64))
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    method: Mapped[str | None] = mapped_column(String(16))
+    parameters: Mapped[Any | None] = mapped_column(JSON)
+    summary: Mapped[Any | None] = mapped_column(JSON)
+    run_by: Mapped[str | None] = mapped_column(String(64))
+    run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class LoginAttempt(Base):

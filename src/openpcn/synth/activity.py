@@ -120,9 +120,15 @@ def _refer(rng, people, efi_cat, prior, ict_start, ict) -> np.ndarray:
         + ict["prior_emergency"] * np.minimum(prior_count, 3)
     )
     chosen = eligible & (rng.random(people.n) < expit(logit))
-    window = np.maximum(np.minimum(end, last) - ict_start, 1)
+    if ict["referral_within_observed_life"]:
+        # the shipped population: each date falls inside the person's own observed life, so
+        # people who die soon are referred early (the date depends on the future death)
+        window = np.maximum(np.minimum(end, last) - ict_start, 1)
+    else:
+        # one window for everyone; a person who has died or left by their date is not referred
+        window = np.full(people.n, max(last - ict_start, 1))
     ref = ict_start + np.floor(rng.random(people.n) * window).astype(np.int64)
-    return np.where(chosen, ref, -1)
+    return np.where(chosen & (ref < end), ref, -1)
 
 
 def _length_of_stay(rng, kind: np.ndarray, age: np.ndarray, h) -> np.ndarray:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,9 +34,45 @@ def table(name: str) -> pd.DataFrame:
 
 
 @cache
-def rates() -> dict[str, Any]:
-    """rates.toml: every rate and share the generators use."""
+def shipped_rates() -> dict[str, Any]:
+    """rates.toml as shipped."""
     return tomllib.loads(_text("rates.toml"))
+
+
+#: changes to rates.toml in force in this thread or task (see `overridden`)
+_overrides: ContextVar[Mapping[str, Mapping[str, float]] | None] = ContextVar(
+    "openpcn_rate_overrides", default=None
+)
+
+
+def rates() -> dict[str, Any]:
+    """rates.toml: every rate and share the generators use, with any `overridden` values."""
+    base = shipped_rates()
+    changes = _overrides.get()
+    if not changes:
+        return base
+    return {**base, **{section: {**base[section], **keys} for section, keys in changes.items()}}
+
+
+@contextmanager
+def overridden(changes: Mapping[str, Mapping[str, float]]) -> Iterator[None]:
+    """Build with some numbers of rates.toml changed, without editing the shipped file: e.g.
+    `overridden({"ict": {"emergency_admission_effect": 1.0}})` plants a null effect for the
+    evaluation's tests and bench. Only existing numeric settings may change (a typo would
+    otherwise build the shipped population silently)."""
+    base = shipped_rates()
+    for section, keys in changes.items():
+        for key, value in keys.items():
+            old = base.get(section, {}).get(key) if isinstance(base.get(section), dict) else None
+            if isinstance(old, bool) or not isinstance(old, int | float):
+                raise KeyError(f"rates.toml has no numeric setting [{section}] {key}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"[{section}] {key} must be a number, got {value!r}")
+    token = _overrides.set({s: dict(k) for s, k in changes.items()})
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
 
 
 def age_sex() -> pd.DataFrame:

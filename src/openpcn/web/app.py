@@ -33,6 +33,7 @@ from openpcn.web.routes import (
     accounts,
     admin,
     cohorts,
+    evaluation,
     formation,
     funding,
     jobs,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, *, appdb_url: str | None = None
         workforce,
         cohorts,
         formation,
+        evaluation,
         access,
         jobs,
     ):

@@ -61,6 +61,7 @@ def menu(
             Link("Workforce", f"/ics/{ics}/workforce"),
             Link("Case-finding", f"/ics/{ics}/cohorts"),
             Link("Formation", f"/ics/{ics}/formation"),
+            Link("Evaluation", f"/ics/{ics}/evaluation"),
             Link("Report", f"/ics/{ics}/report"),
         ]
         return [*links, Link("Admin", "/admin/audit")] if principal.is_admin else links
