@@ -1,7 +1,7 @@
 """Benchmark the matched-control evaluation; prints one JSON line.
 
 Usage: python bench/evaluation.py [--home DIR] [--replications 5] [--scale 0.05] [--no-full]
-                                  [--referrals shipped|one-window]
+                                  [--referrals shipped|observed-life]
 
 Full Dorset (built at scale 1, seed 2019, unless --home names a folder holding a warehouse): the
 seconds to define, match and estimate the default study (event OPENPCN-ICT-REFERRAL, ICS 11J,
@@ -46,8 +46,9 @@ STUDY = StudyDefinition(
 )
 TRUE = {"emergency_admission": 0.80, "ae": 1.00}
 NULL = {"ict": {"emergency_admission_effect": 1.0, "ae_effect": 1.0}}
-#: --referrals one-window: referral dates not tied to a later death (rates.toml [ict])
-ONE_WINDOW = {"referral_within_observed_life": 0}
+#: --referrals observed-life: the population before issue 18, whose referral dates were drawn
+#: within each person's observed life and so tied to a later death (rates.toml [ict])
+OBSERVED_LIFE = {"referral_within_observed_life": 1}
 
 
 def lower_bound(con) -> float:
@@ -108,9 +109,9 @@ def full(home: Path) -> dict:
     }
 
 
-def _study(tmp: Path, seed: int, scale: float, null: bool, one_window: bool) -> dict:
+def _study(tmp: Path, seed: int, scale: float, null: bool, observed_life: bool) -> dict:
     settings = Settings(home=tmp / f"rep-{seed}-{'null' if null else 'effect'}")
-    ict = {**(NULL["ict"] if null else {}), **(ONE_WINDOW if one_window else {})}
+    ict = {**(NULL["ict"] if null else {}), **(OBSERVED_LIFE if observed_life else {})}
     with parameters.overridden({"ict": ict}):
         build_default(settings, scale=scale, seed=seed, force=True)
     con = connect(settings)
@@ -151,12 +152,12 @@ def _summarise(runs: list[dict], truth: float) -> dict:
     return out
 
 
-def replications(n: int, scale: float, first_seed: int, one_window: bool) -> dict:
+def replications(n: int, scale: float, first_seed: int, observed_life: bool) -> dict:
     effect, null = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in range(first_seed, first_seed + n):
-            effect.append(_study(Path(tmp), seed, scale, null=False, one_window=one_window))
-            null.append(_study(Path(tmp), seed, scale, null=True, one_window=one_window))
+            effect.append(_study(Path(tmp), seed, scale, null=False, observed_life=observed_life))
+            null.append(_study(Path(tmp), seed, scale, null=True, observed_life=observed_life))
             for kind in ("effect", "null"):
                 folder = Path(tmp) / f"rep-{seed}-{kind}"
                 for f in folder.glob("warehouse.duckdb*"):
@@ -165,7 +166,7 @@ def replications(n: int, scale: float, first_seed: int, one_window: bool) -> dic
         "n": n,
         "scale": scale,
         "seeds": [first_seed, first_seed + n - 1],
-        "referrals": "one-window" if one_window else "shipped",
+        "referrals": "observed-life" if observed_life else "shipped",
         "outcome": "emergency_admission",
         "effect_0_80": _summarise(effect, 0.80),
         "null_1_00": _summarise(null, 1.0),
@@ -181,9 +182,9 @@ def main() -> None:
     parser.add_argument("--no-full", action="store_true", help="replications only")
     parser.add_argument(
         "--referrals",
-        choices=("shipped", "one-window"),
+        choices=("shipped", "observed-life"),
         default="shipped",
-        help="replications: referral dates as shipped (tied to a later death) or one window",
+        help="replications: referral dates as shipped (one window) or tied to a later death",
     )
     args = parser.parse_args()
     out: dict = {"bench": "evaluation"}
@@ -197,7 +198,7 @@ def main() -> None:
                 out["full_dorset"] = full(Path(tmp))
     if args.replications > 0:
         out["replications"] = replications(
-            args.replications, args.scale, args.first_seed, args.referrals == "one-window"
+            args.replications, args.scale, args.first_seed, args.referrals == "observed-life"
         )
     out["total_seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(out))
