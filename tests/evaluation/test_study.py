@@ -105,6 +105,18 @@ def test_monthly_rates_run_from_before_to_after_the_index_date(results):
     assert months == set(range(-ICT.prior_months, ICT.followup_months))
 
 
+def test_each_monthly_rate_is_its_events_over_its_person_months_in_a_one_to_one_match(results):
+    """PSM 1:1 weights every matched person 1, so rate = 1000 x events / person-months (both
+    rounded to 3 places), and the events a surface discloses are the rate's."""
+    rows = [r for r in results["psm"].summary["monthly"] if r["outcome"] != "emergency_bed_days"]
+    assert any(r["events"] > 0 for r in rows)
+    for r in rows:
+        if r["person_months"] > 0:
+            assert r["rate_per_1000_person_months"] == pytest.approx(
+                1000 * r["events"] / r["person_months"], rel=1e-3
+            )
+
+
 def test_the_same_seed_gives_the_same_study(dorset_con, results):
     again = run_study(dorset_con, ICT, method="psm")
     assert again.summary["outcomes"] == results["psm"].summary["outcomes"]

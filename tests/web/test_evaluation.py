@@ -221,6 +221,12 @@ def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates()
              "rate_per_1000_person_months": 50.0},  # 4 events of 80: redacted
             {"month_offset": 0, "arm": "control", "outcome": "ae",
              "rate_per_1000_person_months": 150.0},  # 12 events of 80: shown as 10
+            {"month_offset": 1, "arm": "treated", "outcome": "ae", "events": 12,
+             "person_months": 60.0, "rate_per_1000_person_months": 200.0},  # exact: 10 shown
+            {"month_offset": 2, "arm": "treated", "outcome": "ae", "events": 7,
+             "person_months": 60.0, "rate_per_1000_person_months": 116.667},  # 7: redacted
+            {"month_offset": 3, "arm": "treated", "outcome": "ae", "events": 0,
+             "person_months": 60.0, "rate_per_1000_person_months": 0.0},  # none: shown as 0
         ],
     }  # fmt: skip
     shown = disclosed(summary)
@@ -237,7 +243,10 @@ def test_disclosure_covers_people_events_histograms_warnings_and_monthly_rates()
         "Small numbers: only fewer than 8 treated people were matched",
         "fewer than 8 of the about 40 people in the intervention file are not registered",
     ]
-    assert [m["rate_per_1000_person_months"] for m in shown["monthly"]] == [None, 125.0]
+    assert [m["rate_per_1000_person_months"] for m in shown["monthly"]] == [
+        None, 125.0, 166.667, None, 0.0,
+    ]  # fmt: skip
+    assert [m.get("events") for m in shown["monthly"]] == [None, None, 10, None, 0]
     assert summary["n_treated"] == 79  # the stored summary is untouched
 
 

@@ -341,7 +341,10 @@ def monthly_rates(
 ) -> list[dict[str, object]]:
     """Weighted events per 1,000 person-months in each arm, by month from the index date:
     -prior_months .. -1 before it (everyone is alive and registered then, by eligibility) and
-    0 .. followup_months - 1 after it (exposure cut as in follow-up). Months are 30.44 days."""
+    0 .. followup_months - 1 after it (exposure cut as in follow-up). Months are 30.44 days.
+    Each row also holds `events`, the unweighted number of events (admissions for bed days)
+    behind its rate, and the weighted `person_months`, so a surface can disclose the count
+    exactly and work the rate out again."""
     kinds = [o for o in outcomes if o in (*HOSPITAL_KINDS, "emergency_bed_days")]
     if not kinds or sample.empty:
         return []
@@ -384,11 +387,11 @@ def monthly_rates(
             pm = (exposure[arm] * w[arm, None]).sum(axis=0)
             rows_arm = sub["row"].to_numpy()
             mask = arm[rows_arm]
+            bins = sub["offset"].to_numpy()[mask] + prior_months
             counts = np.bincount(
-                sub["offset"].to_numpy()[mask] + prior_months,
-                weights=value[mask] * w[rows_arm[mask]],
-                minlength=len(offsets),
+                bins, weights=value[mask] * w[rows_arm[mask]], minlength=len(offsets)
             )
+            raw = np.bincount(bins, minlength=len(offsets))
             for k, offset in enumerate(offsets):
                 rate = 1000 * counts[k] / pm[k] if pm[k] > 0 else None
                 rows.append(
@@ -396,6 +399,8 @@ def monthly_rates(
                         "month_offset": int(offset),
                         "arm": arm_name,
                         "outcome": kind,
+                        "events": int(raw[k]),
+                        "person_months": round(float(pm[k]), 3),
                         "rate_per_1000_person_months": None if rate is None else round(rate, 3),
                     }
                 )

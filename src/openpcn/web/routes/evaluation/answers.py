@@ -129,12 +129,23 @@ def in_words(text: str) -> str:
 
 
 def _monthly(rows: list[dict[str, Any]], people: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Monthly rates worked out again from disclosed counts. A row holds a rate only, so the
-    count behind it is estimated from the arm's matched people (the whole exposure before the
-    index date, an upper bound after it): an estimate of 1-7 events is redacted, the rest
-    rounded to the nearest 5 and turned back into a rate."""
+    """Monthly rates worked out again from disclosed counts. A row with its `events` count
+    (runs since issue 18's last change) is exact: 1-7 events redacted, the rest rounded to the
+    nearest 5 and the rate scaled by the same factor. A row of an older run holds a rate only,
+    so its count is estimated from the arm's matched people (the whole exposure before the
+    index date, an upper bound after it) and treated the same way."""
     out = []
     for row in rows:
+        if isinstance(row.get("events"), int | float) and not isinstance(row["events"], bool):
+            exact = int(row["events"])
+            events = _count(exact)
+            rate = row.get("rate_per_1000_person_months")
+            if events is None or rate is None:
+                shown = None
+            else:
+                shown = round(float(rate) * events / exact, 3) if exact else float(rate)
+            out.append(dict(row) | {"events": events, "rate_per_1000_person_months": shown})
+            continue
         arm_size = people.get("n_matched" if row.get("arm") == "treated" else "n_matched_controls")
         rate = row.get("rate_per_1000_person_months")
         if rate is None or not arm_size:
