@@ -19,15 +19,13 @@ ROLES = {
     "manager": ("/pcns/U42510", "ARRS planner"),
     "practice": ("/practices/J81019", "My practice"),
 }
-# A full walk takes a minute or more a role on 2 cores. `make test` walks the practice user's
-# menu (the role with the narrowest rights); `make test-long` walks the other three, whose
-# pages the route matrix and each capability's own browser tests already open.
-LONG = {"admin", "analyst", "manager"}
+# A full walk takes a minute or more a role on 2 cores, so the walks are the `long` suite
+# (`make test-long`); in `make test` the route matrix opens every route as every role and each
+# capability's own browser tests draw its pages and run axe on them.
 
 
-@pytest.mark.parametrize(
-    "who", [pytest.param(who, marks=pytest.mark.long) if who in LONG else who for who in ROLES]
-)
+@pytest.mark.long
+@pytest.mark.parametrize("who", list(ROLES))
 def test_each_role_lands_on_its_home_and_walks_its_menu(
     who: str,
     e2e_server: Any,
