@@ -34,6 +34,42 @@ def _labels(keys: tuple[str, ...]) -> dict[str, str]:
     return {k: categories().label(k) for k in keys}
 
 
+def _stacked(
+    values: list[dict[str, Any]],
+    *,
+    field: str,
+    axis: str,
+    tooltip: str,
+    category: str,
+    legend: str,
+    labels: dict[str, str],
+    colours: dict[str, str],
+    title: str,
+    description: str,
+    width: int | str,
+) -> dict[str, Any]:
+    """Bars per month stacked by a category, in the category's published order."""
+    return spec(
+        title={"text": title},
+        description=description,
+        width=width,
+        height=280,
+        data={"values": values},
+        mark={"type": "bar", "tooltip": True},
+        encoding={
+            "x": X,
+            "y": {"field": field, "type": "quantitative", "title": axis},
+            "color": colour_key(category, legend, labels, colours),
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [
+                {"field": "month", "title": "Month"},
+                {"field": category, "title": legend},
+                {"field": field, "title": tooltip, "format": ".1f"},
+            ],
+        },
+    )
+
+
 def modes_spec(result: dict[str, Any], width: int | str = 640) -> dict[str, Any]:
     """Published appointments per 1,000 patients each month, stacked by mode."""
     keys = categories().published["mode"]
@@ -44,25 +80,19 @@ def modes_spec(result: dict[str, Any], width: int | str = 640) -> dict[str, Any]
         for i, k in enumerate(keys)
         if m["mode_per_1000"][k] is not None
     ]
-    return spec(
-        title={"text": "Appointments per 1,000 registered patients, by mode"},
+    return _stacked(
+        values,
+        field="per_1000",
+        axis="Per 1,000 patients",
+        tooltip="Per 1,000",
+        category="mode",
+        legend="Mode",
+        labels=labels,
+        colours=MODE_COLOURS,
+        title="Appointments per 1,000 registered patients, by mode",
         description="Stacked bars: each month's published appointments per 1,000 patients, "
         "split by mode.",
         width=width,
-        height=280,
-        data={"values": values},
-        mark={"type": "bar", "tooltip": True},
-        encoding={
-            "x": X,
-            "y": {"field": "per_1000", "type": "quantitative", "title": "Per 1,000 patients"},
-            "color": colour_key("mode", "Mode", labels, MODE_COLOURS),
-            "order": {"field": "order", "type": "quantitative"},
-            "tooltip": [
-                {"field": "month", "title": "Month"},
-                {"field": "mode", "title": "Mode"},
-                {"field": "per_1000", "title": "Per 1,000", "format": ".1f"},
-            ],
-        },
     )
 
 
@@ -115,24 +145,18 @@ def lead_times_spec(result: dict[str, Any], width: int | str = 640) -> dict[str,
         for i, k in enumerate(keys)
         if (share := (m["lead_times_share_pct"] or {}).get(k)) is not None
     ]
-    return spec(
-        title={"text": "Time from booking to appointment"},
+    return _stacked(
+        values,
+        field="share",
+        axis="% of appointments",
+        tooltip="%",
+        category="lead",
+        legend="Lead time",
+        labels=labels,
+        colours=LEAD_COLOURS,
+        title="Time from booking to appointment",
         description="Stacked bars to 100%: each month's published appointments by lead time.",
         width=width,
-        height=280,
-        data={"values": values},
-        mark={"type": "bar", "tooltip": True},
-        encoding={
-            "x": X,
-            "y": {"field": "share", "type": "quantitative", "title": "% of appointments"},
-            "color": colour_key("lead", "Lead time", labels, LEAD_COLOURS),
-            "order": {"field": "order", "type": "quantitative"},
-            "tooltip": [
-                {"field": "month", "title": "Month"},
-                {"field": "lead", "title": "Lead time"},
-                {"field": "share", "title": "%", "format": ".1f"},
-            ],
-        },
     )
 
 
