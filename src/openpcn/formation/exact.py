@@ -15,6 +15,9 @@ Model (Hess et al. 1965, with a parent-tree contiguity formulation):
 Phases, each proved or stopped by the time limit, each keeping the previous optimum:
 1. patients outside the band; 2. (least-change) moved practices, then patients moved;
 3. compactness: the patient-weighted distance from each practice to its network's centre.
+
+In fresh mode without --fix, `solve` first tries the set-partitioning proof
+(formation/partition.py), which closes Dorset's compactness gap where this model cannot.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class ExactResult:
     status: str = "unknown"  # optimal | feasible | infeasible | unknown | cancelled
     names: dict[int, int] = field(default_factory=dict)  # centre -> current network index
     candidates_pruned: bool = False
+    method: str = "centre model"  # or "set partitioning" (formation/partition.py)
 
 
 class _Model:
@@ -250,9 +254,15 @@ def solve(
     *,
     radius_km: float | None = None,
     cancel: threading.Event | None = None,
+    partition: bool = True,
 ) -> ExactResult:
-    """Solve the phases within params.time_limit seconds in all."""
+    """Solve the phases within params.time_limit seconds in all: by set partitioning where
+    it applies (fresh mode, no --fix; `partition=False` skips it), else the centre model."""
     deadline = time.monotonic() + params.time_limit
+    if partition and params.mode == "fresh" and not params.fix and radius_km is None:
+        listed = _by_partition(inst, params, k, start, deadline, cancel)
+        if listed is not None:
+            return listed
     result = ExactResult(None, [], candidates_pruned=radius_km is not None)
     model = _Model(inst, params, k, radius_km)
     solver = new_solver(params.workers)
@@ -323,6 +333,55 @@ def solve(
     else:
         result.status = "feasible"
     return result
+
+
+def _by_partition(
+    inst: Instance,
+    params: Params,
+    k: int,
+    start: np.ndarray | None,
+    deadline: float,
+    cancel: threading.Event | None,
+) -> ExactResult | None:
+    """Fresh mode's proof by set partitioning (formation/partition.py), when it applies: a
+    plan of in-band networks proves the band phase (nothing can be less than 0 outside)."""
+    from openpcn.formation import partition
+
+    began = time.monotonic()
+    if start is not None and not len(partition.start_sets(inst, params, start)):
+        start = _in_band_start(inst, params, k, start, deadline, cancel)
+    found = partition.solve(inst, params, k, start, deadline, DISTANCE_UNIT, cancel)
+    if found is None or found.labels is None:
+        return None
+    result = ExactResult(found.labels, found.centres, method="set partitioning")
+    took = time.monotonic() - began
+    result.phases = [
+        PhaseResult("band", "optimal", 0.0, 0.0, 0.0),
+        PhaseResult("compactness", found.status, found.value, found.bound, took),
+    ]
+    result.status = found.status
+    return result
+
+
+def _in_band_start(
+    inst: Instance,
+    params: Params,
+    k: int,
+    start: np.ndarray,
+    deadline: float,
+    cancel: threading.Event | None,
+) -> np.ndarray:
+    """The heuristic's plan when a network is outside the band: the centre model's band phase
+    for a few seconds finds one inside it (Dorset: 2 s), so the partition starts from a plan."""
+    model = _Model(inst, params, k, None)
+    solver = new_solver(params.workers)
+    model.hint(start)
+    model.m.minimize(model.violation)
+    until = min(deadline, time.monotonic() + 0.15 * (deadline - time.monotonic()))
+    done = run_phase(solver, model.m, "band", until, 0, 2, cancel)
+    if done.value != 0:
+        return start
+    return _read(solver, model)[0]
 
 
 def new_solver(workers: int) -> cp_model.CpSolver:

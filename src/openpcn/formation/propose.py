@@ -399,6 +399,8 @@ def _status_reason(result: exact.ExactResult) -> str:
         "unknown": "no configuration found by the exact solver in time; the heuristic's is shown",
     }
     text = words.get(result.status, result.status)
+    if result.method != "centre model":
+        text += f" ({result.method} of every joined-up network inside the band)"
     if result.candidates_pruned:
         text += " (networks were limited to practices within a radius of their centre)"
     return text
