@@ -19,6 +19,7 @@ from openpcn.cohorts.efi import (
     efi_distribution,
     efi_table,
     load_codelist,
+    repeat_medicines,
 )
 from openpcn.config import Settings
 from openpcn.store.warehouse import connect, write_tables
@@ -348,3 +349,24 @@ def test_spark_gives_the_same_scores_as_duckdb(boundary_home, dorset):
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
         if settings is dorset:
             assert efi_distribution(spark, "11J", DAY) == efi_distribution(duck, "11J", DAY)
+
+
+def test_a_repeat_issued_365_days_before_the_date_is_current_and_366_days_before_is_not(
+    tmp_path,
+):
+    # Rule: a repeat is current until 365 days after its latest issue. Latest issue 2021-03-01;
+    # 2021-03-01 + 365 days = 2022-03-01 (Feb 2022 has 28 days, so a year is 365 days).
+    # On 2022-03-01 (day 365) the repeat counts; on 2022-03-02 (day 366) it does not.
+    path = build(
+        tmp_path / "w.duckdb",
+        [person("p")],
+        medications=repeats("p", 1, first="2020-01-01", latest="2021-03-01"),
+    )
+    con = ibis.duckdb.connect(str(path), read_only=True)
+
+    def current(day: str) -> int:
+        frame = con.execute(repeat_medicines(con, day))
+        return int(frame["repeat_medicines"].sum())
+
+    assert current("2022-03-01") == 1
+    assert current("2022-03-02") == 0

@@ -260,3 +260,15 @@ def test_a_bad_value_names_the_file_and_key(tmp_path, text, column, what):
 def test_a_missing_override_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="rules file not found"):
         rules_for("2020/21", tmp_path / "nope.toml")
+
+
+def test_a_pcn_of_exactly_100000_patients_gets_the_larger_wte_limit():
+    # Rule (docs/workforce.md, the rules files' notes): a role's larger WTE limit applies to PCNs
+    # of "100,000 registered patients or more". 2019/20 clinical pharmacist: 1 WTE, 2 when large.
+    # 99,999 is under the line (1 WTE); 100,000 is on it, so "or more" gives 2; 100,001 gives 2.
+    # Open question: FACTS.md and some quoted sources say "over 100,000" (>100k), which would
+    # give 1 WTE at exactly 100,000; this test pins the code's and the notes' "or more".
+    cp = rules_for("2019/20").roles["clinical_pharmacist"]
+    assert cp.wte_cap(99_999) == 1.0
+    assert cp.wte_cap(100_000) == 2.0
+    assert cp.wte_cap(100_001) == 2.0

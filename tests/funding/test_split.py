@@ -1,5 +1,7 @@
 """Sharing a PCN's money among its practices: largest remainder, pennies add up exactly."""
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,10 +28,22 @@ def test_largest_remainder_gives_the_odd_penny_to_the_largest_fraction():
 def test_largest_remainder_always_adds_up_and_is_within_a_penny_of_exact(total, weights):
     shares = largest_remainder(total, weights)
     assert sum(shares) == total
-    whole = sum(weights)
+    exact = [Fraction(str(w)) for w in weights]
+    whole = sum(exact)
     if whole > 0:
-        for share, w in zip(shares, weights, strict=True):
-            assert abs(share - total * w / whole) <= 1 + 1e-6 * total
+        # exactly within one penny of the exact share, however large the total
+        for share, w in zip(shares, exact, strict=True):
+            assert abs(share - total * w / whole) < 1
+
+
+def test_a_million_pounds_and_a_penny_shared_one_to_eleven_to_twenty_two_is_exact():
+    # GBP 1,000,000.01 = 100,000,001 pennies over lists 0.1, 1.1, 2.2 (1 : 11 : 22, 34 parts).
+    # 100,000,001 / 34 = 2,941,176 remainder 17, so one part = 2,941,176.5 pennies:
+    #   0.1 -> 2,941,176.5;  1.1 -> 11 x = 32,352,941.5;  2.2 -> 22 x = 64,705,883 exactly.
+    # Floors sum to 100,000,000, leaving 1 penny; the fractions .5, .5, 0 tie between the first
+    # two, and a tie goes to the one listed first: 2,941,177 / 32,352,941 / 64,705,883.
+    # (In floats 0.1 + 1.1 + 2.2 is 3.4000000000000004, and the tie breaks the other way.)
+    assert largest_remainder(100_000_001, [0.1, 1.1, 2.2]) == [2_941_177, 32_352_941, 64_705_883]
 
 
 def test_p1_2020_21_shared_by_registered_list(con):

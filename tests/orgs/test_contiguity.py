@@ -138,3 +138,26 @@ def test_the_check_reports_members_without_coordinates(warehouse, rows):
         "judged on the other 2"
     )
     assert rule.summary.endswith("; 1 without coordinates: J81002")
+
+
+def test_the_reported_gap_is_the_widest_of_each_parts_nearest_distance_to_another_part():
+    # One line at 50.7N, longitude steps of 0.01 degree (111.32 km x cos 50.7 = about 0.705 km):
+    #   A1 at 0, B1 at 1, A2 at 2, B2 at 3, B3 at 5, A3 at 6 hundredths, with C1/C2 above and
+    #   below B2 so the sites are not collinear (a Delaunay graph, as in SPLIT).
+    # Parts: {A1}, {A2}, {A3}. Each part's nearest other part: A1 -> A2 0.02 deg (1.4 km),
+    # A2 -> A1 0.02 deg (1.4 km), A3 -> A2 0.04 deg (2.8 km). The widest is 2.8 km (min: 1.4).
+    graph = site_graph(
+        sites(
+            ("A1", 0, 0),
+            ("B1", 0, 1),
+            ("A2", 0, 2),
+            ("B2", 0, 3),
+            ("B3", 0, 5),
+            ("A3", 0, 6),
+            ("C1", 1.5, 3),
+            ("C2", -1.5, 3),
+        )
+    )
+    result = pcn_contiguity(graph, ["A1", "A2", "A3"])
+    assert result.components == [["A1"], ["A2"], ["A3"]]
+    assert 2.7 <= result.gap_km <= 2.9

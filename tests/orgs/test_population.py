@@ -2,7 +2,7 @@
 
 import pytest
 
-from openpcn.orgs.population import AGE_BANDS, pyramid
+from openpcn.orgs.population import AGE_BANDS, pyramid, registered_on
 
 DAY = "2019-12-01"
 
@@ -84,3 +84,21 @@ def test_practice_pyramid_and_membership_on_the_date(con):
 
 def test_without_a_filter_everyone_counts(con):
     assert sum(r["patients"] for r in pyramid(con, date=DAY)) == 7
+
+
+def test_a_patient_deregistered_on_the_date_is_not_registered_on_it(warehouse, rows):
+    # Rule: registered on a date when deregistration_date is null or after the date. On
+    # 2019-12-01: deregistered 2019-11-30 (the day before): out; deregistered 2019-12-01 (on the
+    # date): out; deregistered 2019-12-02 (the day after): still registered that day, so in.
+    con = warehouse(
+        practices=[rows.practice("A00001")],
+        pcns=[rows.pcn("U00001", "North")],
+        memberships=[rows.member("A00001", "U00001")],
+        patients=[
+            patient("before", "A00001", "F", "1970-05-01", deregistration_date="2019-11-30"),
+            patient("on", "A00001", "F", "1970-05-01", deregistration_date="2019-12-01"),
+            patient("after", "A00001", "F", "1970-05-01", deregistration_date="2019-12-02"),
+        ],
+    )
+    kept = con.execute(registered_on(con, DAY))
+    assert set(kept["patient_id"]) == {"after"}

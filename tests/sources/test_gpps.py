@@ -182,3 +182,16 @@ def test_import_refuses_a_bad_file_unchanged_then_upserts_a_good_one(
         ("J81002", 2019, "overall_good", 93.32, 118),  # replaced, now with its count
     ]
     assert total == 8
+
+
+def test_a_response_count_that_is_not_a_number_is_refused_saying_so(tmp_path: Path) -> None:
+    # Q28base (the number of responses) is "abc" on the first data row (file row 2): the file
+    # must be refused at that file, row and column, and the reason must be that it is not a
+    # number, not some later symptom (such as a percentage without its base).
+    path = tmp_path / "GPPS_2019_Practice_data.csv"
+    path.write_text(f"{HEADER}\nJ81002,SYNTHETIC PRACTICE,110,0.81,abc,0.93\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        gpps.read(path)
+    error = caught.value
+    assert (error.where.file, error.where.row, error.where.column) == (path.name, 2, "Q28base")
+    assert error.what == "not a number"

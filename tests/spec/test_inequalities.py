@@ -7,6 +7,7 @@ from openpcn.cohorts.engine import run
 from .conftest import DAY, World, members
 
 SYS, HYP = "271649006", "38341003"
+DIA = "271650006"  # diastolic blood pressure (openpcn-diastolic-bp)
 
 
 def world() -> World:
@@ -27,3 +28,20 @@ EXPECTED = {
 
 def test_inequalities_cohorts(engine, open_world):
     assert members(run(open_world(world(), engine), "inequalities", DAY)) == EXPECTED
+
+
+def edge_world() -> World:
+    """One systolic and one diastolic reading 30 days ago per person, named systolic-diastolic."""
+    w = World()
+    for pid, systolic, diastolic in (("139-89", 139, 89), ("140-80", 140, 80), ("130-90", 130, 90)):
+        w.patient(pid).event(pid, SYS, 30, systolic).event(pid, DIA, 30, diastolic)
+    return w
+
+
+def test_a_raised_reading_starts_at_140_systolic_or_90_diastolic(engine, open_world):
+    # Rule (inequalities-raised-bp.toml; NICE NG136): latest systolic >= 140 or latest diastolic
+    # >= 90. 139/89 is under both edges: not raised. 140/80 is on the systolic edge: raised.
+    # 130/90 is on the diastolic edge: raised. (The definition has no age threshold.)
+    cohorts = members(run(open_world(edge_world(), engine), "inequalities", DAY))
+    raised = {pid for pid, names in cohorts.items() if "inequalities-raised-bp" in names}
+    assert raised == {"140-80", "130-90"}
