@@ -63,7 +63,7 @@ init: $(STAMP)
 
 test: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/python -m pytest -q -m "not long"
+	$(BIN)/python -m pytest -q -m "not long" --durations=15
 
 ## The suites marked `long` (each over a minute on 2 cores): kept out of `make test` so it stays
 ## under 15 minutes; run them before a release.
