@@ -4,18 +4,61 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from openpcn.store.schema import TABLES
 from openpcn.store.warehouse import write_tables
 
 Build = Callable[..., ibis.BaseBackend]
+Needs = Callable[[bool, str, str], None]
+CI_TRUE = frozenset({"true", "1", "yes"})
+
+
+def in_ci(environ: Mapping[str, str] = os.environ) -> bool:
+    """CI=true, 1 or yes (any case), as CI services and .ci/run set it: a run that must prove
+    every tool was installed, so nothing may skip for want of one."""
+    return environ.get("CI", "").strip().lower() in CI_TRUE
+
+
+def needs(available: bool, what: str, fix: str) -> None:
+    """Go on when `what` is available; else skip on a developer's machine but fail in CI, naming
+    what is missing and how to install it, so a set-up step that failed quietly cannot pass."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"{what} is missing in CI: {fix}", pytrace=False)
+    pytest.skip(f"{what} is missing: {fix}")
+
+
+@pytest.fixture(name="needs", scope="session")
+def needs_fixture() -> Needs:
+    """`needs(available, what, fix)` as a fixture, for test modules and the other conftest
+    files: skips when something is missing, or fails when CI is set."""
+    return needs
+
+
+def hypothesis_profile(environ: Mapping[str, str] = os.environ) -> str:
+    """The profile HYPOTHESIS_PROFILE names, else "ci" in CI and "dev" elsewhere."""
+    return environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci(environ) else "dev")
+
+
+# Hypothesis: "dev" draws new examples each run (more ground covered over time); "ci" draws the
+# same ones every run, so a red CI run is reproducible and cannot turn green on a rerun, and
+# prints the blob that replays a failure. Both keep Hypothesis's 200 ms deadline (tests that need
+# longer set their own). Both derive from "default" by name: Hypothesis loads its own "ci" (no
+# deadline) whenever CI is set at all, and a bare register_profile inherits the loaded profile.
+DEFAULT = hypothesis_settings.get_profile("default")
+hypothesis_settings.register_profile("dev", DEFAULT)
+hypothesis_settings.register_profile("ci", DEFAULT, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(hypothesis_profile())
 
 
 def typed(name: str, rows: list[dict]) -> pd.DataFrame:

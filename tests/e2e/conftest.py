@@ -3,7 +3,8 @@
 One small warehouse (scale 0.01) and one app database per session, with an admin and the
 pcn_manager of MANAGED_PCN (patient rights there: worklists, exact counts); the app runs under
 uvicorn in a background thread on a free loopback port (plain http, so
-OPENPCN_INSECURE_COOKIES=1), and Playwright drives Debian's Chromium at /usr/bin/chromium.
+OPENPCN_INSECURE_COOKIES=1), and Playwright drives Debian's Chromium, the `chromium` on the PATH
+(`make test` installs it with apt).
 Screenshots go to tests/artefacts/.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import socket
 import threading
 import time
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = shutil.which("chromium")  # Debian's apt package, as the Makefile installs it
 ARTEFACTS = REPO / "tests" / "artefacts"
 AXE = REPO / "src" / "openpcn" / "web" / "static" / "vendor" / "axe" / "axe.min.js"
 MANAGED_PCN = "U42510"  # BLANDFORD PCN: practices J81019 and J81031
@@ -124,15 +126,14 @@ def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; the tests skip only when it is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+def browser(needs: Any) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; without it the tests skip, or fail in CI."""
+    needs(CHROMIUM is not None, "Chromium", "apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
             yield chromium

@@ -1,17 +1,14 @@
 """The real Dorset 2019 hierarchy (shipped reference data): what the rules must find.
 
-Skipped until the reference tables exist; every other orgs test uses inline tables.
+The reference tables ship in src/openpcn/data/reference, so these tests always run: a missing
+file fails them, never skips them. Every other orgs test uses inline tables.
 """
-
-from importlib import resources
 
 import ibis
 import pytest
 
 from openpcn.orgs import check, summary
 
-HAS_REFERENCE = resources.files("openpcn.data.reference").joinpath("memberships.csv").is_file()
-pytestmark = pytest.mark.skipif(not HAS_REFERENCE, reason="no shipped reference data yet")
 DAY = "2019-12-01"
 
 
@@ -20,8 +17,10 @@ def dorset(tmp_path_factory):
     from openpcn.store.reference import reference_tables
     from openpcn.store.warehouse import write_tables
 
+    tables = reference_tables()  # a file that is absent gives an empty table
+    assert len(tables["memberships"]), "src/openpcn/data/reference/memberships.csv is missing"
     path = tmp_path_factory.mktemp("dorset") / "w.duckdb"
-    write_tables(path, reference_tables())
+    write_tables(path, tables)
     return ibis.duckdb.connect(str(path), read_only=True)
 
 

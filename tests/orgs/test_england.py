@@ -1,17 +1,13 @@
 """England's STPs (the 2019 ICS footprints) and regions from the shipped reference data.
 
-Pins the real QOF 2018/19 organisation reference as derived into commissioners.csv.
+Pins the real QOF 2018/19 organisation reference as derived into commissioners.csv, which
+ships in src/openpcn/data/reference: a missing file fails these tests, never skips them.
 """
-
-from importlib import resources
 
 import ibis
 import pytest
 
 from openpcn.orgs import IcsArea, ics_list, resolve_ics
-
-HAS_REFERENCE = resources.files("openpcn.data.reference").joinpath("commissioners.csv").is_file()
-pytestmark = pytest.mark.skipif(not HAS_REFERENCE, reason="no shipped reference data yet")
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +15,8 @@ def england(tmp_path_factory):
     from openpcn.store.reference import reference_tables
     from openpcn.store.warehouse import write_tables
 
-    tables = reference_tables()
+    tables = reference_tables()  # a file that is absent gives an empty table
+    assert len(tables["commissioners"]), "src/openpcn/data/reference/commissioners.csv is missing"
     path = tmp_path_factory.mktemp("england") / "w.duckdb"
     write_tables(path, {name: tables[name] for name in ("commissioners", "pcns")})
     return ibis.duckdb.connect(str(path), read_only=True)

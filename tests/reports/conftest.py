@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,6 +56,15 @@ def dorset_html(dorset: dict[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def dorset_pdf(dorset_html: str) -> bytes:
     return render_pdf(dorset_html)
+
+
+@pytest.fixture
+def pdftotext(needs: Callable[[bool, str, str], None]) -> str:
+    """poppler's pdftotext, which reads the PDF's text back; without it the PDF tests skip, or
+    fail in CI."""
+    path = shutil.which("pdftotext")
+    needs(path is not None, "poppler-utils' pdftotext", "apt-get install -y poppler-utils")
+    return str(path)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -49,11 +48,10 @@ def test_raw_values_round_trip():
     assert raw(None) == "" and raw(81) == "81"
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils' pdftotext")
-def test_the_pdf_has_every_section_the_ics_and_page_numbers(dorset, dorset_pdf):
+def test_the_pdf_has_every_section_the_ics_and_page_numbers(pdftotext, dorset, dorset_pdf):
     assert dorset_pdf.startswith(b"%PDF")
     text = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=dorset_pdf, capture_output=True, check=True
+        [pdftotext, "-layout", "-", "-"], input=dorset_pdf, capture_output=True, check=True
     ).stdout.decode()
     for section in dorset["sections"]:
         assert section["title"] in text

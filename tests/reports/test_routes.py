@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -102,8 +101,7 @@ def test_roles_refused_the_ics_pages_get_the_report_without_those_sections(clien
             assert f'data-section="{key}"' not in text and f'data-figure="{key}.' not in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils' pdftotext")
-def test_the_pdf_follows_the_roles_too(client_as, dorset):
+def test_the_pdf_follows_the_roles_too(pdftotext, client_as, dorset):
     reduced = client_as("practice_user", practice="J81019").get("/ics/11J/report.pdf")
     assert reduced.status_code == 200
     text = pdf_text(reduced.content)

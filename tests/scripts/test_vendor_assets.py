@@ -7,6 +7,7 @@ import importlib.util
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -45,7 +46,7 @@ def test_css_drops_remote_fonts_and_makes_icon_urls_relative(va: ModuleType) -> 
 
 
 def test_module_bundle_becomes_a_classic_script_that_starts_itself(
-    va: ModuleType, tmp_path: Path
+    va: ModuleType, tmp_path: Path, needs: Callable[[bool, str, str], None]
 ) -> None:
     script = va.nhsuk_js(ESM)
     assert "export{" not in script
@@ -60,8 +61,7 @@ def test_module_bundle_becomes_a_classic_script_that_starts_itself(
         "console.log(JSON.stringify({started: window.started, classes: [...classes].sort()}));\n",
         encoding="utf-8",
     )
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (the set-up installs it with npm)")
+    needs(shutil.which("node") is not None, "Node.js", "apt-get install -y nodejs npm")
     node = subprocess.run(["node", str(harness)], capture_output=True, text=True, check=False)
     assert node.returncode == 0, node.stderr
     assert json.loads(node.stdout) == {

@@ -12,7 +12,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,9 +32,8 @@ def _as_postgres_user() -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if not BINARIES:
-        pytest.skip("PostgreSQL server binaries are not installed (make test installs them)")
+def postgres_url(needs: Callable[[bool, str, str], None]) -> Iterator[str]:
+    needs(bool(BINARIES), "PostgreSQL's server binaries", "apt-get install -y postgresql")
     bin_dir = Path(BINARIES[-1])
     # Straight under /tmp: pytest's own temporary folders are closed to other users.
     folder = Path(tempfile.mkdtemp(prefix="openpcn-pg-"))

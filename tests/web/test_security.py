@@ -63,10 +63,15 @@ def test_authenticated_pages_are_never_cached(client_as: Callable[..., TestClien
     assert "cookie" in response.headers["vary"].lower()
 
 
-def test_static_files_may_be_cached_but_keep_nosniff(anonymous: TestClient) -> None:
+def test_static_files_may_be_cached_but_keep_nosniff(
+    anonymous: TestClient, needs: Callable[[bool, str, str], None]
+) -> None:
     response = anonymous.get("/static/vendor/VERSIONS.json")
-    if response.status_code == 404:
-        pytest.skip("front-end assets not vendored yet (scripts/vendor_assets.py)")
+    needs(
+        response.status_code != 404,
+        "The vendored front-end assets' VERSIONS.json",
+        "npm ci && python scripts/vendor_assets.py (make test runs both)",
+    )
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "cache-control" not in response.headers
 
