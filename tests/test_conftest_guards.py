@@ -53,8 +53,9 @@ def test_the_hypothesis_profiles_ci_draws_the_same_examples_every_run() -> None:
     ci, dev = settings.get_profile("ci"), settings.get_profile("dev")
     assert (ci.derandomize, ci.print_blob) == (True, True)
     assert dev.derandomize is False
-    # Both keep Hypothesis's 200 ms deadline; tests that need longer set their own.
-    assert ci.deadline == dev.deadline == settings.get_profile("default").deadline
+    # CI never fails on time (a shared, noisy machine); dev keeps the default 200 ms deadline.
+    assert ci.deadline is None
+    assert dev.deadline == settings.get_profile("default").deadline
 
 
 @pytest.mark.parametrize(

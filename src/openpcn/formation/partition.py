@@ -35,7 +35,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from openpcn.formation.problem import Instance, Params
+from openpcn.formation.heuristic import components
+from openpcn.formation.problem import Instance, Params, breaches
 from openpcn.progress import report
 
 MAX_SETS = 3_000_000  # beyond this the listing costs more memory and time than it saves
@@ -206,35 +207,21 @@ def solve(
 
 def start_sets(inst: Instance, params: Params, start: np.ndarray | None) -> np.ndarray:
     """The heuristic's networks as sets, when every one is one the listing could hold (in the
-    band, joined up inside one group, keeping the keep rules): a first plan to start from."""
+    band in the solver's whole patients, joined up, keeping the hard limits): a first plan to
+    start from."""
+    none = np.zeros((0, inst.n), dtype=bool)
     if start is None:
-        return np.zeros((0, inst.n), dtype=bool)
+        return none
     out = np.array([start == lab for lab in np.unique(start)], dtype=bool)
-    if not all(_allowed(inst, params, np.flatnonzero(row)) for row in out):
-        return np.zeros((0, inst.n), dtype=bool)
+    lists = np.rint(inst.patients) @ out.T
+    if not all(params.band.min <= total <= params.band.max for total in lists):
+        return none
+    nbrs = inst.neighbours()
+    if any(len(components(np.flatnonzero(row).tolist(), nbrs)) != 1 for row in out):
+        return none
+    if breaches(inst, params, start, []):
+        return none
     return out
-
-
-def _allowed(inst: Instance, params: Params, members: np.ndarray) -> bool:
-    patients = float(np.rint(inst.patients[members]).sum())
-    if not params.band.min <= patients <= params.band.max:
-        return False
-    if len({inst.groups[i] for i in members}) > 1:
-        return False
-    inside = set(members.tolist())
-    for group in params.keep_together:
-        if 0 < sum(inst.index(c) in inside for c in group) < len(group):
-            return False
-    for group in params.keep_apart:
-        if sum(inst.index(c) in inside for c in group) > 1:
-            return False
-    seen, todo = {int(members[0])}, [int(members[0])]
-    while todo:
-        for k in inst.neighbours()[todo.pop()]:
-            if k in inside and k not in seen:
-                seen.add(k)
-                todo.append(k)
-    return seen == inside
 
 
 def _relaxation(
