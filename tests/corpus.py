@@ -62,7 +62,7 @@ def assert_refused(error: InputError, case: Refusal, *, file: str | None = None)
     assert error.fix
 
 
-def assert_cli_refused(code: int, err: str, case: Refusal, *, file: str | None = None) -> None:
+def assert_cli_refused(code: int, err: str, case: Refusal) -> None:
     """The command exits 65 (EX_DATAERR, as the README says) and its message, read as one line
     (Rich wraps), names the reason, the file, the row as a whole word (row 3 is not row 30),
     the column and a fix, and never a row or column the manifest does not give."""
@@ -70,7 +70,7 @@ def assert_cli_refused(code: int, err: str, case: Refusal, *, file: str | None =
     assert code == 65, err
     assert "Traceback" not in err
     assert case.what in text, (case.what, text)
-    assert (file or case.file) in text
+    assert case.file in text
     if case.row is None:
         assert not re.search(r"\brow \d", text), text
     else:
