@@ -5,7 +5,6 @@ run and shown again, the list and delete."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -13,8 +12,9 @@ import duckdb
 import pytest
 from tests.cli.conftest import run
 from tests.conftest import run_in_process
+from tests.corpus import Refusal, assert_cli_refused, refusals
 
-from openpcn.exceptions import InputError, NotFoundError
+from openpcn.exceptions import NotFoundError
 from openpcn.store import appdb, studies
 
 DATA = Path(__file__).parents[1] / "data"
@@ -37,11 +37,6 @@ def _real_ids(home: Path, count: int) -> list[str]:
         return [row[0] for row in con.execute(query).fetchall()]
     finally:
         con.close()
-
-
-def _bad_cases() -> list[pytest.param]:
-    with (BAD / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [pytest.param(row, id=row["file"]) for row in csv.DictReader(handle)]
 
 
 @pytest.mark.parametrize(
@@ -80,25 +75,19 @@ def test_an_unknown_event_or_cohort_is_refused_before_saving(dorset_home, monkey
     assert "x2" not in _names(dorset_home)
 
 
-@pytest.mark.parametrize("case", _bad_cases())
-def test_a_bad_intervention_file_exits_65_naming_file_row_and_column(
-    dorset_home, tmp_path, monkeypatch, capsys, case
+@pytest.mark.parametrize("case", refusals(BAD / "MANIFEST.csv"))
+def test_a_bad_intervention_file_exits_65_naming_its_reason_file_row_and_column(
+    dorset_home, tmp_path, monkeypatch, capsys, case: Refusal
 ):
     """The corpus's known ids (p-000001, p-000002) become two of the warehouse's patients."""
     first, second = _real_ids(dorset_home, 2)
-    text = (BAD / case["file"]).read_bytes().replace(b"p-000001", first.encode())
-    path = tmp_path / case["file"]
+    text = case.path.read_bytes().replace(b"p-000001", first.encode())
+    path = tmp_path / case.file
     path.write_bytes(text.replace(b"p-000002", second.encode()))
     code, _, err = run_in_process(
         dorset_home, monkeypatch, capsys, "evaluate", "new", "bad-file", "--intervention", str(path)
     )
-    text = " ".join(err.split())
-    assert code == InputError.exit_code == 65, err
-    assert case["file"] in text and "fix:" in text
-    if case["row"]:
-        assert f"row {case['row']}" in text
-    if case["column"]:
-        assert f"column '{case['column']}'" in text
+    assert_cli_refused(code, err, case)
     assert "p-000777" not in err and "9434765919" not in err
     assert "bad-file" not in _names(dorset_home)
 

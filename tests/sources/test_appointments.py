@@ -3,11 +3,11 @@ months, duplicates refused, and the patient-level appointments table still impor
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import appointments
@@ -16,15 +16,6 @@ from openpcn.store.schema import TABLES
 DATA = Path(__file__).resolve().parents[1] / "data"
 CCG = DATA / "good" / "appointments_ccg_sample.csv"
 PRACTICE = DATA / "good" / "Practice_Level_Crosstab_Mar_21_sample.csv"
-
-
-def _manifest(kind: str) -> list[tuple[str, int | None, str | None]]:
-    with (DATA / "bad" / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["file"], int(r["row"]) if r["row"] else None, r["column"] or None)
-            for r in csv.DictReader(handle)
-            if r["kind"] == kind
-        ]
 
 
 def test_the_ccg_file_maps_every_published_spelling() -> None:
@@ -69,13 +60,11 @@ def test_a_pcn_file_is_pcn_level(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(("name", "row", "column"), _manifest("appointments"))
-def test_each_bad_file_names_file_row_column_and_fix(name, row, column) -> None:
+@pytest.mark.parametrize("case", refusals(kind="appointments"))
+def test_each_bad_file_names_its_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        appointments.read(DATA / "bad" / name)
-    where = caught.value.where
-    assert (where.file, where.row, where.column) == (name, row, column)
-    assert caught.value.fix
+        appointments.read(case.path)
+    assert_refused(caught.value, case)
 
 
 def test_unknown_text_lists_the_values_allowed() -> None:

@@ -3,7 +3,6 @@ their header; `openpcn import cqc FILE` upserts by practice and year, all or not
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 from tests.conftest import fingerprint, run_in_process
+from tests.corpus import Refusal, assert_cli_refused, assert_refused, refusals
 
 from openpcn.build import available_loaders
 from openpcn.exceptions import InputError
@@ -21,15 +21,6 @@ from openpcn.store.warehouse import write_tables
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "good" / "cqc_latest_ratings_synthetic_sample.csv"
-
-
-def _manifest(kind: str) -> list[tuple[str, int | None, str | None]]:
-    with (DATA / "bad" / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["file"], int(r["row"]) if r["row"] else None, r["column"] or None)
-            for r in csv.DictReader(handle)
-            if r["kind"] == kind
-        ]
 
 
 def test_the_published_layout_keeps_overall_practice_ratings_with_their_day() -> None:
@@ -93,13 +84,11 @@ def test_the_heec_layout_has_the_year_only() -> None:
     assert ratings["source"].tolist() == ["CQC via HEEC"]
 
 
-@pytest.mark.parametrize(("name", "row", "column"), _manifest("cqc"))
-def test_each_bad_file_names_file_row_column_and_fix(name, row, column) -> None:
+@pytest.mark.parametrize("case", refusals(kind="cqc"))
+def test_each_bad_file_names_its_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        cqc.read(DATA / "bad" / name)
-    error = caught.value
-    assert (error.where.file, error.where.row, error.where.column) == (name, row, column)
-    assert error.fix
+        cqc.read(case.path)
+    assert_refused(caught.value, case)
 
 
 def test_an_unknown_header_lists_what_each_layout_needs() -> None:
@@ -145,11 +134,10 @@ def test_import_refuses_a_bad_file_unchanged_then_upserts_a_good_one(
     _warehouse(tmp_path / "warehouse.duckdb")
     before = fingerprint(tmp_path)
 
-    code, _, err = run_in_process(
-        tmp_path, monkeypatch, capsys, "import", "cqc", str(DATA / "bad" / "cqc_unknown_rating.csv")
-    )
-    assert code == 65
-    assert "row 3" in err and "Latest Rating" in err
+    bad = Refusal(DATA / "bad" / "cqc_unknown_rating.csv", "cqc", 3, "Latest Rating",
+                  "not a CQC rating")  # fmt: skip
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "cqc", str(bad.path))
+    assert_cli_refused(code, err, bad)
     assert fingerprint(tmp_path) == before
 
     code, out, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "cqc", str(SAMPLE))

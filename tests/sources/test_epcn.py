@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import epcn
@@ -39,24 +40,12 @@ def test_source_defaults_to_the_file_name() -> None:
 PARTNERS = "[PCN Core Partner Details]"
 
 
-@pytest.mark.parametrize(
-    ("name", "row", "column", "what"),
-    [
-        ("epcn_practice_in_two_pcns.xlsx", 5, "Partner Organisation Code", "already a core member"),
-        ("epcn_unknown_pcn.xlsx", 3, "PCN Code", "unknown PCN code"),
-        ("epcn_malformed_ods_code.xlsx", 4, "Partner Organisation Code", "not a valid practice"),
-        ("epcn_missing_sheet.xlsx", None, None, "no sheet named 'PCN Core Partner Details'"),
-    ],
-)
-def test_bad_workbooks(name: str, row: int | None, column: str | None, what: str) -> None:
+@pytest.mark.parametrize("case", refusals(kind="epcn"))
+def test_bad_workbooks(case: Refusal) -> None:
+    """An error on a row names the sheet too (`<file> [<sheet>]`); a missing sheet has no row."""
     with pytest.raises(InputError) as caught:
-        epcn.read(DATA / "bad" / name)
-    error = caught.value
-    assert error.where.file.startswith(name)
-    assert (error.where.row, error.where.column) == (row, column)
-    assert what in error.what
-    if row is not None:
-        assert error.where.file == f"{name} {PARTNERS}"
+        epcn.read(case.path)
+    assert_refused(caught.value, case, file=f"{case.file} {PARTNERS}" if case.row else None)
 
 
 def test_not_a_workbook(tmp_path: Path) -> None:

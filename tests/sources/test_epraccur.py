@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import epraccur
@@ -37,18 +38,11 @@ def test_read_all_keeps_other_organisations_with_their_setting() -> None:
     assert settings["J81039"] == "4"
 
 
-@pytest.mark.parametrize(
-    ("name", "row", "column"),
-    [
-        ("epraccur_wrong_column_count.csv", 2, None),
-        ("epraccur_malformed_ods_code.csv", 2, "field 1 (organisation code)"),
-    ],
-)
-def test_bad_files_name_row_and_column(name: str, row: int, column: str | None) -> None:
+@pytest.mark.parametrize("case", refusals(kind="epraccur"))
+def test_bad_files_name_their_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        epraccur.read(DATA / "bad" / name)
-    assert (caught.value.where.file, caught.value.where.row) == (name, row)
-    assert caught.value.where.column == column
+        epraccur.read(case.path)
+    assert_refused(caught.value, case)
 
 
 def test_unknown_status_is_rejected(tmp_path: Path) -> None:

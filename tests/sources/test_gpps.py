@@ -4,13 +4,13 @@ gp_takeovers extract; `openpcn import gpps FILE` upserts by practice, year and m
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from tests.conftest import fingerprint, run_in_process
+from tests.corpus import Refusal, assert_cli_refused, assert_refused, refusals
 
 from openpcn.build import available_loaders
 from openpcn.exceptions import InputError
@@ -22,15 +22,6 @@ from openpcn.store.warehouse import write_tables
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "good" / "GPPS_2019_Practice_data_synthetic_sample.csv"
 HEADER = "Practice_Code,Practice_Name,Q18base,Q18_12pct,Q28base,Q28_12pct"
-
-
-def _manifest(kind: str) -> list[tuple[str, int | None, str | None]]:
-    with (DATA / "bad" / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["file"], int(r["row"]) if r["row"] else None, r["column"] or None)
-            for r in csv.DictReader(handle)
-            if r["kind"] == kind
-        ]
 
 
 def _records(frame: pd.DataFrame) -> list[tuple]:
@@ -105,13 +96,11 @@ def test_the_gp_takeovers_extract_has_no_response_counts() -> None:
     assert "no response counts" in note
 
 
-@pytest.mark.parametrize(("name", "row", "column"), _manifest("gpps"))
-def test_each_bad_file_names_file_row_column_and_fix(name, row, column) -> None:
+@pytest.mark.parametrize("case", refusals(kind="gpps"))
+def test_each_bad_file_names_its_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        gpps.read(DATA / "bad" / name)
-    error = caught.value
-    assert (error.where.file, error.where.row, error.where.column) == (name, row, column)
-    assert error.fix
+        gpps.read(case.path)
+    assert_refused(caught.value, case)
 
 
 def test_an_unmapped_year_names_the_years_known_and_no_year_says_how_to_name_the_file() -> None:
@@ -161,10 +150,10 @@ def test_import_refuses_a_bad_file_unchanged_then_upserts_a_good_one(
     _warehouse(tmp_path / "warehouse.duckdb")
     before = fingerprint(tmp_path)
 
-    bad = DATA / "bad" / "GPPS_2019_Practice_data_pct_above_100.csv"
-    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "gpps", str(bad))
-    assert code == 65
-    assert "row 3" in err and "Q28_12pct" in err
+    bad = Refusal(DATA / "bad" / "GPPS_2019_Practice_data_pct_above_100.csv", "gpps", 3,
+                  "Q28_12pct", "a percentage above 100")  # fmt: skip
+    code, _, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "gpps", str(bad.path))
+    assert_cli_refused(code, err, bad)
     assert fingerprint(tmp_path) == before
 
     code, out, err = run_in_process(tmp_path, monkeypatch, capsys, "import", "gpps", str(SAMPLE))

@@ -1,6 +1,6 @@
 """The intervention file (`patient_id,index_date`): every bad file in
-tests/data/bad/intervention/MANIFEST.csv is refused naming its file, row and column, never an
-id; the good file reads as typed pairs."""
+tests/data/bad/intervention/MANIFEST.csv is refused naming its reason, file, row and column,
+never an id; the good file reads as typed pairs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import intervention
@@ -20,11 +21,6 @@ from openpcn.store.warehouse import write_tables
 
 DATA = Path(__file__).parents[1] / "data"
 BAD = DATA / "bad" / "intervention"
-
-
-def _cases() -> list[pytest.param]:
-    with (BAD / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [pytest.param(row, id=row["file"]) for row in csv.DictReader(handle)]
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +48,12 @@ def test_the_good_file_reads_as_ids_and_dates(con):
     assert people == (("p-000001", dt.date(2019, 1, 2)), ("p-000002", dt.date(2019, 2, 2)))
 
 
-@pytest.mark.parametrize("case", _cases())
-def test_a_bad_file_is_refused_with_file_row_and_column(con, case):
+@pytest.mark.parametrize("case", refusals(BAD / "MANIFEST.csv"))
+def test_a_bad_file_is_refused_with_its_reason_file_row_and_column(con, case: Refusal):
     with pytest.raises(InputError) as caught:
-        intervention.read_checked(BAD / case["file"], con)
-    error = caught.value
-    assert error.where.file == case["file"]
-    assert error.where.row == (int(case["row"]) if case["row"] else None)
-    assert error.where.column == (case["column"] or None)
-    assert case["error"] in error.what
-    assert error.fix
-    assert "p-000777" not in error.message and "9434765919" not in error.message
+        intervention.read_checked(case.path, con)
+    assert_refused(caught.value, case)
+    assert "p-000777" not in caught.value.message and "9434765919" not in caught.value.message
 
 
 def test_the_manifest_covers_every_file_in_the_folder():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import payments
@@ -72,14 +73,8 @@ def test_loader_needs_the_year_in_the_file_name(tmp_path: Path) -> None:
         payments.load(unnamed)
 
 
-@pytest.mark.parametrize(
-    ("name", "row", "column"),
-    [
-        ("payments_2019-20_duplicate_practice.csv", 3, "Practice Code"),
-        ("payments_2019-20_negative_list_size.csv", 2, payments.REGISTERED),
-    ],
-)
-def test_bad_files(name: str, row: int, column: str) -> None:
+@pytest.mark.parametrize("case", refusals(kind="payments"))
+def test_bad_files_name_their_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        payments.read(DATA / "bad" / name)
-    assert (caught.value.where.row, caught.value.where.column) == (row, column)
+        payments.read(case.path)
+    assert_refused(caught.value, case)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError, UserError
 from openpcn.sources import practice_covariates
@@ -14,15 +14,6 @@ from openpcn.store.schema import TABLES
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "good" / "practice_covariates_sample.csv"
-
-
-def _manifest(kind: str) -> list[tuple[str, int | None, str | None]]:
-    with (DATA / "bad" / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["file"], int(r["row"]) if r["row"] else None, r["column"] or None)
-            for r in csv.DictReader(handle)
-            if r["kind"] == kind
-        ]
 
 
 def test_values_and_na_as_not_published() -> None:
@@ -52,10 +43,8 @@ def test_another_year_is_named_and_a_bad_year_refused() -> None:
         practice_covariates.read(SAMPLE, "2020/22")
 
 
-@pytest.mark.parametrize(("name", "row", "column"), _manifest("practice-covariates"))
-def test_each_bad_file_names_file_row_column_and_fix(name, row, column) -> None:
+@pytest.mark.parametrize("case", refusals(kind="practice-covariates"))
+def test_each_bad_file_names_its_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        practice_covariates.read(DATA / "bad" / name)
-    where = caught.value.where
-    assert (where.file, where.row, where.column) == (name, row, column)
-    assert caught.value.fix
+        practice_covariates.read(case.path)
+    assert_refused(caught.value, case)

@@ -3,11 +3,11 @@ refused (file, row, column, fix), and the year."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError, UserError
 from openpcn.sources import qof_organisation, qof_prevalence
@@ -17,15 +17,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE = DATA / "good" / "qof_prevalence_sample.csv"
 MAPPINGS = DATA / "good" / "qof_indicator_mappings_sample.csv"
 ORGANISATIONS = DATA / "good" / "qof_organisation_reference_sample.csv"
-
-
-def _manifest(kind: str) -> list[tuple[str, int | None, str | None]]:
-    with (DATA / "bad" / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["file"], int(r["row"]) if r["row"] else None, r["column"] or None)
-            for r in csv.DictReader(handle)
-            if r["kind"] == kind
-        ]
 
 
 @pytest.mark.parametrize("text", ["2018/19", " 2017/18 ", "1999/00"])
@@ -82,13 +73,11 @@ def test_a_group_with_two_list_types_in_one_file_is_refused(tmp_path: Path) -> N
     assert (caught.value.where.row, caught.value.where.column) == (3, "PATIENT_LIST_TYPE")
 
 
-@pytest.mark.parametrize(("name", "row", "column"), _manifest("qof-prevalence"))
-def test_each_bad_file_names_file_row_column_and_fix(name, row, column) -> None:
+@pytest.mark.parametrize("case", refusals(kind="qof-prevalence"))
+def test_each_bad_file_names_its_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        qof_prevalence.read(DATA / "bad" / name, "2018/19")
-    where = caught.value.where
-    assert (where.file, where.row, where.column) == (name, row, column)
-    assert caught.value.fix
+        qof_prevalence.read(case.path, "2018/19")
+    assert_refused(caught.value, case)
 
 
 def test_an_unknown_list_type_lists_the_types_allowed() -> None:

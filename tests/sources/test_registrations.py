@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.sources import registrations
@@ -33,20 +34,11 @@ def test_sub_icb_layout_and_iso_dates() -> None:
     assert lists["as_of"].tolist() == [dt.date(2023, 5, 1)]
 
 
-@pytest.mark.parametrize(
-    ("name", "row", "column"),
-    [
-        ("registrations_truncated.csv", 3, None),
-        ("registrations_wrong_encoding.csv", 3, None),
-        ("registrations_negative_list_size.csv", 3, "NUMBER_OF_PATIENTS"),
-        ("registrations_duplicate_practice.csv", 3, "CODE"),
-    ],
-)
-def test_bad_files(name: str, row: int, column: str | None) -> None:
+@pytest.mark.parametrize("case", refusals(kind="registrations"))
+def test_bad_files_name_their_reason_row_column_and_fix(case: Refusal) -> None:
     with pytest.raises(InputError) as caught:
-        registrations.read(DATA / "bad" / name)
-    assert (caught.value.where.file, caught.value.where.row) == (name, row)
-    assert caught.value.where.column == column
+        registrations.read(case.path)
+    assert_refused(caught.value, case)
 
 
 def test_missing_column_is_named(tmp_path: Path) -> None:

@@ -100,7 +100,10 @@ def test_the_face_to_face_chart_shows_the_shift_to_telephone(anonymous, analyst)
     spec = got.json()
     assert spec["$schema"].endswith("vega-lite/v5.json")
     published = {v["month"]: v["value"] for v in spec["data"]["values"] if v["kind"] == "published"}
-    assert published["2019-05"] - published["2020-04"] > 20  # percentage points
+    # 305,102 / 371,991 = 82.0% face to face in May 2019; 163,952 / 265,249 = 61.8% in April 2020
+    assert len(published) == 16
+    assert published["2019-05"] == pytest.approx(100 * 305_102 / 371_991, abs=0.05)
+    assert published["2020-04"] == pytest.approx(100 * 163_952 / 265_249, abs=0.05)
     bad = anonymous.get("/api/v1/ics/11J/access/chart?name=pie", headers=analyst)
     assert bad.status_code == 422
 

@@ -156,11 +156,20 @@ def test_cookies_are_secure_unless_plain_http_is_asked_for(
 
 
 def test_bearer_tokens_open_the_api_until_revoked(
-    app: FastAPI, anonymous: TestClient, token_for: Callable[..., str]
+    app: FastAPI, anonymous: TestClient, make_user: MakeUser
 ) -> None:
-    token = token_for("admin")
-    ok = anonymous.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
-    assert ok.status_code == 200 and ok.json()["items"] is not None
+    username, password = make_user("admin")
+    assert login(TestClient(app), username, password).status_code == 303  # its one audit row
+    token = appdb.create_token(app.state.appdb, username, "test")
+    ok = anonymous.get(
+        f"/api/v1/audit?user={username}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert ok.status_code == 200
+    body = ok.json()
+    assert body["total"] == 1
+    assert [(r["username"], r["action"], r["route"]) for r in body["items"]] == [
+        (username, "login", "/login")
+    ]
     assert appdb.revoke_token(app.state.appdb, token)
     revoked = anonymous.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401
@@ -181,13 +190,35 @@ def test_a_token_carries_its_users_role(
 
 
 def test_token_clients_need_no_csrf_token(
-    anonymous: TestClient, token_for: Callable[..., str]
+    app: FastAPI, anonymous: TestClient, make_user: MakeUser
 ) -> None:
-    token = token_for("admin")
-    response = anonymous.post(
-        "/logout", headers={"Authorization": f"Bearer {token}"}, follow_redirects=False
-    )
-    assert response.status_code == 303
+    """A browser never adds a bearer token by itself, so a POST that carries one needs no CSRF
+    field. Told apart from an anonymous POST (also a 303): the logout must run as the token's
+    user, ending the session the client holds and writing that user's `logout` audit row."""
+    username, password = make_user("admin")
+    token = {"Authorization": f"Bearer {appdb.create_token(app.state.appdb, username, 't')}"}
+    client = TestClient(app)
+    assert login(client, username, password).status_code == 303
+    copied = TestClient(app)  # the same session cookie, to see that the server ended it
+    copied.cookies.set("openpcn_session", client.cookies["openpcn_session"])
+    assert copied.get("/api/v1/audit").status_code == 200
+
+    nobody = anonymous.post("/logout", follow_redirects=False)  # no token, no session
+    assert (nobody.status_code, nobody.headers["location"]) == (303, "/login?next=%2Flogout")
+    no_csrf = client.post("/logout", follow_redirects=False)  # the session alone needs CSRF
+    assert no_csrf.status_code == 403 and copied.get("/api/v1/audit").status_code == 200
+    assert [r.username for r in _audit_rows(app, "logout")].count(username) == 0
+
+    done = client.post("/logout", headers=token, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/login")
+    assert copied.get("/api/v1/audit").status_code == 401  # the session ended on the server
+    mine = [r for r in _audit_rows(app, "logout") if r.username == username]
+    assert [(r.user_id, r.route) for r in mine] == [
+        (appdb.user_id_of(app.state.appdb, username), "/logout")
+    ]
+    # Logout ends sessions, not tokens (docs/web.md: tokens are revoked in /admin/tokens or by
+    # `openpcn tokens revoke`): the token still opens the API.
+    assert anonymous.get("/api/v1/audit", headers=token).status_code == 200
 
 
 def test_a_deactivated_account_loses_its_session(app: FastAPI, make_user: MakeUser) -> None:

@@ -73,7 +73,19 @@ def test_the_run_is_kept_as_the_studys_last_run_and_audited(app: FastAPI, ran: d
         "seed": 2019,
     }
     assert last["run_by"].startswith("ics_analyst")
-    assert last["summary"]["n_treated"] > 0
+    summary = last["summary"]
+    # Everyone the warehouse holds with an ICT referral is found (all at Dorset practices);
+    # the eligible ones are the treated, each in one bin of the overlap histogram, and each
+    # matched or counted unmatched.
+    with app.state.warehouse_pool.lease() as con:
+        events = con.table("events")
+        referred = events.filter(events.snomed_code == ICT).patient_id.nunique().execute()
+    assert summary["n_treated_found"] == referred >= 1
+    assert 1 <= summary["n_treated"] <= summary["n_treated_found"]
+    assert sum(summary["overlap"]["treated"]) == summary["n_treated"]
+    assert sum(summary["overlap"]["controls"]) == summary["n_eligible_controls"]
+    assert summary["n_matched"] + summary["unmatched_treated"] == summary["n_treated"]
+    assert summary["n_matched"] >= 1
     with app.state.appdb.session() as session:
         actions = session.scalars(
             select(appdb.AuditLog.action).where(appdb.AuditLog.scope.like(f"study {NAME} %"))

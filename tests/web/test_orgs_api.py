@@ -39,15 +39,18 @@ def test_pcn_list_has_the_18_dorset_pcns_and_their_81_practices(anonymous, analy
     items = body["items"]
     assert len(items) == 18
     assert sum(i["practices"] for i in items) == 81
-    assert 800_000 < sum(i["registered_patients"] for i in items) < 810_000
+    # The lists are the "last known figure" of NHS Payments 2019-20 (as of 2020-01-01) in
+    # src/openpcn/data/reference/practice_lists.csv; summed over the 81 practices that
+    # memberships.csv puts in a Dorset PCN on 2019-12-01 they come to 806,922.25.
+    assert sum(i["registered_patients"] for i in items) == pytest.approx(806_922.25)
     assert [i["code"] for i in items] == sorted(i["code"] for i in items)
     blandford = next(i for i in items if i["code"] == "U42510")
-    assert blandford["name"] == "BLANDFORD PCN"
-    assert blandford["practices"] == 2
+    # J81019 20,486 + J81031 8,650 = 29,136 patients (weighted 20,672.40 + 8,540.99), under
+    # the band's 30,000: below it
+    assert (blandford["name"], blandford["practices"]) == ("BLANDFORD PCN", 2)
+    assert blandford["registered_patients"] == pytest.approx(29_136)
+    assert blandford["weighted_patients"] == pytest.approx(29_213.39)
     assert (blandford["in_band"], blandford["band_position"]) == (False, "below")
-    assert {"code", "name", "practices", "registered_patients", "weighted_patients"} <= set(
-        blandford
-    )
 
 
 @pytest.mark.parametrize(
@@ -79,9 +82,32 @@ def test_pcn_and_practice_details(anonymous, analyst):
     assert pcn["band_position"] == "below"
     practice = anonymous.get("/api/v1/practices/J81002", headers=analyst).json()
     assert practice["pcn"]["code"] == "U19923"
-    assert practice["list_on_date"]["registered_patients"] > 0
-    assert practice["location"]["lat"] is not None
-    assert set(practice) >= {"imd2019_score", "cqc", "lists", "memberships"}
+    # practice_lists.csv holds three lists for J81002: Payments 2018-19 (2019-01-01, 8,826.5),
+    # GP Workforce 2019-09 (2019-09-30, 8,926, unweighted) and Payments 2019-20 (2020-01-01,
+    # 8,906 and 10,238.16 weighted); on 2019-12-01 the financial year's payments figure is used.
+    assert practice["list_on_date"] == {
+        "as_of": "2020-01-01",
+        "source": "NHS Payments 2019-20 (last known figure)",
+        "registered_patients": 8906.0,
+        "weighted_patients": 10238.16,
+    }
+    assert [x["as_of"] for x in practice["lists"]] == ["2019-01-01", "2019-09-30", "2020-01-01"]
+    # practices.csv: BH22 9HB, placed by Code-Point Open
+    assert practice["location"] == {
+        "postcode": "BH22 9HB",
+        "lat": 50.801788,
+        "lon": -1.894499,
+        "coord_source": "Code-Point Open 2014-08",
+    }
+    assert practice["cqc"] == {"rating": "Good", "year": 2018, "source": "CQC via HEEC"}
+    # the same list and place as its row in its PCN's member table (another route)
+    network = anonymous.get("/api/v1/pcns/U19923", headers=analyst).json()
+    member = next(m for m in network["members"] if m["practice_code"] == "J81002")
+    assert (member["registered_patients"], member["lat"], member["lon"]) == (8906.0, 50.801788,
+                                                                            -1.894499)  # fmt: skip
+    assert network["registered_patients"] == pytest.approx(
+        sum(m["registered_patients"] for m in network["members"])
+    )
 
 
 def test_the_rule_check_lists_five_explained_rules(anonymous, analyst):
@@ -102,6 +128,17 @@ def test_summary_counts_the_ics(anonymous, analyst):
     got = anonymous.get("/api/v1/orgs/summary?ics=11j", headers=analyst).json()
     assert (got["practices"], got["pcns"]) == (81, 18)
     assert got["ics"]["code"] == "11J"
+    # the ICS total is the sum of its PCNs' lists on the PCN list route
+    items = anonymous.get("/api/v1/pcns?ics=11J", headers=analyst).json()["items"]
+    assert got["registered_patients"] == pytest.approx(sum(i["registered_patients"] for i in items))
+    assert got["registered_patients"] == pytest.approx(806_922.25)
+    # Against 30,000-50,000: Sherborne (20,774.75) and Blandford (29,136) fall below; six are
+    # above, from U27515 (51,745.25) to Weymouth & Portland (76,048.75); the other ten are in.
+    positions = [i["band_position"] for i in items]
+    assert (positions.count("in"), positions.count("below"), positions.count("above")) == (10, 2, 6)
+    assert (got["pcns_in_band"], got["pcns_below_band"], got["pcns_above_band"]) == (10, 2, 6)
+    assert (got["pcn_size_min"]["code"], got["pcn_size_min"]["patients"]) == ("U75274", 20_774.75)
+    assert (got["pcn_size_max"]["code"], got["pcn_size_max"]["patients"]) == ("U25251", 76_048.75)
 
 
 def test_geojson_has_an_area_per_pcn_and_a_point_per_practice(anonymous, analyst):

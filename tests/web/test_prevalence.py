@@ -114,7 +114,18 @@ def test_the_summary_is_public_and_sums_the_practices(as_role):
     practices = hyp["practices"]
     assert hyp["ics"]["register"] == sum(p["register"] for p in practices)
     assert hyp["ics"]["list_size"] == sum(p["list_size"] for p in practices)
-    assert hyp["ics"]["previous"]["prevalence_pct"] is not None
+    # _published gives 2017/18 the same registers as 2018/19 but for the planted HYP extra at
+    # J81002 (max(40, its list // 10)): the ICS's previous register is that much smaller, over
+    # the same list, and the change is the extra alone.
+    planted = next(p for p in practices if p["practice_code"] == PLANTED)
+    extra = max(40, planted["list_size"] // 10)
+    previous, size = hyp["ics"]["previous"], hyp["ics"]["list_size"]
+    assert (previous["register"], previous["list_size"]) == (hyp["ics"]["register"] - extra, size)
+    assert previous["prevalence_pct"] == pytest.approx(100 * previous["register"] / size)
+    assert hyp["ics"]["change_pct_points"] == pytest.approx(100 * extra / size)
+    assert planted["previous_pct"] == pytest.approx(
+        100 * (planted["register"] - extra) / planted["list_size"]
+    )
     lower, upper = hyp["ics"]["ci_lower_pct"], hyp["ics"]["ci_upper_pct"]
     assert lower < hyp["ics"]["prevalence_pct"] < upper
 

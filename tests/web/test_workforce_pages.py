@@ -50,7 +50,11 @@ def test_the_plan_api_is_pcn_plans_answer(
     body.pop("solve_seconds"), want.pop("solve_seconds")
     assert body == want
     assert body["spend"] + body["remainder"] == pytest.approx(body["arrs_sum"])
-    assert body["arrs_sum"] > 50_000 and planned(body)
+    # 2020/21: £7.131 (rules/funding/2020-21.toml) x Blandford's weighted list 29,213.39
+    # (J81019 20,672.40 + J81031 8,540.99, Payments 2019-20) = £208,320.68
+    assert body["arrs"]["weighted_patients"] == pytest.approx(20_672.40 + 8_540.99)
+    assert body["arrs_sum"] == pytest.approx(7.131 * 29_213.39, abs=0.01) == 208_320.68
+    assert planned(body)
 
 
 def test_priorities_and_staff_in_post_change_the_plan(manager: TestClient) -> None:
@@ -96,7 +100,11 @@ def test_london_caps_and_the_gp_ring_fence_reach_the_api(manager: TestClient) ->
     assert pharmacist["cost_per_wte"] == 64_089.00  # 6 months at £62,340, 6 at £65,838
     assert {r["key"]: r for r in london["roles"]}["clinical_pharmacist"]["cost_per_wte"] > 64_089
     keys = [b["key"] for b in plain["budgets"]]
-    assert keys == ["arrs", "gp"] and plain["ringfence"] > 0
+    # the GP ring-fence from Oct 2024: £1.303 x the weighted list 29,213.39 = £38,065.05
+    # (rules/funding/2024-25.toml, arrs_gp), its own budget beside the ARR sum
+    assert keys == ["arrs", "gp"]
+    assert plain["ringfence"] == pytest.approx(1.303 * 29_213.39, abs=0.01) == 38_065.05
+    assert plain["budgets"][1]["sum"] == plain["ringfence"]
     gp = {r["key"]: r for r in plain["roles"]}["arrs_gp"]
     assert gp["budget"] == "gp" and gp["why"].startswith("not eligible until 1 Oct 2024")
 
@@ -157,7 +165,14 @@ def test_the_risk_api_is_risks_answer_on_the_synthetic_fallback(
     body = analyst.get("/api/v1/ics/11J/workforce?date=2019-12-01").json()
     want = staffing_indicators(con, app.state.appdb, "11J", DAY)
     assert body == want
-    assert body["source"]["kind"] == "warehouse" and body["ics"]["gp_headcount"] > 0
+    assert body["source"]["kind"] == "warehouse"
+    # The ICS's GPs are its PCNs' GPs and its practices' GPs (the five practices outside a
+    # PCN have none on the date), and the share aged 55+ is of that headcount.
+    ics = body["ics"]
+    assert ics["gp_headcount"] == sum(p["gp_headcount"] for p in body["pcns"]) >= 1
+    assert ics["gp_headcount"] == sum(p["gp_headcount"] for p in body["practices"])
+    assert ics["gp_55_plus"] == sum(p["gp_55_plus"] for p in body["pcns"])
+    assert ics["gp_55_plus_pct"] == round(100 * ics["gp_55_plus"] / ics["gp_headcount"], 1)
     spec = analyst.get("/api/v1/ics/11J/workforce/chart?date=2019-12-01").json()
     bars = spec["layer"][0]["data"]["values"]
     assert len(bars) == sum(p["gp_55_plus_pct"] is not None for p in body["pcns"])

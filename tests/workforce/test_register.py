@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import ibis
 import pytest
 from sqlalchemy import inspect, text
+from tests.corpus import Refusal, assert_refused, refusals
 
 from openpcn.exceptions import InputError
 from openpcn.store import appdb
@@ -18,14 +18,6 @@ from .conftest import DATA
 
 GOOD = DATA / "good" / "workforce_register.csv"
 BAD = DATA / "bad" / "workforce"
-
-
-def _cases() -> list:
-    with (BAD / "MANIFEST.csv").open(newline="", encoding="utf-8") as handle:
-        return [
-            pytest.param(r["file"], r["what"], int(r["row"]), r["column"], id=r["file"])
-            for r in csv.DictReader(handle)
-        ]
 
 
 def test_migration_0002_adds_the_staff_table(db: appdb.AppDB) -> None:
@@ -71,24 +63,18 @@ def test_staff_of_a_pcn_are_its_own_and_its_practices_open_on_the_date(
     assert len(staff_for(db, practice="J81003")) == 2
 
 
-@pytest.mark.parametrize(("name", "what", "row", "column"), _cases())
-def test_each_bad_register_is_refused_naming_row_column_and_fix(
-    db: appdb.AppDB, warehouse: ibis.BaseBackend, name: str, what: str, row: int, column: str
+@pytest.mark.parametrize("case", refusals(BAD / "MANIFEST.csv"))
+def test_each_bad_register_is_refused_naming_its_reason_row_column_and_fix_and_changes_nothing(
+    db: appdb.AppDB, warehouse: ibis.BaseBackend, case: Refusal
 ) -> None:
-    with pytest.raises(InputError) as raised:
-        import_register(db, BAD / name, warehouse)
-    error = raised.value
-    assert what in error.what
-    assert (error.where.file, error.where.row, error.where.column) == (name, row, column)
-    assert error.fix
-    assert error.exit_code == 65
-
-
-def test_a_bad_file_changes_nothing(db: appdb.AppDB, warehouse: ibis.BaseBackend) -> None:
+    """The good register's 8 posts are stored first: a refused file must leave all 8 as they
+    were (the import replaces the register, so a half-done one would lose or add posts)."""
     import_register(db, GOOD, warehouse)
     before = staff_for(db)
-    with pytest.raises(InputError):
-        import_register(db, BAD / "register_unknown_practice.csv", warehouse)
+    with pytest.raises(InputError) as raised:
+        import_register(db, case.path, warehouse)
+    assert_refused(raised.value, case)
+    assert register_size(db) == 8
     assert staff_for(db) == before
 
 
