@@ -3,6 +3,7 @@ and against the centre model on the same worlds."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -100,3 +101,18 @@ def test_the_partition_and_the_centre_model_prove_the_same_optimum(make, low, hi
     assert centre.method == "centre model"
     assert listed_result.status == centre.status == "optimal"
     assert listed_result.phases[-1].value == centre.phases[-1].value
+
+
+def test_a_cancel_before_any_plan_stops_at_once_and_leaves_the_start_plan_to_the_caller():
+    # The cancel is checked while the sets are listed and costed, not only inside HiGHS: set
+    # before the solve, it answers "cancelled" with no plan, and exact.solve does not go on to
+    # the centre model (propose then keeps the heuristic's plan, the best found so far).
+    inst, p = path(6), params(20_000, 30_000)
+    cancel = threading.Event()
+    cancel.set()
+    start = heuristic(inst, 2, p.band, least_change=False, seconds=0.2)
+    stopped = partition.solve(inst, p, 2, start, time.monotonic() + 20, 10.0, cancel)
+    assert stopped is not None and stopped.status == "cancelled" and stopped.labels is None
+    answer = exact.solve(inst, p, 2, start, cancel=cancel)
+    assert answer.status == "cancelled" and answer.labels is None
+    assert answer.method == "set partitioning"

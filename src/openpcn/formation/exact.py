@@ -360,6 +360,10 @@ def _by_partition(
     if start is not None and not len(partition.start_sets(inst, params, start)):
         start = _in_band_start(inst, params, k, start, deadline, cancel)
     found = partition.solve(inst, params, k, start, deadline, DISTANCE_UNIT, cancel)
+    if found is not None and found.labels is None and found.status == "cancelled":
+        stopped = ExactResult(None, [], method="set partitioning", status="cancelled")
+        stopped.phases = [PhaseResult("compactness", "cancelled", None, None, 0.0)]
+        return stopped  # the caller keeps the heuristic's plan, the best found so far
     if found is None or found.labels is None:
         return None
     result = ExactResult(found.labels, found.centres, method="set partitioning")

@@ -51,6 +51,10 @@ class TooMany(Exception):
     """More connected in-band sets than the set-partitioning model is worth."""
 
 
+class Cancelled(Exception):
+    """The user cancelled the solve while the sets were being listed or costed."""
+
+
 @dataclass
 class Partition:
     """The chosen networks, the proved bound and how the solve ended."""
@@ -65,10 +69,15 @@ class Partition:
     columns: int  # sets left after reduced-cost fixing
 
 
-def connected_sets(inst: Instance, params: Params, until: float = math.inf) -> np.ndarray:
+def connected_sets(
+    inst: Instance,
+    params: Params,
+    until: float = math.inf,
+    cancel: threading.Event | None = None,
+) -> np.ndarray:
     """Every connected set of practices with a list inside the band, as a boolean matrix
     (sets x practices), respecting --within, keep-together and keep-apart; TooMany past
-    MAX_SETS, MAX_STEPS or the time `until`."""
+    MAX_SETS, MAX_STEPS or the time `until`, Cancelled when `cancel` is set."""
     n = inst.n
     p = np.rint(inst.patients).astype(int).tolist()
     lo, hi = math.ceil(params.band.min), math.floor(params.band.max)
@@ -86,8 +95,11 @@ def connected_sets(inst: Instance, params: Params, until: float = math.inf) -> n
         steps += 1
         if steps > MAX_STEPS or len(masks) > MAX_SETS:
             raise TooMany
-        if not steps & 0xFFFF and time.monotonic() > until:
-            raise TooMany
+        if not steps & 0xFFFF:
+            if time.monotonic() > until:
+                raise TooMany
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
         if weight >= lo:
             masks.append(mask)
         ext = list(ext)
@@ -114,14 +126,19 @@ def connected_sets(inst: Instance, params: Params, until: float = math.inf) -> n
     return sets[keep]
 
 
-def set_costs(inst: Instance, sets: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+def set_costs(
+    inst: Instance, sets: np.ndarray, unit: float, cancel: threading.Event | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Each set's cost (patients x `unit` metres to its best centre, distances rounded to
-    whole units as the centre model rounds them) and that centre."""
+    whole units as the centre model rounds them) and that centre; Cancelled when `cancel`
+    is set between blocks."""
     p = np.rint(inst.patients)
     w = p[:, None] * np.rint(inst.distances() / unit)  # w[i, j]: i's cost with centre j
     costs = np.empty(len(sets))
     centres = np.empty(len(sets), dtype=int)
     for a in range(0, len(sets), 100_000):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled
         block = sets[a : a + 100_000]
         each = np.where(block, block.astype(float) @ w, np.inf)
         centres[a : a + 100_000] = each.argmin(axis=1)
@@ -139,22 +156,28 @@ def solve(
     cancel: threading.Event | None = None,
 ) -> Partition | None:
     """The compactness optimum by set partitioning; None when it does not apply (too many
-    sets, or the band cannot hold k networks) so the caller uses the centre model."""
+    sets, or the band cannot hold k networks) so the caller uses the centre model; status
+    "cancelled" without labels when cancelled before a plan was found."""
     began = time.monotonic()
+    stopped = Partition(None, [], None, None, "cancelled", 0.0, 0, 0)
     report("Listing every joined-up network inside the band")
     try:
-        sets = connected_sets(inst, params, began + LISTING_SHARE * (deadline - began))
+        sets = connected_sets(inst, params, began + LISTING_SHARE * (deadline - began), cancel)
+        first = start_sets(inst, params, start)
+        sets = np.vstack([sets, first])
+        costs, centres = set_costs(inst, sets, unit, cancel)
     except TooMany:
         return None
-    first = start_sets(inst, params, start)
-    sets = np.vstack([sets, first])
-    costs, centres = set_costs(inst, sets, unit)
+    except Cancelled:
+        return stopped
     rows, members = np.nonzero(sets)
     indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(sets)))]
     matrix = sparse.csr_matrix((np.ones(len(rows)), members, indptr), shape=sets.shape)
 
     report("Bounding: the relaxation by column generation")
     lower, duals = _relaxation(matrix, costs * SCALE, k, deadline, cancel)
+    if cancel is not None and cancel.is_set():
+        return stopped
     if lower is None:
         return None  # the band cannot hold k joined-up networks: the centre model explains
     reduced = costs * SCALE - matrix @ duals[:-1] - duals[-1]
@@ -269,6 +292,7 @@ def _integer(
     """Choose k columns covering each row once at least cost: status, the chosen column
     positions (None when none found) and the proved bound (solver units)."""
     h = _model(a, costs, k, artificial=False, integer=True)
+    h.HandleUserInterrupt = True  # without it highspy's cancelSolve() is ignored
     h.setOptionValue("presolve", "off")  # presolve spends a minute on a million dominated sets
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.99 * SCALE)  # costs are whole units
