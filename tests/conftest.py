@@ -87,7 +87,7 @@ def typed(name: str, rows: list[dict]) -> pd.DataFrame:
     return out
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def build() -> Build:
     """`build(path, table=[rows...])`: a read-only warehouse from inline rows; absent columns
     are null."""
