@@ -7,7 +7,7 @@ SYSTEM  := $(VENV)/.system
 ASSETS  := node_modules/.openpcn-assets
 export OPENPCN_HOME ?= $(CURDIR)/.openpcn
 
-.PHONY: run test test-long lint format bench reference init clean
+.PHONY: run test test-long mutation lint format bench reference init clean
 
 ## Python environment from the pinned lock file (uv only speeds up the install). Bytecode is
 ## compiled once here: with PYTHONDONTWRITEBYTECODE set, every CLI call would recompile it.
@@ -70,6 +70,17 @@ test: $(STAMP) $(SYSTEM) $(ASSETS)
 test-long: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/python -m pytest -q -m long
 
+## Mutation testing of the rule modules (issue 19): mutmut over the Python ([tool.mutmut] in
+## pyproject.toml) and every number in the cohort definitions moved by one; prints one JSON line
+## and the surviving mutants. About an hour on 2 cores; not part of `make test`.
+MUTATE  := $(VENV)/.mutation
+$(MUTATE): $(STAMP) requirements-mutation.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements-mutation.lock
+	touch $@
+
+mutation: $(STAMP) $(SYSTEM) $(ASSETS) $(MUTATE)
+	$(BIN)/python bench/mutation.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
@@ -80,11 +91,11 @@ format: $(STAMP)
 
 bench: $(STAMP) $(BENCH) $(SYSTEM) $(ASSETS)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
-	@for script in bench/*.py; do $(BIN)/python $$script; done
+	@for script in $(filter-out bench/mutation.py,$(wildcard bench/*.py)); do $(BIN)/python $$script; done
 
 ## Re-derive src/openpcn/data/reference/ from ../shared/data/raw (maintainers only).
 reference: $(STAMP)
 	$(BIN)/python scripts/build_reference.py --raw ../shared/data/raw
 
 clean:
-	rm -rf $(VENV) .openpcn .pytest_cache .ruff_cache node_modules src/openpcn/web/static/vendor
+	rm -rf $(VENV) .openpcn .pytest_cache .ruff_cache node_modules src/openpcn/web/static/vendor mutants
