@@ -13,8 +13,11 @@ killed. Survivors that are not listed go to stderr, one per line, to be killed b
 The lower bound is one run of the tests mutmut selects (its own stats run, measured in this
 run): `ratio_to_one_test_run` is how many such runs the whole mutation run costs.
 
-Usage: python bench/mutation.py [--no-run] [--python-only | --data-only]
+Usage: python bench/mutation.py [--no-run] [--python-only | --data-only] [MODULE ...]
   --no-run   tally the last run's results (mutants/ and bench/out/mutation-data.json) again.
+  MODULE     only these modules or folders under src/openpcn, e.g. `orgs quality/stats.py`
+             (`make mutation MODULES="orgs"`); mutmut keeps earlier results, so a run module
+             by module adds up to the whole.
 """
 
 from __future__ import annotations
@@ -94,10 +97,24 @@ def python_verdicts(root: Path = ROOT) -> dict[str, dict[str, str]]:
     return out
 
 
-def run_mutmut() -> float:
-    """Run mutmut over the configured modules; the seconds of its stats run (one test run)."""
+def mutant_globs(modules: list[str]) -> list[str]:
+    """mutmut's name patterns for modules or folders under src/openpcn (`orgs`,
+    `quality/stats.py`): its mutants are named `openpcn.<module path>.<function>__mutmut_<n>`."""
+    return [f"openpcn.{m.removesuffix('.py').strip('/').replace('/', '.')}.*" for m in modules]
+
+
+def chosen(module: str, modules: list[str]) -> bool:
+    """Whether a module (path under src/openpcn) is one of those asked for (all when none)."""
+    folders = {str(folder) for folder in Path(module).parents}
+    return not modules or any(m.rstrip("/") in {module, *folders} for m in modules)
+
+
+def run_mutmut(modules: list[str]) -> float:
+    """Run mutmut over the configured modules (or those asked for); the seconds of its stats
+    run (one test run)."""
+    mutmut = str(Path(sys.executable).parent / "mutmut")
     subprocess.run(
-        [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", "2"],
+        [mutmut, "run", "--max-children", "2", *mutant_globs(modules)],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -182,14 +199,15 @@ def run_data() -> dict[str, str]:
 
 def main(argv: list[str]) -> int:
     run = "--no-run" not in argv
+    asked = [a for a in argv if not a.startswith("--")]
     began = time.perf_counter()
     equivalent = equivalent_mutants()
     modules: dict[str, dict[str, str]] = {}
     if "--data-only" not in argv:
         if run:
-            run_mutmut()
-        modules.update(python_verdicts())
-    if "--python-only" not in argv:
+            run_mutmut(asked)
+        modules.update({m: v for m, v in python_verdicts().items() if chosen(m, asked)})
+    if "--python-only" not in argv and not asked:
         if run:
             DATA_RESULTS.parent.mkdir(parents=True, exist_ok=True)
             DATA_RESULTS.write_text(json.dumps(run_data(), indent=1), encoding="utf-8")

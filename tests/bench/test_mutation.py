@@ -104,3 +104,16 @@ def test_mutmut_meta_files_are_tallied_per_module(tmp_path):
     assert mutation.python_verdicts(tmp_path) == {
         "orgs/band.py": {"a": "killed", "b": "survived", "c": "not_checked"}
     }
+
+
+def test_modules_asked_for_become_mutmut_name_patterns_and_filter_the_tally():
+    assert mutation.mutant_globs(["orgs", "quality/stats.py"]) == [
+        "openpcn.orgs.*",
+        "openpcn.quality.stats.*",
+    ]
+    assert mutation.chosen("orgs/band.py", ["orgs"])
+    assert mutation.chosen("orgs/band.py", ["orgs/"])
+    assert not mutation.chosen("orgsx/band.py", ["orgs"])  # a folder, not a prefix of a name
+    assert mutation.chosen("quality/stats.py", ["quality/stats.py"])
+    assert not mutation.chosen("quality/stats.py", ["orgs"])
+    assert mutation.chosen("funding/split.py", [])  # nothing asked: everything
