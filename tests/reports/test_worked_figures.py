@@ -144,7 +144,7 @@ def _qof(year: str, code: str, register: int, size: int) -> dict:
 QOF = [
     _qof("2018/19", "A1", 2_840, 20_000),
     _qof("2018/19", "A2", 1_400, 10_000),
-    _qof("2018/19", "B1", 1_120, 8_000),
+    _qof("2018/19", "B1", 1_200, 8_000),
     _qof("2018/19", "B2", 2_000, 12_000),
     _qof("2018/19", "C1", 6_500, 50_000),
     _qof("2018/19", "Z9", 2_000, 10_000),
@@ -362,20 +362,23 @@ def test_prevalence_is_registers_over_lists(world):
     check(
         world,
         {
-            # (2,840 + 1,400 + 1,120 + 2,000 + 6,500) / 100,000 = 13,860 / 100,000
-            hyp + "ics_pct": 100 * (2_840 + 1_400 + 1_120 + 2_000 + 6_500) / 100_000,
-            # every practice of the year, Z9 too: 15,860 / 110,000 = 14.42%
-            hyp + "england_pct": 100 * (13_860 + 2_000) / (100_000 + 10_000),
-            # 2017/18: 13,500 / 100,000 = 13.5%, so 13.86 - 13.5 = 0.36 points
-            hyp + "change_pct_points": 100 * 13_860 / 100_000
+            # (2,840 + 1,400 + 1,200 + 2,000 + 6,500) / 100,000 = 13,940 / 100,000 = 13.94%
+            hyp + "ics_pct": 100 * (2_840 + 1_400 + 1_200 + 2_000 + 6_500) / 100_000,
+            # every practice of the year, Z9 too: 15,940 / 110,000 = 14.49%
+            hyp + "england_pct": 100 * (13_940 + 2_000) / (100_000 + 10_000),
+            # 2017/18: 13,500 / 100,000 = 13.5%, so 13.94 - 13.5 = 0.44 points
+            hyp + "change_pct_points": 100 * 13_940 / 100_000
             - 100 * (2_800 + 1_350 + 1_100 + 1_850 + 6_400) / 100_000,
             hyp + "pcn_min_pct": 100 * 6_500 / 50_000,  # Town: 13%
-            hyp + "pcn_max_pct": 100 * (1_120 + 2_000) / (8_000 + 12_000),  # South: 15.6%
-            # 99.8% limits around p = 0.1386, p(1-p) = 0.11939: p +- 3.09 sqrt(0.11939 / n)
-            # B2 2,000 / 12,000 = 16.67% > 13.86 + 3.09 x 0.315 = 14.83: high
+            hyp + "pcn_max_pct": 100 * (1_200 + 2_000) / (8_000 + 12_000),  # South: 16%
+            # limits around p = 0.1394, p(1-p) = 0.11997: p +- z sqrt(0.11997 / n), z 1.96
+            # (95%) or 3.09 (99.8%); only practices outside the 99.8% limits are counted:
+            # B2 2,000 / 12,000 = 16.67% > 13.94 + 3.09 x 0.316 = 14.92: high;
+            # B1 1,200 / 8,000 = 15.0% is above 13.94 + 1.96 x 0.387 = 14.70 but within
+            # 13.94 + 3.09 x 0.387 = 15.14: high at 95% only, not counted
             hyp + "practices_high": 1,
-            # C1 6,500 / 50,000 = 13.0% < 13.86 - 3.09 x 0.155 = 13.38: low
-            # (A1 14.2% on 20,000 is within 13.86 +- 1.96 x 0.244 = 13.38 .. 14.34)
+            # C1 6,500 / 50,000 = 13.0% < 13.94 - 3.09 x 0.155 = 13.46: low
+            # (A1 14.2% on 20,000 is within 13.94 +- 1.96 x 0.245 = 13.46 .. 14.42)
             hyp + "practices_low": 1,
         },
     )
@@ -477,7 +480,7 @@ def _person(n: int, practice: str, born: str, **kw: str) -> dict:
 
 
 def world_b() -> dict[str, list[dict]]:
-    """The organisations and these people: at A1 (North) 20 aged 49, 6 with hypertension, and
+    """The organisations and these people: at A1 (North) 20 aged 49, 7 with hypertension, and
     two more with hypertension who are not registered on the date (one left on it, one died the
     day before); at B1 (South) 21 aged 49, 8 with hypertension, and 9 aged 70 with nothing
     recorded (eFI fit); nobody at Town's C1."""
@@ -488,7 +491,7 @@ def world_b() -> dict[str, list[dict]]:
     ]
     people += [_person(30 + i, "B1", "1970-01-01") for i in range(21)]
     people += [_person(60 + i, "B1", "1949-06-01") for i in range(9)]
-    hypertensive = [*range(6), 20, 21, *range(30, 38)]
+    hypertensive = [*range(7), 20, 21, *range(30, 38)]
     events = [{"patient_id": f"p{n:03d}", "date": "2015-06-01", "snomed_code": HYP}
               for n in hypertensive]  # fmt: skip
     return org_tables() | {"patients": people, "events": events}
@@ -512,10 +515,10 @@ def test_case_finding_counts_are_disclosed(cohorts_world):
         {
             cf + "pcns": 3,
             cf + "ics.registered": 50,  # 20 + 30 exactly: p020 left on the date, p021 died
-            cf + f"pcn.{NORTH}.{hyp}": None,  # 6: hidden
+            cf + f"pcn.{NORTH}.{hyp}": None,  # 7, the most that is hidden
             cf + f"pcn.{SOUTH}.{hyp}": 10,  # 8 -> 10
             cf + f"pcn.{TOWN}.{hyp}": 0,  # zero discloses nobody: shown
-            # the ICS total is the exact 6 + 8 = 14, disclosed once -> 15 (not 0 + 10)
+            # the ICS total is the exact 7 + 8 = 15, disclosed once -> 15 (not 0 + 10)
             cf + f"ics.{hyp}": 15,
             cf + "efi.ics.fit": 10,  # the nine aged 70 -> 10
             cf + f"efi.pcn.{SOUTH}.fit": 10,
