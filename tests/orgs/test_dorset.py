@@ -26,8 +26,13 @@ def dorset(tmp_path_factory):
 
 def test_dorset_has_81_practices_in_18_pcns_and_about_805_thousand_patients(dorset):
     got = summary(dorset, "11J", DAY)
+    # memberships.csv: 81 practices (one open row each, "ePCN 2019-12", from 2019-10-01) in
+    # the 18 PCNs that pcns.csv gives commissioner 11J
     assert (got["practices"], got["pcns"]) == (81, 18)
+    # practice_lists.csv rows nearest 2019-12-01 are as_of 2020-01-01 (NHS Payments 2019-20,
+    # raw/nhs_payments_to_general_practice_2019-20.csv): 806,922.25 for the 81
     assert 800_000 < got["registered_patients"] < 810_000
+    # practices.csv: J81031 is the one member with status dormant (epraccur 2019-11)
     assert got["dormant_members"] == ["J81031"]
 
 
@@ -35,7 +40,9 @@ def test_dorset_breaches_the_band_and_calls_out_its_dormant_member(dorset):
     report = check(dorset, "11J", DAY)
     band = report.rule("size_band")
     below = {f.code for f in band.findings if "below" in f.reason}
+    # the same lists by PCN: Sherborne Area 20,774.75 (3 practices), Blandford 29,136.00 (2)
     assert {"U75274", "U42510"} <= below  # Sherborne Area, Blandford
+    # Weymouth & Portland 76,048.75 (6 practices), the largest of the 6 over 50,000
     assert any(f.code == "U25251" and "above" in f.reason for f in band.findings)  # Weymouth
     dormant = [f for f in report.rule("coverage").findings if f.code == "J81031"]
     assert dormant[0].outcome == "note"

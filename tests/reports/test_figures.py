@@ -245,20 +245,41 @@ def test_every_figure_in_the_dorset_report_equals_its_query(con, dorset_html):
 
 
 def test_the_dorset_headline_figures_read_as_the_contract_says(dorset_html):
+    """Where each figure comes from (files in src/openpcn/data/reference, built from
+    ../shared/data/raw as its PROVENANCE.md says; rechecked with DuckDB over the CSVs)."""
     shown = {key: (raw, text) for key, raw, text in parse(dorset_html).found}
+    # memberships.csv: the rows (all "ePCN 2019-12", from 2019-10-01, open) of the 18 PCNs
+    # pcns.csv gives commissioner 11J hold 81 distinct practices, one row each
     assert shown["practices_networks.practices"] == ("81", "81")
     assert shown["practices_networks.pcns"] == ("18", "18")
+    # practice_lists.csv, the 81 members' rows nearest 2019-12-01: as_of 2020-01-01 (31 days
+    # after; 2019-09-30 is 62 days before), "NHS Payments 2019-20 (last known figure)"; their
+    # registered_patients sum to 806,922.25, as "Number of Registered Patients (Last Known
+    # Figure)" of the same 81 practices in raw/nhs_payments_to_general_practice_2019-20.csv
     assert shown["practices_networks.registered_patients"] == ("806922.25", "806,922")
+    # the same lists summed by PCN: the largest U25251 Weymouth & Portland, 6 practices,
+    # 76,048.75; the smallest U75274 Sherborne Area, 3 practices, 20,774.75
     assert shown["practices_networks.pcn_size_max.name"][1] == "WEYMOUTH & PORTLAND PCN"
     assert shown["practices_networks.pcn_size_min.name"][1] == "SHERBORNE AREA PCN"
+    # below 30,000: Sherborne Area 20,774.75 and U42510 Blandford 29,136.00
     assert shown["practices_networks.pcns_below_band"] == ("2", "2")
+    # above 50,000: U27515 51,745.25, U64748 53,433.50, U16737 53,555.25, U21465 58,773.50,
+    # U80758 63,191.25, U25251 76,048.75 (band_exceptions.csv is empty: none allowed)
     assert shown["practices_networks.pcns_above_band"] == ("6", "6")
+    # cqc_ratings.csv (HEEC, year only, one row per practice): 70 of the 81 are rated. In
+    # force on 2019-12-01 are those issued before 2019: Good 1 (2015) + 23 (2016) + 9 (2017)
+    # + 7 (2018) = 40, Outstanding 1 (2016) + 1 (2018) = 2. Not rated: 81 - 42 = 39, i.e.
+    # 11 never rated + 9 issued in 2019 (uncertain) + 19 issued in 2020-2023 (rated later)
     assert [shown[f"cqc.{r}"][1] for r in ("outstanding", "good", "not_rated")] == [
         "2",
         "40",
         "39",
     ]
+    # gpps.csv (raw/gpps_2019_practice_dorset_11J.csv), 2019, no response counts, so weighted
+    # by the lists above: sum(overall_good x registered) / sum(registered)
+    # = 70,784,687.56 / 806,922.25 = 87.7218% (the plain mean of the 81 values is 89.2%)
     assert shown["gpps.overall_good.value_pct"][1] == "87.7%"
+    # data/rules/gpps_england.toml, year 2019, overall_good (GPPS 2019 national results)
     assert shown["gpps.overall_good.england_pct"] == ("82.9", "82.9%")
 
 
