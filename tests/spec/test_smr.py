@@ -38,6 +38,7 @@ def world() -> World:
     w.patient("care-home-old-review", care_home="CH2", age=88)
     w.event("care-home-old-review", SMR, 400)
     w.patient("care-home-aged-17", care_home="CH1", age=17)
+    w.patient("care-home-aged-18", care_home="CH1", age=18)  # 18, the youngest age in (>= 18)
     w.patient("died-in-care-home", care_home="CH1", age=95, died_days_ago=10)
     # polypharmacy: 10 different medicines in 12 months, repeat or acute
     w.patient("ten-repeats", age=70)
@@ -71,6 +72,9 @@ def world() -> World:
     w.medicine("heart-failure-resolved-nsaid", NSAID, 20)
     w.patient("egfr-40-nsaid", age=50).event("egfr-40-nsaid", EGFR, 100, 40.0)
     w.medicine("egfr-40-nsaid", NSAID, 20)
+    # eGFR < 45 with an NSAID: 44 is the highest whole eGFR in (45 is not: 45 < 45 is false)
+    w.patient("egfr-44-nsaid", age=50).event("egfr-44-nsaid", EGFR, 100, 44.0)
+    w.medicine("egfr-44-nsaid", NSAID, 20)
     w.patient("egfr-45-nsaid", age=50).event("egfr-45-nsaid", EGFR, 100, 45.0)
     w.medicine("egfr-45-nsaid", NSAID, 20)
     w.patient("ulcer-aspirin", age=50).event("ulcer-aspirin", PEPTIC_ULCER, 2000)
@@ -105,7 +109,7 @@ def world() -> World:
 
 def expected(year: str) -> dict[str, set[str]]:
     groups = {
-        D: {"care-home", "care-home-old-review"},
+        D: {"care-home", "care-home-old-review", "care-home-aged-18"},
         POLY: {"ten-repeats", "five-repeats-five-acute"},
         A: {
             "nsaid-65",
@@ -113,6 +117,7 @@ def expected(year: str) -> dict[str, set[str]]:
             "aspirin-clopidogrel",
             "heart-failure-nsaid",
             "egfr-40-nsaid",
+            "egfr-44-nsaid",
             "ulcer-aspirin",
         },
         C: {"tramadol", "pregabalin", "diazepam", "zopiclone", "tramadol-spanning-the-date"},
