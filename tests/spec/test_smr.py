@@ -57,6 +57,8 @@ def world() -> World:
         "nsaid-65-too-long-ago", NSAID, 100, repeat=False
     )
     w.patient("nsaid-64", age=64).medicine("nsaid-64", NSAID, 20)
+    # 65, the youngest age in the "65+ on an NSAID without a PPI" criterion (age >= 65)
+    w.patient("nsaid-aged-65", age=65).medicine("nsaid-aged-65", NSAID, 20, repeat=False)
     w.patient("nsaid-ppi", age=70).medicine("nsaid-ppi", NSAID, 20).medicine("nsaid-ppi", PPI, 20)
     w.patient("anticoag-antiplatelet", age=60)
     w.medicine("anticoag-antiplatelet", APIXABAN).medicine("anticoag-antiplatelet", CLOPIDOGREL)
@@ -81,6 +83,9 @@ def world() -> World:
     w.medicine("ulcer-aspirin", ASPIRIN, 20)
     w.patient("ulcer-aspirin-aged-17", age=17).event("ulcer-aspirin-aged-17", PEPTIC_ULCER, 200)
     w.medicine("ulcer-aspirin-aged-17", ASPIRIN, 20)
+    # 18, the youngest age SMR-01A takes (age >= 18)
+    w.patient("ulcer-aspirin-aged-18", age=18).event("ulcer-aspirin-aged-18", PEPTIC_ULCER, 200)
+    w.medicine("ulcer-aspirin-aged-18", ASPIRIN, 20)
     # SMR-01C: repeats current in the last 3 months; weak opioids aside
     for pid, bnf in (
         ("tramadol", TRAMADOL),
@@ -119,6 +124,8 @@ def expected(year: str) -> dict[str, set[str]]:
             "egfr-40-nsaid",
             "egfr-44-nsaid",
             "ulcer-aspirin",
+            "nsaid-aged-65",
+            "ulcer-aspirin-aged-18",
         },
         C: {"tramadol", "pregabalin", "diazepam", "zopiclone", "tramadol-spanning-the-date"},
         B: {"coded-severe-frailty"} | ({"severe-efi"} if year == "2022/23" else set()),
