@@ -37,6 +37,22 @@ def world() -> World:
     # high 100 days ago, normal since: the latest is normal, but a high in the last 6 months
     w.patient("high-in-6-months").event("high-in-6-months", SYS, 100, 150)
     w.event("high-in-6-months", SYS, 20, 130)
+    # CVD-01 at its edges (every year's window is at least 2 years; "6 months" before DAY,
+    # 2019-12-01, is 2019-06-01, so 300 days ago is outside it and 100 days ago inside).
+    # 18, the youngest age in (age >= 18), with a raised reading: in.
+    w.patient("raised-aged-18", age=18).event("raised-aged-18", SYS, 30, 150)
+    # latest systolic exactly 140, 300 days ago: in by "latest systolic >= 140" alone (no
+    # reading in the 6 months, no diastolic).
+    w.patient("latest-systolic-140").event("latest-systolic-140", SYS, 300, 140)
+    # latest diastolic exactly 90, 300 days ago: in by "latest diastolic >= 90" alone.
+    w.patient("latest-diastolic-90").event("latest-diastolic-90", DIA, 300, 90)
+    # systolic exactly 140 100 days ago, 130 since: the latest is normal, so in only by "a
+    # systolic >= 140 in the last 6 months".
+    w.patient("systolic-140-in-6-months").event("systolic-140-in-6-months", SYS, 100, 140)
+    w.event("systolic-140-in-6-months", SYS, 20, 130)
+    # diastolic exactly 90 100 days ago, 80 since: in only by "a diastolic >= 90 in 6 months".
+    w.patient("diastolic-90-in-6-months").event("diastolic-90-in-6-months", DIA, 100, 90)
+    w.event("diastolic-90-in-6-months", DIA, 20, 80)
 
     def qrisk(pid: str, value: float, *, age: int = 50, code: str = QRISK2) -> None:
         w.patient(pid, age=age).event(pid, code, 100, value)
@@ -63,14 +79,23 @@ def world() -> World:
     w.patient("qrisk-fell-to-12").event("qrisk-fell-to-12", QRISK2, 900, 22.0)
     w.event("qrisk-fell-to-12", QRISK2, 100, 12.0)
     qrisk("qrisk-9", 9.0)
+    # The QRISK cohorts at their edges (ages 25 to 84 inclusive; QRISK > 20 for the 20% cohort,
+    # >= 10 for NICE's): each of these is in because of the number in its name.
+    qrisk("qrisk-25-aged-25", 25.0, age=25)  # the youngest age in (age >= 25): both cohorts
+    qrisk("qrisk-25-aged-84", 25.0, age=84)  # the oldest age in (age <= 84): both cohorts
+    qrisk("qrisk-21", 21.0)  # 21 > 20: the 20% cohort (and 21 >= 10: the 10% one)
+    qrisk("qrisk-exactly-10", 10.0)  # 10 >= 10: the 10% cohort; not over 20
     return w
 
 
 def expected(year: str) -> dict[str, set[str]]:
-    cvd01 = {"raised-systolic", "raised-diastolic", "high-in-6-months"}
+    cvd01 = {"raised-systolic", "raised-diastolic", "high-in-6-months", "raised-aged-18"}
+    cvd01 |= {"latest-systolic-140", "latest-diastolic-90"}
+    cvd01 |= {"systolic-140-in-6-months", "diastolic-90-in-6-months"}
     cvd01 |= {"raised-900-days-ago"} if year != "2022/23" else set()
     cvd01 |= {"raised-1200-days-ago"} if year == "2024/25" else set()
     over_20 = {"qrisk-25", "qrisk3-22", "qrisk-25-statin-stopped", "qrisk-25-diabetes-resolved"}
+    over_20 |= {"qrisk-25-aged-25", "qrisk-25-aged-84", "qrisk-21"}
     if year == "2022/23":  # CVD-03: PAD and diabetes not excluded, statins only treat
         over_20 |= {"qrisk-25-pad", "qrisk-25-diabetes", "qrisk-25-other-lipid-drug"}
     over_10 = {
@@ -82,6 +107,10 @@ def expected(year: str) -> dict[str, set[str]]:
         "qrisk-25-diabetes-resolved",
         "qrisk-25-other-lipid-drug",
         "qrisk-fell-to-12",
+        "qrisk-25-aged-25",
+        "qrisk-25-aged-84",
+        "qrisk-21",
+        "qrisk-exactly-10",
     }
     out: dict[str, set[str]] = {}
     for cohort, people in ((CVD01, cvd01), (CVD02, {"raised-diagnosed"}), (Q20, over_20),

@@ -13,9 +13,13 @@ LGI, FIT, NON_RESPONSE = "276401000000108", "1049361000000101", "384241000000100
 WITH, WITHOUT = "early-cancer-lgi-with-fit", "early-cancer-lgi-without-fit"
 REFERRED = 50  # days before DAY: the referral of most patients below
 
-# patient -> days from the referral to the FIT (negative: before it)
+# patient -> days from the referral to the FIT (negative: before it). A FIT accompanies the
+# referral when it is from `days_before` days before to `days_after` days after it, both days
+# included (compile.py's event_with): CAN-01 -7..+14, CAN-02 and CAN-04 -21..0. So the day after
+# the referral is in CAN-01's window and outside the later indicators' (days_after = 0).
 FIT_OFFSETS = {
     "fit-same-day": 0,
+    "fit-1-after": 1,
     "fit-7-before": -7,
     "fit-8-before": -8,
     "fit-21-before": -21,
@@ -53,7 +57,7 @@ def expected(accompanied: set[str]) -> dict[str, set[str]]:
     return out | {"non-responder": {"early-cancer-screening-non-responders"}}
 
 
-CAN01 = {"fit-same-day", "fit-7-before", "fit-14-after", "two-referrals"}
+CAN01 = {"fit-same-day", "fit-1-after", "fit-7-before", "fit-14-after", "two-referrals"}
 CAN02 = {"fit-same-day", "fit-7-before", "fit-8-before", "fit-21-before", "two-referrals"}
 
 

@@ -38,6 +38,7 @@ def world() -> World:
     w.patient("care-home-old-review", care_home="CH2", age=88)
     w.event("care-home-old-review", SMR, 400)
     w.patient("care-home-aged-17", care_home="CH1", age=17)
+    w.patient("care-home-aged-18", care_home="CH1", age=18)  # 18, the youngest age in (>= 18)
     w.patient("died-in-care-home", care_home="CH1", age=95, died_days_ago=10)
     # polypharmacy: 10 different medicines in 12 months, repeat or acute
     w.patient("ten-repeats", age=70)
@@ -56,6 +57,8 @@ def world() -> World:
         "nsaid-65-too-long-ago", NSAID, 100, repeat=False
     )
     w.patient("nsaid-64", age=64).medicine("nsaid-64", NSAID, 20)
+    # 65, the youngest age in the "65+ on an NSAID without a PPI" criterion (age >= 65)
+    w.patient("nsaid-aged-65", age=65).medicine("nsaid-aged-65", NSAID, 20, repeat=False)
     w.patient("nsaid-ppi", age=70).medicine("nsaid-ppi", NSAID, 20).medicine("nsaid-ppi", PPI, 20)
     w.patient("anticoag-antiplatelet", age=60)
     w.medicine("anticoag-antiplatelet", APIXABAN).medicine("anticoag-antiplatelet", CLOPIDOGREL)
@@ -71,12 +74,18 @@ def world() -> World:
     w.medicine("heart-failure-resolved-nsaid", NSAID, 20)
     w.patient("egfr-40-nsaid", age=50).event("egfr-40-nsaid", EGFR, 100, 40.0)
     w.medicine("egfr-40-nsaid", NSAID, 20)
+    # eGFR < 45 with an NSAID: 44 is the highest whole eGFR in (45 is not: 45 < 45 is false)
+    w.patient("egfr-44-nsaid", age=50).event("egfr-44-nsaid", EGFR, 100, 44.0)
+    w.medicine("egfr-44-nsaid", NSAID, 20)
     w.patient("egfr-45-nsaid", age=50).event("egfr-45-nsaid", EGFR, 100, 45.0)
     w.medicine("egfr-45-nsaid", NSAID, 20)
     w.patient("ulcer-aspirin", age=50).event("ulcer-aspirin", PEPTIC_ULCER, 2000)
     w.medicine("ulcer-aspirin", ASPIRIN, 20)
     w.patient("ulcer-aspirin-aged-17", age=17).event("ulcer-aspirin-aged-17", PEPTIC_ULCER, 200)
     w.medicine("ulcer-aspirin-aged-17", ASPIRIN, 20)
+    # 18, the youngest age SMR-01A takes (age >= 18)
+    w.patient("ulcer-aspirin-aged-18", age=18).event("ulcer-aspirin-aged-18", PEPTIC_ULCER, 200)
+    w.medicine("ulcer-aspirin-aged-18", ASPIRIN, 20)
     # SMR-01C: repeats current in the last 3 months; weak opioids aside
     for pid, bnf in (
         ("tramadol", TRAMADOL),
@@ -105,7 +114,7 @@ def world() -> World:
 
 def expected(year: str) -> dict[str, set[str]]:
     groups = {
-        D: {"care-home", "care-home-old-review"},
+        D: {"care-home", "care-home-old-review", "care-home-aged-18"},
         POLY: {"ten-repeats", "five-repeats-five-acute"},
         A: {
             "nsaid-65",
@@ -113,7 +122,10 @@ def expected(year: str) -> dict[str, set[str]]:
             "aspirin-clopidogrel",
             "heart-failure-nsaid",
             "egfr-40-nsaid",
+            "egfr-44-nsaid",
             "ulcer-aspirin",
+            "nsaid-aged-65",
+            "ulcer-aspirin-aged-18",
         },
         C: {"tramadol", "pregabalin", "diazepam", "zopiclone", "tramadol-spanning-the-date"},
         B: {"coded-severe-frailty"} | ({"severe-efi"} if year == "2022/23" else set()),
