@@ -4,8 +4,8 @@ Two kinds of mutant, each a small plausible bug that the tests should catch:
 - Python: mutmut (configured in pyproject.toml's [tool.mutmut]) changes one operator, number,
   string or argument at a time in the rule modules and runs the tests that reach the function.
 - Data: every number in a cohort definition's [criteria] (thresholds such as 140/90, ages,
-  windows in days, counts) moved by one either way, with the definition's spec tests run on a
-  copy of the package.
+  windows in days or months, counts) moved by one either way, with the definition's spec tests
+  run on a copy of the package.
 Mutants that cannot change behaviour are listed, each with the reason, in docs/testing.md
 ("Equivalent mutants"); the score is killed / (mutants - equivalent), a timeout counting as
 killed. Survivors that are not listed go to stderr, one per line, to be killed by a test.
@@ -40,8 +40,11 @@ DEFINITIONS = PACKAGE / "data" / "cohorts"
 DOCS = ROOT / "docs" / "testing.md"
 DATA_RESULTS = ROOT / "bench" / "out" / "mutation-data.json"
 MARKERS = "not spark and not e2e and not long and not bench"
-# A number in a definition's criteria: a threshold, an age, a window or a count.
-NUMBER = re.compile(r"\b(value|days_before|days_after|at_least|at_most)\s*=\s*(-?\d+(?:\.\d+)?)")
+# A number in a definition's criteria: a threshold, an age, a window's days or length (the N
+# of `within = "N months"`), or a count.
+NUMBER = re.compile(
+    r'\b(value|days_before|days_after|at_least|at_most|within)\s*=\s*"?(-?\d+(?:\.\d+)?)'
+)
 # mutmut's exit codes, as in mutmut.stats.status_by_exit_code.
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no_tests", 33: "no_tests", 34: "skipped"}
 TIMEOUTS = {24, -24, 36, 152, 255}
@@ -136,13 +139,16 @@ def data_mutants(definitions: Path = DEFINITIONS) -> list[tuple[str, Path, int, 
     for path in sorted(definitions.glob("*.toml")):
         text = path.read_text(encoding="utf-8")
         start = text.index("[criteria]")
-        for k, match in enumerate(NUMBER.finditer(text, start)):
+        seen: Counter[str] = Counter()  # numbered per key, so adding a key renames nothing
+        for match in NUMBER.finditer(text, start):
+            key = match.group(1)
+            seen[key] += 1
             number = float(match.group(2))
             step = 1 if number.is_integer() else 0.01
             for sign, label in ((-1, "-"), (1, "+")):
                 moved = number + sign * step
                 new = str(int(moved)) if number.is_integer() else f"{moved:g}"
-                name = f"data:{path.stem}:{match.group(1)}#{k + 1}:{label}{step:g}"
+                name = f"data:{path.stem}:{key}#{seen[key]}:{label}{step:g}"
                 out.append((name, path, match.start(2), match.group(2), new))
     return out
 

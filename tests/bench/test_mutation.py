@@ -79,11 +79,11 @@ def test_the_shipped_equivalent_table_parses():
 
 
 def test_each_number_in_the_criteria_is_moved_one_down_and_one_up(tmp_path):
-    # Two numbers in [criteria] (140 and 365), none before it: four mutants, named by key and
-    # position, each replacing exactly the number's characters.
+    # Three numbers in [criteria] (140, 365 days and the 6 of "6 months"), none before it: six
+    # mutants, numbered per key, each replacing exactly the number's characters.
     text = (
         'id = "x"\nvalue = 7\n[criteria]\n'
-        'all = [{ latest_value = { op = ">=", value = 140 } },\n'
+        'all = [{ latest_value = { op = ">=", value = 140, within = "6 months" } },\n'
         "       { event = { days_before = 365 } }]\n"
     )
     (tmp_path / "x.toml").write_text(text, encoding="utf-8")
@@ -91,8 +91,10 @@ def test_each_number_in_the_criteria_is_moved_one_down_and_one_up(tmp_path):
     assert [(name, old, new) for name, _, _, old, new in mutants] == [
         ("data:x:value#1:-1", "140", "139"),
         ("data:x:value#1:+1", "140", "141"),
-        ("data:x:days_before#2:-1", "365", "364"),
-        ("data:x:days_before#2:+1", "365", "366"),
+        ("data:x:within#1:-1", "6", "5"),
+        ("data:x:within#1:+1", "6", "7"),
+        ("data:x:days_before#1:-1", "365", "364"),
+        ("data:x:days_before#1:+1", "365", "366"),
     ]
     assert all(text[at : at + len(old)] == old for _, _, at, old, _ in mutants)
 
