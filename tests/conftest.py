@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from openpcn.config import Settings
 from openpcn.store.schema import TABLES
-from openpcn.store.warehouse import write_tables
+from openpcn.store.warehouse import connect, write_tables
 
 Build = Callable[..., ibis.BaseBackend]
 Needs = Callable[[bool, str, str], None]
@@ -87,18 +88,40 @@ def typed(name: str, rows: list[dict]) -> pd.DataFrame:
     return out
 
 
+def _write(path: Path, tables: dict[str, list[dict]]) -> None:
+    """Inline rows into a warehouse file; absent columns are null, values cast on insert."""
+    frames = {}
+    for name, rows in tables.items():
+        frame = pd.DataFrame(rows).reindex(columns=TABLES[name].column_names).astype(object)
+        frames[name] = frame.where(frame.notna(), None)
+    write_tables(path, frames)
+
+
 @pytest.fixture(scope="session")
 def build() -> Build:
     """`build(path, table=[rows...])`: a read-only warehouse from inline rows; absent columns
     are null."""
 
     def make(path: Path, **tables: list[dict]) -> ibis.BaseBackend:
-        frames = {}
-        for name, rows in tables.items():
-            frame = pd.DataFrame(rows).reindex(columns=TABLES[name].column_names).astype(object)
-            frames[name] = frame.where(frame.notna(), None)
-        write_tables(path, frames)
+        _write(path, tables)
         return ibis.duckdb.connect(str(path), read_only=True)
+
+    return make
+
+
+Engines = Callable[..., tuple[ibis.BaseBackend, ibis.BaseBackend]]
+
+
+@pytest.fixture
+def both_engines(tmp_path: Path) -> Engines:
+    """`both_engines(table=[rows...])`: (DuckDB, Spark) connections to one warehouse built
+    from inline rows (as `build`), for the parity tests (mark them `spark`). Every Spark
+    connection shares the process's one SparkSession: only the first pays its start-up."""
+
+    def make(**tables: list[dict]) -> tuple[ibis.BaseBackend, ibis.BaseBackend]:
+        settings = Settings(home=tmp_path / "engines-home")
+        _write(settings.warehouse_path, tables)
+        return connect(settings), connect(settings, engine="pyspark")
 
     return make
 

@@ -58,9 +58,9 @@ RECORDED = [
 ]
 
 
-def _warehouse(tmp_path, build, published):
-    return build(
-        tmp_path / "w.duckdb",
+def access_tables(published: list[dict]) -> dict[str, list[dict]]:
+    """The warehouse of the module docstring with these published rows."""
+    return dict(
         commissioners=[
             {"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG"},
             {"code": "99X", "name": "Elsewhere CCG", "tier": "CCG"},
@@ -90,6 +90,10 @@ def _warehouse(tmp_path, build, published):
             for i, r in enumerate(RECORDED)
         ],
     )
+
+
+def _warehouse(tmp_path, build, published):
+    return build(tmp_path / "w.duckdb", **access_tables(published))
 
 
 @pytest.fixture

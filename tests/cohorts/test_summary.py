@@ -13,8 +13,9 @@ from openpcn.store.warehouse import connect, write_tables
 SYS, HYP, LGI, FIT = "271649006", "38341003", "276401000000108", "1049361000000101"
 
 
-@pytest.fixture
-def result(tmp_path, monkeypatch):
+def summary_world() -> World:
+    """Ten raised BPs in IMD quintile 1 (4 diagnosed) and five in quintile 5 (all diagnosed,
+    at J81003, PCN U00002); one LGI referral with a FIT, one without."""
     w = World()
     for i in range(10):  # IMD quintile 1: 10 raised, 4 diagnosed
         pid = f"q1-{i}"
@@ -27,6 +28,12 @@ def result(tmp_path, monkeypatch):
         w.event(pid, HYP, 900)
     w.patient("lgi-fit").event("lgi-fit", LGI, 10).event("lgi-fit", FIT, 14, 4.0)
     w.patient("lgi-no-fit").event("lgi-no-fit", LGI, 10)
+    return w
+
+
+@pytest.fixture
+def result(tmp_path, monkeypatch):
+    w = summary_world()
     settings = Settings(home=tmp_path)
     write_tables(settings.warehouse_path, w.frames())
     empty = ibis.memtable(pd.DataFrame({"patient_id": ["nobody"], "centile": [1]}))

@@ -47,9 +47,9 @@ def member(practice: str, code: str, start: str) -> dict:
     return {"practice_code": practice, "pcn_code": code, "start_date": day, "source": "test"}
 
 
-@pytest.fixture(scope="module")
-def con(build, tmp_path_factory):
-    """One read-only warehouse for the module (each trend is a few seconds of queries)."""
+def trend_tables() -> dict[str, list[dict]]:
+    """NEW's hypertension register grows 2 -> 5 -> 6 from June to December 2019; an LGI
+    referral with a FIT in July, one without in October; OLD's nine people all diagnosed."""
     # Hypertension register of NEW: 2 before June, 3 more by September, 1 more by December.
     diagnosed = {"h1": "2015-01-10", "h2": "2019-05-01", "h3": "2019-06-02", "h4": "2019-07-01",
                  "h5": "2019-08-31", "h6": "2019-11-30"}  # fmt: skip
@@ -62,8 +62,7 @@ def con(build, tmp_path_factory):
     events += [event(f"old-{i}", HYP, "2016-01-01") for i in range(9)]
     events += [event("lgi-fit", LGI, "2019-07-15"), event("lgi-fit", FIT, "2019-07-20")]
     events.append(event("lgi-no-fit", LGI, "2019-10-01"))
-    return build(
-        tmp_path_factory.mktemp("trend") / "w.duckdb",
+    return dict(
         pcns=[pcn(NEW, "2019-04-01"), pcn(OLD, "2015-01-01")],
         memberships=[member("A00001", NEW, "2019-04-01"), member("A00002", OLD, "2015-01-01")],
         patients=patients,
@@ -78,6 +77,12 @@ def con(build, tmp_path_factory):
             }
         ],
     )
+
+
+@pytest.fixture(scope="module")
+def con(build, tmp_path_factory):
+    """One read-only warehouse for the module (each trend is a few seconds of queries)."""
+    return build(tmp_path_factory.mktemp("trend") / "w.duckdb", **trend_tables())
 
 
 @pytest.fixture(scope="module")

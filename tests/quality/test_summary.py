@@ -29,10 +29,9 @@ GPPS = [
 ]
 
 
-@pytest.fixture
-def con(tmp_path, build):
-    return build(
-        tmp_path / "w.duckdb",
+def small_tables() -> dict[str, list[dict]]:
+    """The warehouse of PRACTICES and GPPS (A1 rated Good in 2017, B1 Outstanding in 2016)."""
+    return dict(
         commissioners=[{"code": "11J", "name": "NHS Dorset CCG", "tier": "CCG"}],
         practices=[
             {"practice_code": c, "name": c, "commissioner_code": "11J", "status": "active"}
@@ -64,6 +63,11 @@ def con(tmp_path, build):
             for row in GPPS
         ],
     )
+
+
+@pytest.fixture
+def con(tmp_path, build):
+    return build(tmp_path / "w.duckdb", **small_tables())
 
 
 def test_ics_values_are_weighted_by_responses_else_by_list_size(con):
