@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from openpcn.exceptions import InputError
 from openpcn.funding.entitlements import STREAMS, entitlements
+from openpcn.funding.rules import rules_for
 from openpcn.funding.split import largest_remainder, split
 
 
@@ -75,5 +76,15 @@ def test_the_practices_add_up_to_the_pcn_to_the_penny(con, year, basis):
 
 
 def test_an_unknown_basis_is_a_clear_error(con):
-    with pytest.raises(InputError, match="unknown basis"):
+    with pytest.raises(InputError) as refused:
         split(con, "P1", "2020/21", "headcount")  # type: ignore[arg-type]
+    assert refused.value.what == "unknown basis 'headcount'"
+    assert refused.value.fix == "use registered or weighted"
+
+
+def test_the_rules_given_are_the_rules_used(con):
+    # A scenario passes its own rules: 2019/20's rules asked under the 2020/21 label give
+    # 2019/20's money, row for row, not the label's year.
+    asked = split(con, "P1", "2020/21", rules=rules_for("2019/20"))
+    assert asked == split(con, "P1", "2019/20")
+    assert asked != split(con, "P1", "2020/21")

@@ -264,3 +264,23 @@ def test_suppression_of_chosen_columns_and_threshold():
     out = suppress_small_denominators(frame, "n", threshold=30, value_cols=["pct"])
     assert out["pct"].isna().tolist() == [True, False]
     assert out["rank"].tolist() == [1, 2]
+
+
+def test_suppression_names_a_missing_denominator_or_value_column():
+    frame = pd.DataFrame({"n": [20], "pct": [0.5]})
+    with pytest.raises(ValueError) as no_n:
+        suppress_small_denominators(frame, "responses")
+    assert str(no_n.value) == "no denominator column 'responses' in the frame"
+    with pytest.raises(ValueError) as no_value:
+        suppress_small_denominators(frame, "n", value_cols=["pct", "rate"])
+    assert str(no_value.value) == "no column(s) ['rate'] in the frame"
+
+
+def test_a_denominator_that_is_not_a_number_counts_as_small_and_flags_stay_flags():
+    # "*" is how a publisher marks a count it withheld: not a number, so treated as small (as a
+    # missing one is). A boolean column (a flag, not a value) is left as it is, not masked.
+    frame = pd.DataFrame({"n": ["*", 50], "pct": [0.5, 0.6], "branch": [True, False]})
+    out = suppress_small_denominators(frame, "n")
+    assert out["suppressed"].tolist() == [True, False]
+    assert out["pct"].isna().tolist() == [True, False]
+    assert out["branch"].tolist() == [True, False]
