@@ -58,6 +58,27 @@ def test_p1_2020_21_shared_by_registered_list(con):
     assert (a1["iif_max"], a2["iif_max"]) == (2713.58, 1809.05)
 
 
+def test_each_row_says_whose_share_of_which_year_on_which_basis(con):
+    # A1: 6,000 registered (6,500 weighted) of P1's 10,000 on 1 Jan 2020, the 2020/21 list date.
+    a1 = split(con, "P1", "2020/21")[0]
+    assert {k: a1[k] for k in list(a1)[:8]} == {
+        "pcn_code": "P1",
+        "practice_code": "A1",
+        "name": "Practice A1",
+        "year": "2020/21",
+        "basis": "registered",
+        "registered_patients": 6000,
+        "weighted_patients": 6500,
+        "share": 6000 / (6000 + 4000),
+    }
+
+
+def test_negative_weights_are_refused():
+    with pytest.raises(ValueError) as refused:
+        largest_remainder(100, [1, -1])
+    assert str(refused.value) == "weights must not be negative"
+
+
 def test_weighted_basis_uses_weighted_lists(con):
     a1, a2 = split(con, "P1", "2020/21", "weighted")
     # ARRS 72,736.20 x 6,500 / 10,200 = 46,351.50 (= 7.131 x 6,500); x 3,700 / 10,200 = 26,384.70
