@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.funding.conftest import small_tables
 
 from openpcn.exceptions import InputError
 from openpcn.funding.entitlements import STREAMS, entitlements
@@ -109,3 +110,14 @@ def test_the_rules_given_are_the_rules_used(con):
     asked = split(con, "P1", "2020/21", rules=rules_for("2019/20"))
     assert asked == split(con, "P1", "2019/20")
     assert asked != split(con, "P1", "2020/21")
+
+
+def test_members_with_no_list_share_equally(tmp_path, build):
+    # If every member's list on the list date is 0 there is no basis to weigh by: each of
+    # P1's two practices gets half (1 / 2), not 0 / 0.
+    tables = small_tables()
+    for row in tables["practice_lists"]:
+        if row["practice_code"] in ("A1", "A2"):
+            row["registered_patients"] = 0
+    con = build(tmp_path / "w.duckdb", **tables)
+    assert [r["share"] for r in split(con, "P1", "2020/21")] == [1 / 2, 1 / 2]
