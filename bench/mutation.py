@@ -13,11 +13,13 @@ killed. Survivors that are not listed go to stderr, one per line, to be killed b
 The lower bound is one run of the tests mutmut selects (its own stats run, measured in this
 run): `ratio_to_one_test_run` is how many such runs the whole mutation run costs.
 
-Usage: python bench/mutation.py [--no-run] [--python-only | --data-only] [MODULE ...]
+Usage: python bench/mutation.py [--no-run] [--python-only | --data-only] [MODULE ...] [data:NAME]
   --no-run   tally the last run's results (mutants/ and bench/out/mutation-data.json) again.
   MODULE     only these modules or folders under src/openpcn, e.g. `orgs quality/stats.py`
              (`make mutation MODULES="orgs"`); mutmut keeps earlier results, so a run module
-             by module adds up to the whole.
+             by module adds up to the whole (naming a module runs all its mutants again).
+  data:NAME  only the data mutants matching these patterns, e.g. 'data:*:within#*' (their
+             verdicts replace those of the last run; the others are kept).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,11 +135,11 @@ def stats_seconds(root: Path = ROOT) -> float:
     )
 
 
-def data_mutants(definitions: Path = DEFINITIONS) -> list[tuple[str, Path, int, str, str]]:
+def data_mutants(definitions: Path | None = None) -> list[tuple[str, Path, int, str, str]]:
     """(name, file, offset of the number, replacement) for every number in every criteria
     block, moved one down and one up."""
     out = []
-    for path in sorted(definitions.glob("*.toml")):
+    for path in sorted((definitions or DEFINITIONS).glob("*.toml")):
         text = path.read_text(encoding="utf-8")
         start = text.index("[criteria]")
         seen: Counter[str] = Counter()  # numbered per key, so adding a key renames nothing
@@ -189,9 +192,10 @@ def _run_data_mutant(copy: Path, mutant: tuple[str, Path, int, str, str]) -> str
         target.write_text(text, encoding="utf-8")
 
 
-def run_data() -> dict[str, str]:
-    """Every data mutant's verdict, on a copy of the package imported in place of the real one
-    (the working tree is never changed)."""
+def run_data(patterns: list[str]) -> dict[str, str]:
+    """The data mutants' verdicts (those matching a pattern, all when none), on a copy of the
+    package imported in place of the real one (the working tree is never changed)."""
+    mutants = [m for m in data_mutants() if not patterns or any(fnmatch(m[0], p) for p in patterns)]
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder)
         shutil.copytree(PACKAGE, copy / "openpcn")
@@ -200,23 +204,37 @@ def run_data() -> dict[str, str]:
         import openpcn.cohorts.definitions  # imported once, before the forks
 
         assert str(copy) in openpcn.cohorts.definitions.__file__, "the copy must be imported"
-        return {m[0]: _run_data_mutant(copy, m) for m in data_mutants()}
+        return {m[0]: _run_data_mutant(copy, m) for m in mutants}
+
+
+def data_verdicts(fresh: dict[str, str], patterns: list[str]) -> dict[str, str]:
+    """A run's verdicts over the last run's (a run of some mutants updates those), keeping only
+    mutants that still exist."""
+    kept = {}
+    if patterns and DATA_RESULTS.exists():
+        kept = json.loads(DATA_RESULTS.read_text(encoding="utf-8"))
+    names = {m[0] for m in data_mutants()}
+    return {n: v for n, v in sorted((kept | fresh).items()) if n in names}
 
 
 def main(argv: list[str]) -> int:
     run = "--no-run" not in argv
-    asked = [a for a in argv if not a.startswith("--")]
+    asked = [a for a in argv if not a.startswith("--") and not a.startswith("data")]
+    patterns = [a for a in argv if a.startswith("data:")]
+    python = "--data-only" not in argv and (asked or not patterns)
+    data = "--python-only" not in argv and (patterns or not asked)
     began = time.perf_counter()
     equivalent = equivalent_mutants()
     modules: dict[str, dict[str, str]] = {}
-    if "--data-only" not in argv:
+    if python:
         if run:
             run_mutmut(asked)
         modules.update({m: v for m, v in python_verdicts().items() if chosen(m, asked)})
-    if "--python-only" not in argv and not asked:
+    if data:
         if run:
             DATA_RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            DATA_RESULTS.write_text(json.dumps(run_data(), indent=1), encoding="utf-8")
+            verdicts = data_verdicts(run_data(patterns), patterns)
+            DATA_RESULTS.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
         if DATA_RESULTS.exists():
             modules["data/cohorts/*.toml"] = json.loads(DATA_RESULTS.read_text(encoding="utf-8"))
     seconds = time.perf_counter() - began

@@ -119,3 +119,24 @@ def test_modules_asked_for_become_mutmut_name_patterns_and_filter_the_tally():
     assert mutation.chosen("quality/stats.py", ["quality/stats.py"])
     assert not mutation.chosen("quality/stats.py", ["orgs"])
     assert mutation.chosen("funding/split.py", [])  # nothing asked: everything
+
+
+def test_a_run_of_some_data_mutants_updates_only_theirs(tmp_path, monkeypatch):
+    # Two numbers in one definition: four mutants. The last run found all four; a run of the
+    # two "value" ones replaces just those, and a name no longer listed is dropped.
+    (tmp_path / "x.toml").write_text(
+        '[criteria]\nall = [{ a = { value = 140, within = "6 months" } }]\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(mutation, "DEFINITIONS", tmp_path)
+    monkeypatch.setattr(mutation, "DATA_RESULTS", tmp_path / "last.json")
+    last = {n: "survived" for n in ["data:x:value#1:-1", "data:x:value#1:+1"]}
+    last |= {"data:x:within#1:-1": "killed", "data:x:within#1:+1": "survived", "data:gone": "x"}
+    (tmp_path / "last.json").write_text(json.dumps(last), encoding="utf-8")
+    fresh = {"data:x:value#1:-1": "killed", "data:x:value#1:+1": "killed"}
+    assert mutation.data_verdicts(fresh, ["data:x:value#*"]) == {
+        "data:x:value#1:+1": "killed",
+        "data:x:value#1:-1": "killed",
+        "data:x:within#1:+1": "survived",
+        "data:x:within#1:-1": "killed",
+    }
+    assert mutation.data_verdicts(fresh, []) == fresh  # a whole run starts afresh
