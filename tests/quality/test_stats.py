@@ -418,3 +418,13 @@ def test_aggregate_weights_by_list_size_only_when_every_valued_practice_has_one(
         "list_size",
         1,
     )
+
+
+def test_suppression_with_a_nullable_integer_denominator_counts_a_missing_one_as_small():
+    # pandas' nullable Int64 (what a CSV of counts with gaps often loads as): 9 < 10 small,
+    # 10 kept, <NA> missing so small. The flag column is plain bool, as for float denominators.
+    frame = pd.DataFrame({"n": pd.array([9, 10, None], dtype="Int64"), "pct": [0.5, 0.6, 0.7]})
+    out = suppress_small_denominators(frame, "n")
+    assert out["suppressed"].dtype == bool
+    assert out["suppressed"].tolist() == [True, False, True]
+    assert out["pct"].isna().tolist() == [True, False, True]
