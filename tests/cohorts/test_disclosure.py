@@ -37,3 +37,9 @@ def test_a_disclosed_count_is_zero_redacted_or_a_multiple_of_five_within_two(cou
         assert shown is None
     else:
         assert shown % 5 == 0 and abs(shown - count) <= 2
+
+
+def test_a_negative_count_is_refused_with_a_message():
+    with pytest.raises(ValueError) as exc:
+        disclose(-1)
+    assert str(exc.value) == "a count cannot be negative"

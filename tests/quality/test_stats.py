@@ -284,3 +284,147 @@ def test_a_denominator_that_is_not_a_number_counts_as_small_and_flags_stay_flags
     assert out["suppressed"].tolist() == [True, False]
     assert out["pct"].isna().tolist() == [True, False]
     assert out["branch"].tolist() == [True, False]
+
+
+# --- Edges of each rule (issue 19: each test below fails under a mutation of stats.py) ---------
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5])
+def test_z_for_refuses_levels_of_0_and_1_and_names_the_level(level):
+    # 0 would give z = ppf(0.5) = 0 (no width), 1 would give ppf(1) = inf; both are refused.
+    with pytest.raises(ValueError) as exc:
+        z_for(level)
+    assert str(exc.value) == f"level must be strictly between 0 and 1, got {level}"
+
+
+def test_z_for_just_inside_0_and_1_is_accepted():
+    # level 0.5 -> ppf(0.75) = 0.674490; level 0.999 -> ppf(0.9995) = 3.290527
+    assert z_for(0.5) == pytest.approx(0.674490, abs=1e-6)
+    assert z_for(0.999) == pytest.approx(3.290527, abs=1e-6)
+
+
+def test_funnel_limits_give_floats_for_a_scalar_n_and_arrays_for_an_array_n():
+    lower, upper = funnel_limits(0.5, 100, levels=(0.95,))[0.95]
+    assert type(lower) is float and type(upper) is float
+    lower, upper = funnel_limits(0.5, np.array([100.0]), levels=(0.95,))[0.95]
+    assert isinstance(lower, np.ndarray) and isinstance(upper, np.ndarray)
+
+
+def test_funnel_limits_accept_a_denominator_of_one():
+    # p = 0.5, n = 1: se = sqrt(0.25/1) = 0.5; 50% level z = 0.674490
+    # 0.5 ± 0.674490·0.5 = 0.5 ± 0.337245 -> (0.162755, 0.837245)
+    lower, upper = funnel_limits(0.5, 1, levels=(0.5,))[0.5]
+    assert (lower, upper) == (pytest.approx(0.162755, abs=1e-6), pytest.approx(0.837245, abs=1e-6))
+
+
+@pytest.mark.parametrize("n", [0, -1, math.inf, None])
+def test_funnel_limits_name_the_denominator_rule(n):
+    # None is a practice with no denominator: refused with the same message, not a TypeError.
+    with pytest.raises(ValueError) as exc:
+        funnel_limits(0.8, n)
+    assert str(exc.value) == "every denominator n must be a positive finite number"
+
+
+def test_funnel_limits_name_the_target_rule():
+    with pytest.raises(ValueError) as exc:
+        funnel_limits(1.2, 100)
+    assert str(exc.value) == "target must be a proportion in [0, 1], got 1.2"
+
+
+def test_flag_on_a_lower_limit_is_within():
+    # p = 0.02, n = 10: se = sqrt(0.0196/10) = 0.0442719; 95% lower = 0.02 - 0.086773 < 0 and
+    # 99.8% lower = 0.02 - 0.136809 < 0, both clipped to exactly 0.0. A value of 0 is on them.
+    assert flag(0.0, 10, 0.02) == Flag("within", None)
+
+
+def test_flag_accepts_proportions_of_exactly_0_and_1():
+    # p = 0.829, n = 113: 99.8% limits (0.719547, 0.938453), so 0 is low and 1 is high at 99.8%
+    assert flag(0.0, 113, 0.829) == Flag("low", 0.998)
+    assert flag(1.0, 113, 0.829) == Flag("high", 0.998)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, math.nan])
+def test_flag_refuses_a_value_outside_0_1(value):
+    with pytest.raises(ValueError) as exc:
+        flag(value, 113, 0.829)
+    assert str(exc.value) == f"value must be a proportion in [0, 1], got {value}"
+
+
+def test_flag_uses_the_levels_it_is_given():
+    # p = 0.5, n = 100: se = 0.05. At 50% (z = 0.674490): 0.5 ± 0.0337245 -> (0.466276, 0.533724)
+    # 0.55 is above 0.533724, so high at 50%; at the default 95% (upper 0.597998) it is within.
+    assert flag(0.55, 100, 0.5, levels=(0.5,)) == Flag("high", 0.5)
+    assert flag(0.55, 100, 0.5) == Flag("within", None)
+
+
+def test_weighted_mean_allows_a_weight_of_zero():
+    # (0.5·0 + 0.9·2) / (0 + 2) = 1.8 / 2 = 0.9
+    assert weighted_mean([0.5, 0.9], [0, 2]) == pytest.approx(0.9)
+
+
+def test_weighted_mean_with_a_total_weight_between_0_and_1():
+    # (0.4·0.25 + 0.8·0.25) / 0.5 = (0.1 + 0.2) / 0.5 = 0.6
+    assert weighted_mean([0.4, 0.8], [0.25, 0.25]) == pytest.approx(0.6)
+
+
+def test_weighted_mean_treats_a_none_value_as_missing():
+    # None (a JSON null) is skipped with its weight, as NaN is: (0.80·100 + 0.70·150) / 250 = 0.74
+    assert weighted_mean([0.80, None, 0.70], [100, 50, 150]) == pytest.approx(0.74)
+
+
+@pytest.mark.parametrize(
+    ("values", "weights", "message"),
+    [
+        ([0.5, 0.6], [1], "values (2) and weights (1) differ in length"),
+        # a negative weight is refused even when the total (-1 + 3 = 2) is positive
+        ([0.5, 0.6], [-1, 3], "weights must be present and non-negative for every value"),
+        ([0.5, 0.6], [math.nan, 3], "weights must be present and non-negative for every value"),
+        ([0.5, 0.6], [None, 3], "weights must be present and non-negative for every value"),
+        ([0.5, 0.6], [0, 0], "the total weight is zero: there is nothing to average"),
+    ],
+)
+def test_weighted_mean_names_what_is_wrong(values, weights, message):
+    with pytest.raises(ValueError) as exc:
+        weighted_mean(values, weights)
+    assert str(exc.value) == message
+
+
+def test_aggregate_names_a_missing_value_column():
+    with pytest.raises(ValueError) as exc:
+        aggregate(PRACTICES, "good_access", "responses")
+    assert str(exc.value) == "no column 'good_access' in the frame"
+
+
+def test_aggregate_weights_by_list_size_only_when_every_valued_practice_has_one():
+    # no responses column; B has no list size, so list weighting is refused...
+    gap = PRACTICES.drop(columns="responses").assign(list_size=[6000, None, 2000])
+    with pytest.raises(ValueError) as exc:
+        aggregate(gap, "good_overall", "responses", "list_size")
+    assert str(exc.value) == (
+        "cannot weight 'good_overall': give a responses or list-size column "
+        "with a value for every practice that has a result"
+    )
+    # ...and a list-size column that is not in the frame is the same refusal
+    with pytest.raises(ValueError) as exc:
+        aggregate(PRACTICES.drop(columns=["responses", "list_size"]), "good_overall", None, "x")
+    assert str(exc.value).startswith("cannot weight 'good_overall'")
+    # ...but if B has no value either, A and C both have a list size and it is used:
+    # (0.80·6000 + 0.70·2000) / 8000 = (4800 + 1400) / 8000 = 0.775
+    result = aggregate(
+        gap.assign(good_overall=[0.80, None, 0.70]), "good_overall", None, "list_size"
+    )
+    assert (result.value, result.weighting, result.excluded) == (
+        pytest.approx(0.775),
+        "list_size",
+        1,
+    )
+
+
+def test_suppression_with_a_nullable_integer_denominator_counts_a_missing_one_as_small():
+    # pandas' nullable Int64 (what a CSV of counts with gaps often loads as): 9 < 10 small,
+    # 10 kept, <NA> missing so small. The flag column is plain bool, as for float denominators.
+    frame = pd.DataFrame({"n": pd.array([9, 10, None], dtype="Int64"), "pct": [0.5, 0.6, 0.7]})
+    out = suppress_small_denominators(frame, "n")
+    assert out["suppressed"].dtype == bool
+    assert out["suppressed"].tolist() == [True, False, True]
+    assert out["pct"].isna().tolist() == [True, False, True]

@@ -223,7 +223,8 @@ def suppress_small_denominators(
     if missing:
         raise ValueError(f"no column(s) {missing} in the frame")
     out = frame.copy()
-    small = ~(pd.to_numeric(out[n_col], errors="coerce") >= threshold)
+    # As float so a nullable-integer <NA> becomes NaN, which compares False: small, not <NA>.
+    small = ~(pd.to_numeric(out[n_col], errors="coerce").astype(float) >= threshold)
     for c in value_cols:
         out[c] = out[c].astype(float).mask(small)
     out["suppressed"] = small.to_numpy(dtype=bool)
