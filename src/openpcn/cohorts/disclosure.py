@@ -30,7 +30,8 @@ def disclose(count: int | None) -> int | None:
         return 0
     if count <= REDACT_AT_MOST:
         return None
-    # Half-way cases round up (12.5 -> 15) so rounding never hides a count entirely.
+    # The nearest multiple of 5 (12 -> 10, 13 -> 15): counts are whole, so none is half-way;
+    # every count shown is at least 8, so it never rounds to 0.
     return int((count + ROUND_TO // 2) // ROUND_TO * ROUND_TO)
 
 
