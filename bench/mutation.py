@@ -7,8 +7,8 @@ Two kinds of mutant, each a small plausible bug that the tests should catch:
   windows in days or months, counts) moved by one either way, with the definition's spec tests
   run on a copy of the package.
 Mutants that cannot change behaviour are listed, each with the reason, in docs/testing.md
-("Equivalent mutants"); the score is killed / (mutants - equivalent), a timeout counting as
-killed. Survivors that are not listed go to stderr, one per line, to be killed by a test.
+("Equivalent mutants"); the score is killed / (mutants checked - equivalent), a timeout counting
+as killed. Survivors that are not listed go to stderr, one per line, to be killed by a test.
 
 The lower bound is one run of the tests mutmut selects (its own stats run, measured in this
 run): `ratio_to_one_test_run` is how many such runs the whole mutation run costs.
@@ -80,15 +80,16 @@ def tally(verdicts: dict[str, str], equivalent: dict[str, str]) -> dict[str, flo
     counts = Counter(verdicts.values())
     equal = sum(1 for name, v in verdicts.items() if name in equivalent and v == "survived")
     killed = counts["killed"] + counts["timeout"]
-    live = len(verdicts) - equal
+    unchecked = counts["not_checked"] + counts["skipped"] + counts["suspicious"]
+    live = len(verdicts) - equal - unchecked  # the score is over the mutants checked
     return {
         "mutants": len(verdicts),
         "killed": killed,
         "survived": counts["survived"] - equal,
         "equivalent": equal,
         "no_tests": counts["no_tests"],
-        "not_checked": counts["not_checked"] + counts["skipped"] + counts["suspicious"],
-        "score": round(killed / live, 3) if live else 1.0,
+        "not_checked": unchecked,
+        "score": round(killed / live, 3) if live else None,
     }
 
 

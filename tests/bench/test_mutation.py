@@ -140,3 +140,11 @@ def test_a_run_of_some_data_mutants_updates_only_theirs(tmp_path, monkeypatch):
         "data:x:within#1:-1": "killed",
     }
     assert mutation.data_verdicts(fresh, []) == fresh  # a whole run starts afresh
+
+
+def test_mutants_not_yet_checked_are_left_out_of_the_score():
+    # 4 mutants: 1 killed, 1 survived, 2 not checked (a run stopped early): 1 / 2, not 1 / 4.
+    verdicts = {"a": "killed", "b": "survived", "c": "not_checked", "d": "not_checked"}
+    got = mutation.tally(verdicts, {})
+    assert (got["not_checked"], got["score"]) == (2, 0.5)
+    assert mutation.tally({"c": "not_checked"}, {})["score"] is None  # nothing checked yet
