@@ -192,6 +192,11 @@ def expected(year: str) -> dict[str, set[str]]:
 def test_cvd_cohorts_follow_each_years_rules(engine, open_world, year):
     frame = run(open_world(world(), engine), "cvd", DAY, year=year)
     assert members(frame) == expected(year)
+    # The reason names the statin window. From 2023/24 it is the only place a wrong one would
+    # show: statins are lipid-lowering drugs (BNF 2.12), so "no lipid-lowering drug in the last
+    # 6 months" already leaves out everyone on a statin in a shorter window.
+    reasons = {(r.patient_id, r.cohort): r.reason for r in frame.itertuples()}
+    assert "no statin current in the last 6 months" in reasons[("qrisk-25", Q20)]
 
 
 def test_the_reason_says_which_reading_was_raised(engine, open_world):
