@@ -25,6 +25,12 @@ def ago(days: int) -> dt.date:
     return DAY - dt.timedelta(days=days)
 
 
+def days_since(day: dt.date) -> int:
+    """How many days `day` is before DAY: the `days_ago` of a record on that date, so a test can
+    name the calendar date at a window's edge."""
+    return (DAY - day).days
+
+
 @dataclass
 class World:
     """A tiny warehouse: two practices in one PCN, one in another, two care homes."""
@@ -66,12 +72,21 @@ class World:
         )
         return self
 
-    def medicine(self, pid: str, bnf: str, days_ago: int = 30, *, repeat: bool = True) -> World:
+    def medicine(
+        self,
+        pid: str,
+        bnf: str,
+        days_ago: int = 30,
+        *,
+        repeat: bool = True,
+        dmd: str | None = None,
+    ) -> World:
+        """One issue; `dmd` gives the product's own dm+d code, for codelists of dm+d codes."""
         self.medications.append(
             {
                 "patient_id": pid,
                 "date": ago(days_ago),
-                "dmd_code": f"dmd-{bnf}",
+                "dmd_code": dmd or f"dmd-{bnf}",
                 "bnf_code": bnf,
                 "repeat": repeat,
             }

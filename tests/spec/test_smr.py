@@ -4,6 +4,8 @@ SMR-01C (repeat dependence-forming medicines in 3 months, weak opioids aside), S
 home residents 18+), and the specification's polypharmacy and learning disability groups; each
 leaves out people with a structured medication review in the last 12 months."""
 
+import datetime as dt
+
 import ibis
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from openpcn.cohorts import compile as compiled
 from openpcn.cohorts.engine import run
 
-from .conftest import DAY, World, members
+from .conftest import DAY, World, days_since, members
 
 SMR = "1239511000000100"
 NSAID, PPI = "1001010J0", "0103050P0"
@@ -20,6 +22,7 @@ CODEINE, TRAMADOL = "0407020C0", "040702040"
 PREGABALIN, DIAZEPAM, ZOPICLONE = "0408010AE", "0401020K0", "0401010Z0"
 HEART_FAILURE, HF_RESOLVED = "84114007", "521691000000100"
 EGFR, PEPTIC_ULCER = "1011481000000105", "10389003"
+ASTHMA, PROPRANOLOL, PROPRANOLOL_DMD = "195967001", "0204000R0", "318353009"  # 40mg tablets
 SEVERE_FRAILTY, LEARNING_DISABILITY = "925861000000102", "110359009"
 A, B, C, D = (
     "smr-01a-medication-errors",
@@ -109,6 +112,84 @@ def world() -> World:
     w.patient("coded-severe-frailty", age=80).event("coded-severe-frailty", SEVERE_FRAILTY, 500)
     # learning disability register
     w.patient("learning-disability", age=30).event("learning-disability", LEARNING_DISABILITY, 5000)
+
+    # The windows at their edges. "3 months" before DAY (2019-12-01) is 2019-09-01..DAY and
+    # "12 months" 2018-12-01..DAY, the first day included (Window.cutoff: the same day N months
+    # earlier; compared with >=). A medicine counts when its latest issue is in the window. So
+    # a record on the first day is caught by a window one month shorter, one on the day before
+    # by a window one month longer.
+    first_3, before_3 = dt.date(2019, 9, 1), dt.date(2019, 8, 31)
+
+    def edge_a(
+        name: str,
+        edge: str,
+        *,
+        age: int = 50,
+        recent: tuple[str, ...] = (),
+        history: tuple[tuple[str, float | None], ...] = (),
+        dmd: str | None = None,
+    ) -> None:
+        """Two SMR-01A patients for one criterion: `edge` last issued on 2019-09-01 (the
+        first day of the 3 months) and on 2019-08-31 (the day before); the rest of the
+        criterion holds with medicines issued 20 days ago and diagnoses or results (code,
+        value) from long before."""
+        for day in (first_3, before_3):
+            pid = f"{name}-on-{day.isoformat()}"
+            w.patient(pid, age=age).medicine(pid, edge, days_since(day), dmd=dmd)
+            for bnf in recent:
+                w.medicine(pid, bnf, 20)
+            for code, value in history:
+                w.event(pid, code, 900, value)
+
+    # each in on 2019-09-01 (the medicine is current) and out on 2019-08-31 (it is not) ...
+    edge_a("nsaid-aged-70", NSAID, age=70)  # 65+ on an NSAID (no PPI)
+    edge_a("nsaid-with-ulcer", NSAID, history=((PEPTIC_ULCER, None),))
+    edge_a("clopidogrel-with-ulcer", CLOPIDOGREL, history=((PEPTIC_ULCER, None),))
+    edge_a("apixaban-with-nsaid", APIXABAN, recent=(NSAID,))
+    edge_a("nsaid-with-apixaban", NSAID, recent=(APIXABAN,))
+    edge_a("apixaban-with-clopidogrel", APIXABAN, recent=(CLOPIDOGREL,))
+    edge_a("clopidogrel-with-apixaban", CLOPIDOGREL, recent=(APIXABAN,))
+    edge_a("aspirin-with-clopidogrel", ASPIRIN, recent=(CLOPIDOGREL,))
+    edge_a("clopidogrel-with-aspirin", CLOPIDOGREL, recent=(ASPIRIN,))
+    edge_a("nsaid-with-heart-failure", NSAID, history=((HEART_FAILURE, None),))
+    edge_a("nsaid-with-egfr-40", NSAID, history=((EGFR, 40.0),))
+    asthma = ((ASTHMA, None),)
+    edge_a("propranolol-with-asthma", PROPRANOLOL, history=asthma, dmd=PROPRANOLOL_DMD)
+    # ... but the other way round for the PPI that protects a 65+ on an NSAID: a PPI issued on
+    # 2019-09-01 is current (out), one issued on 2019-08-31 is not (in)
+    edge_a("ppi-with-nsaid-aged-70", PPI, age=70, recent=(NSAID,))
+    # SMR-01C's repeats, each last issued on 2019-09-01: in
+    for name, bnf in (
+        ("tramadol", TRAMADOL),
+        ("pregabalin", PREGABALIN),
+        ("diazepam", DIAZEPAM),
+        ("zopiclone", ZOPICLONE),
+    ):
+        pid = f"{name}-on-2019-09-01"
+        w.patient(pid, age=40).medicine(pid, bnf, days_since(first_3))
+    # all four last issued on 2019-08-31, none since: none current, out
+    w.patient("four-addictive-on-2019-08-31", age=40)
+    for bnf in (TRAMADOL, PREGABALIN, DIAZEPAM, ZOPICLONE):
+        w.medicine("four-addictive-on-2019-08-31", bnf, days_since(before_3))
+    # polypharmacy: nine medicines 30 days ago and a tenth last issued on 2018-12-01 (in: ten
+    # in the 12 months) or on 2018-11-30 (out: nine)
+    for day in (dt.date(2018, 12, 1), dt.date(2018, 11, 30)):
+        pid = f"tenth-medicine-on-{day.isoformat()}"
+        w.patient(pid, age=70)
+        for i in range(9):
+            w.medicine(pid, f"0{i}0000000", 30)
+        w.medicine(pid, "090000000", days_since(day))
+    # Someone in every SMR group (an 80-year-old care home resident with a learning disability,
+    # coded severe frailty, an NSAID without a PPI, a repeat of diazepam and twelve medicines),
+    # with a structured medication review on 2018-12-01, the first day of the 12 months: out of
+    # every group; and the same person reviewed on 2018-11-30, the day before: in every group.
+    for day in (dt.date(2018, 12, 1), dt.date(2018, 11, 30)):
+        pid = f"every-group-reviewed-on-{day.isoformat()}"
+        w.patient(pid, age=80, care_home="CH1").event(pid, SMR, days_since(day))
+        w.event(pid, LEARNING_DISABILITY, 5000).event(pid, SEVERE_FRAILTY, 500)
+        w.medicine(pid, NSAID, 20).medicine(pid, DIAZEPAM, 30)
+        for i in range(10):
+            w.medicine(pid, f"0{i}0000000", 30)
     return w
 
 
@@ -131,6 +212,26 @@ def expected(year: str) -> dict[str, set[str]]:
         B: {"coded-severe-frailty"} | ({"severe-efi"} if year == "2022/23" else set()),
         LD: {"learning-disability"},
     }
+    groups[A] |= {
+        "nsaid-aged-70-on-2019-09-01",
+        "nsaid-with-ulcer-on-2019-09-01",
+        "clopidogrel-with-ulcer-on-2019-09-01",
+        "apixaban-with-nsaid-on-2019-09-01",
+        "nsaid-with-apixaban-on-2019-09-01",
+        "apixaban-with-clopidogrel-on-2019-09-01",
+        "clopidogrel-with-apixaban-on-2019-09-01",
+        "aspirin-with-clopidogrel-on-2019-09-01",
+        "clopidogrel-with-aspirin-on-2019-09-01",
+        "nsaid-with-heart-failure-on-2019-09-01",
+        "nsaid-with-egfr-40-on-2019-09-01",
+        "propranolol-with-asthma-on-2019-09-01",
+        "ppi-with-nsaid-aged-70-on-2019-08-31",
+    }
+    groups[C] |= {f"{name}-on-2019-09-01" for name in ("tramadol", "pregabalin", "diazepam")}
+    groups[C] |= {"zopiclone-on-2019-09-01"}
+    groups[POLY] |= {"tenth-medicine-on-2018-12-01"}
+    for cohort in (A, B, C, D, POLY, LD):
+        groups[cohort] |= {"every-group-reviewed-on-2018-11-30"}
     out: dict[str, set[str]] = {}
     for cohort, people in groups.items():
         for pid in people:
