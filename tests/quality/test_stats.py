@@ -66,6 +66,23 @@ def test_wilson_rejects_impossible_counts(successes, n):
         wilson_interval(successes, n)
 
 
+@pytest.mark.parametrize(
+    ("successes", "n", "message"),
+    [
+        (math.nan, 10, "successes and n must be finite numbers"),
+        (5, math.inf, "successes and n must be finite numbers"),
+        (0, 0, "n must be positive to form an interval, got 0"),
+        (-1, 10, "successes must be between 0 and n (10), got -1"),
+        # 11 of 10 would otherwise fail later inside a square root, for the wrong reason
+        (11, 10, "successes must be between 0 and n (10), got 11"),
+    ],
+)
+def test_wilson_says_why_counts_are_impossible(successes, n, message):
+    with pytest.raises(ValueError) as refused:
+        wilson_interval(successes, n)
+    assert str(refused.value) == message
+
+
 @given(
     n=st.integers(min_value=1, max_value=100_000),
     frac=st.floats(min_value=0, max_value=1),
