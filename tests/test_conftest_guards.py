@@ -25,14 +25,19 @@ def test_in_ci_a_missing_tool_fails_and_names_itself_and_the_fix(
     assert str(failed.value) == "pdftotext is missing in CI: apt-get install -y poppler-utils"
 
 
-@pytest.mark.parametrize("value", [None, "", "false", "0", "no", "FALSE"])
-def test_off_ci_a_missing_tool_skips(
-    needs: Needs, monkeypatch: pytest.MonkeyPatch, value: str | None
-) -> None:
+def set_ci(monkeypatch: pytest.MonkeyPatch, value: str | None) -> None:
+    """CI set to `value`, or unset for None."""
     if value is None:
         monkeypatch.delenv("CI", raising=False)
     else:
         monkeypatch.setenv("CI", value)
+
+
+@pytest.mark.parametrize("value", [None, "", "false", "0", "no", "FALSE"])
+def test_off_ci_a_missing_tool_skips(
+    needs: Needs, monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    set_ci(monkeypatch, value)
     with pytest.raises(pytest.skip.Exception) as skipped:
         needs(False, "Node.js", "apt-get install -y nodejs npm")
     assert str(skipped.value) == "Node.js is missing: apt-get install -y nodejs npm"
@@ -42,10 +47,7 @@ def test_off_ci_a_missing_tool_skips(
 def test_a_tool_that_is_there_neither_skips_nor_fails(
     needs: Needs, monkeypatch: pytest.MonkeyPatch, value: str | None
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("CI", raising=False)
-    else:
-        monkeypatch.setenv("CI", value)
+    set_ci(monkeypatch, value)
     assert needs(True, "Chromium", "apt-get install -y chromium") is None
 
 
