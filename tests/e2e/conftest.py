@@ -57,6 +57,22 @@ class Server:
     app: Any  # the app itself, for tests that change a setting of it for a while
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """To keep `make test` under 15 minutes, `make test-long` alone runs the axe checks of each
+    capability's pages (`make test` keeps those of the core pages, test_accessibility.py, and
+    every page is still drawn and driven by its capability's own browser test; each check
+    loads a page and runs axe, 5-15 s on 2 cores) and the overflow checks at laptop width
+    (`make test` keeps the phone width, where a page overflows first)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue  # a conftest's collection hook sees the whole session's items
+        axe = "accessibility_violations" in item.name and item.path.name != "test_accessibility.py"
+        laptop = "sticks_out_of_the_page" in item.name and item.name.endswith("-laptop]")
+        if axe or laptop:
+            item.add_marker(pytest.mark.long)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
