@@ -65,8 +65,9 @@ test: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest -q -m "not long" --durations=15
 
-## The suites marked `long` (each over a minute on 2 cores): kept out of `make test` so it stays
-## under 15 minutes; run them before a release.
+## The tests marked `long` (suites of over a minute, the Spark runs of most specs, each
+## capability's axe checks: docs/testing.md): kept out of `make test` so it stays under 15
+## minutes; CI does not run them, so run them before a release.
 test-long: $(STAMP) $(SYSTEM) $(ASSETS)
 	$(BIN)/python -m pytest -q -m long
 
